@@ -1,0 +1,233 @@
+"""One-time links by e-mail: invitations, sign-in links and password resets.
+
+A link carries a random token, signed with the site's secret key so a tampered or made-up link is turned
+away before the database is asked. Only the token's SHA-256 hash is stored. Each link works once and
+expires: an invitation after 14 days (councillors open them between meetings), a sign-in link after
+30 minutes and a password reset after 2 hours (both are asked for by the person who then uses them at
+once, so a short life limits what a forwarded or leaked e-mail can do). Sending a new link of one kind
+retires the member's older unused links of that kind.
+"""
+
+from __future__ import annotations
+
+import enum
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from itsdangerous import BadSignature, Signer
+from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
+
+from course.audit.services import record_event
+from course.auth.models import AuthToken, TokenPurpose
+from course.auth.services import token_hash
+from course.councils.dates import local_date
+from course.councils.models import Member
+from course.councils.services import normalize_email
+from course.db import utcnow
+from course.extensions import db
+from course.mail import compose, send_email
+from course.urls import absolute_url
+
+INVITE_DAYS = 14
+LOGIN_MINUTES = 30
+RESET_HOURS = 2
+LIFETIMES: dict[str, timedelta] = {
+    TokenPurpose.INVITE: timedelta(days=INVITE_DAYS),
+    TokenPurpose.LOGIN: timedelta(minutes=LOGIN_MINUTES),
+    TokenPurpose.RESET: timedelta(hours=RESET_HOURS),
+}
+
+
+class LinkProblem(enum.StrEnum):
+    INVALID = "invalid"
+    EXPIRED = "expired"
+    USED = "used"
+
+
+class LinkError(Exception):
+    """The link cannot be used; ``problem`` says why, ``token`` is the stored token when one was found."""
+
+    def __init__(self, problem: LinkProblem, token: AuthToken | None = None) -> None:
+        super().__init__(problem.value)
+        self.problem = problem
+        self.token = token
+
+
+def _signer(purpose: str) -> Signer:
+    return Signer(current_app.secret_key, salt=f"council-course.link.{purpose}")
+
+
+def member_locale(member: Member) -> str:
+    """The language a member's e-mail is written in: their own choice, else their council's."""
+    return member.locale or member.council.default_locale
+
+
+def issue_token(member: Member, purpose: str, now: datetime | None = None) -> str:
+    """Store a new one-time token for ``member`` and return the signed value that goes in the link."""
+    now = now or utcnow()
+    db.session.execute(
+        update(AuthToken)
+        .where(
+            AuthToken.member_id == member.id,
+            AuthToken.purpose == purpose,
+            AuthToken.used_at.is_(None),
+            AuthToken.expires_at > now,
+        )
+        .values(expires_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    token = secrets.token_urlsafe(32)
+    db.session.add(
+        AuthToken(
+            member_id=member.id,
+            purpose=purpose,
+            token_hash=token_hash(token),
+            created_at=now,
+            expires_at=now + LIFETIMES[purpose],
+        )
+    )
+    db.session.flush()
+    return _signer(purpose).sign(token).decode()
+
+
+def _find(signed: str, purpose: str) -> AuthToken:
+    try:
+        token = _signer(purpose).unsign(signed.encode()).decode()
+    except (BadSignature, UnicodeError):
+        raise LinkError(LinkProblem.INVALID) from None
+    found = db.session.execute(
+        select(AuthToken)
+        .where(AuthToken.token_hash == token_hash(token), AuthToken.purpose == purpose)
+        # The member and their council are needed for every answer; one query instead of three.
+        .options(joinedload(AuthToken.member).joinedload(Member.council))
+    ).scalar()
+    if found is None or found.member.is_removed:
+        raise LinkError(LinkProblem.INVALID)
+    return found
+
+
+def check_token(signed: str, purpose: str, now: datetime | None = None) -> AuthToken:
+    """The stored token behind a link, if it can still be used; raises :class:`LinkError` otherwise."""
+    found = _find(signed, purpose)
+    if found.used_at is not None:
+        raise LinkError(LinkProblem.USED, found)
+    if found.expires_at <= (now or utcnow()):
+        raise LinkError(LinkProblem.EXPIRED, found)
+    return found
+
+
+def use_token(signed: str, purpose: str, now: datetime | None = None) -> Member:
+    """Spend a link and return its member. Of two requests racing with the same link, one wins."""
+    now = now or utcnow()
+    found = check_token(signed, purpose, now)
+    result = db.session.execute(
+        update(AuthToken)
+        .where(AuthToken.id == found.id, AuthToken.used_at.is_(None), AuthToken.expires_at > now)
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise LinkError(LinkProblem.USED, found)
+    return found.member
+
+
+def find_active_member(email: str) -> Member | None:
+    return db.session.execute(
+        select(Member)
+        .where(Member.email == normalize_email(email), Member.removed_at.is_(None))
+        .options(joinedload(Member.council))
+    ).scalar()
+
+
+# --- the e-mails ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SentLink:
+    member: Member
+    purpose: str
+
+
+def send_invitation(member: Member, *, actor: Member | None, now: datetime | None = None) -> None:
+    """E-mail ``member`` an invitation to choose a password (or to sign in by link); flushes.
+
+    Raises :class:`course.mail.services.MailError` when the e-mail cannot be sent; the caller rolls back.
+    """
+    now = now or utcnow()
+    signed = issue_token(member, TokenPurpose.INVITE, now)
+    email = compose(
+        "invitation",
+        to=member.email,
+        locale=member_locale(member),
+        subject=_l("You are invited to the course on social media and local democracy"),
+        member=member,
+        council=member.council,
+        link=absolute_url("auth.show_invitation", token=signed),
+        expires_on=local_date(member.council, now + LIFETIMES[TokenPurpose.INVITE]),
+        inviter=actor,
+    )
+    send_email(email)
+    member.invited_at = now
+    record_event("invitation.sent", actor=actor, council_id=member.council_id, member=member)
+    db.session.flush()
+
+
+def send_sign_in_link(member: Member, next_path: str | None = None, now: datetime | None = None) -> None:
+    """E-mail ``member`` a link that signs them in without a password; flushes."""
+    now = now or utcnow()
+    signed = issue_token(member, TokenPurpose.LOGIN, now)
+    values = {"token": signed}
+    if next_path:
+        values["next"] = next_path
+    email = compose(
+        "sign_in_link",
+        to=member.email,
+        locale=member_locale(member),
+        subject=_l("Your sign-in link"),
+        member=member,
+        link=absolute_url("auth.show_sign_in_link", **values),
+        minutes=LOGIN_MINUTES,
+    )
+    send_email(email)
+
+
+def send_password_reset(member: Member, now: datetime | None = None) -> None:
+    """E-mail ``member`` a link to choose a new password; flushes."""
+    now = now or utcnow()
+    signed = issue_token(member, TokenPurpose.RESET, now)
+    email = compose(
+        "password_reset",
+        to=member.email,
+        locale=member_locale(member),
+        subject=_l("Choose a new password"),
+        member=member,
+        link=absolute_url("auth.reset_password", token=signed),
+        hours=RESET_HOURS,
+    )
+    send_email(email)
+
+
+def renew_link(signed: str, purpose: str, now: datetime | None = None) -> SentLink | None:
+    """Send a fresh link in place of a used or expired one, to the address the old one went to.
+
+    An invitation that has run out is sent again while the member has no password; otherwise (and for a
+    used sign-in link) a new sign-in link goes out, and a new reset link replaces a reset link. Returns
+    None for a link that was never issued.
+    """
+    try:
+        found = _find(signed, purpose)
+    except LinkError:
+        return None
+    member = found.member
+    if purpose == TokenPurpose.RESET:
+        send_password_reset(member, now)
+        return SentLink(member, TokenPurpose.RESET)
+    if purpose == TokenPurpose.INVITE and member.password_hash is None and found.used_at is None:
+        send_invitation(member, actor=None, now=now)
+        return SentLink(member, TokenPurpose.INVITE)
+    send_sign_in_link(member, now=now)
+    return SentLink(member, TokenPurpose.LOGIN)

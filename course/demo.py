@@ -1,0 +1,40 @@
+"""The demo councils that `council-course demo` sets up."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from course.auth.services import set_password
+from course.councils.services import add_member, create_council, get_council, get_member_by_email
+
+DEMO_COUNCILS = (
+    ("demo-kommune", "Demo Kommune", "dk", "da"),
+    ("demokommun", "Demokommun", "se", "sv"),
+)
+# (council slug, e-mail, name, role, administrator, platform administrator, label printed)
+DEMO_MEMBERS = (
+    ("demo-kommune", "platform@demo.example", "Pia Platform", "staff", True, True, "platform administrator"),
+    ("demo-kommune", "anne@demo.example", "Anne Andersen", "staff", True, False, "council administrator"),
+    ("demo-kommune", "bo@demo.example", "Bo Bæk", "councillor", False, False, "councillor (Danish)"),
+    ("demo-kommune", "cecilie@demo.example", "Cecilie Østergård", "substitute", False, False, "substitute"),
+    ("demokommun", "sara@demo.example", "Sara Åkesson", "councillor", False, False, "councillor (Swedish)"),
+)
+
+
+def seed_demo(password_factory: Callable[[], str]) -> list[tuple[str, str, str]]:
+    """Create the demo councils and members if missing and give every demo member a new password.
+
+    Returns (label, e-mail, password) for each member; flushes, the caller commits.
+    """
+    councils = {}
+    for slug, name, country, locale in DEMO_COUNCILS:
+        councils[slug] = get_council(slug) or create_council(slug, name, country, locale)
+    sign_ins = []
+    for slug, email, name, role, is_admin, is_platform_admin, label in DEMO_MEMBERS:
+        member = get_member_by_email(email) or add_member(
+            councils[slug], email, name, role=role, is_admin=is_admin, is_platform_admin=is_platform_admin
+        )
+        password = password_factory()
+        set_password(member, password)
+        sign_ins.append((label, email, password))
+    return sign_ins

@@ -1,0 +1,47 @@
+"""Languages: which one a request is answered in, and the switch between them."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, request, session
+from flask_login import current_user
+
+from course.extensions import babel
+
+LOCALES: tuple[str, ...] = ("da", "sv", "en")
+# Each language named in itself, as language switches should be.
+LANGUAGE_NAMES: dict[str, str] = {"da": "Dansk", "sv": "Svenska", "en": "English"}
+TIMEZONES: dict[str, str] = {"dk": "Europe/Copenhagen", "se": "Europe/Stockholm"}
+
+
+def select_locale() -> str:
+    """The member's preference, else a ``?lang=`` choice kept in the session, else the browser's
+    Accept-Language, else the council's default language, else the site default."""
+    member = current_user if current_user and current_user.is_authenticated else None
+    if member is not None and member.locale in LOCALES:
+        return member.locale
+    if session.get("lang") in LOCALES:
+        return session["lang"]
+    best = request.accept_languages.best_match(LOCALES)
+    if best:
+        return best
+    if member is not None:
+        return member.council.default_locale
+    return current_app.config["COURSE_DEFAULT_LOCALE"]
+
+
+def select_timezone() -> str:
+    member = current_user if current_user and current_user.is_authenticated else None
+    return TIMEZONES.get(member.council.country, TIMEZONES["dk"]) if member is not None else TIMEZONES["dk"]
+
+
+def _remember_language_from_query() -> None:
+    language = request.args.get("lang")
+    if language in LOCALES and session.get("lang") != language:
+        session["lang"] = language
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", "en")
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(app.config["COURSE_TRANSLATIONS_DIR"])
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    app.before_request(_remember_language_from_query)

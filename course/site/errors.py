@@ -1,0 +1,82 @@
+"""Error pages in the visitor's language, and JSON errors for the API. No internal detail leaks."""
+
+from __future__ import annotations
+
+import contextlib
+
+from flask import Flask, Response, g, jsonify, make_response, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
+from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
+
+from course.extensions import db, login_manager
+
+
+def _messages() -> dict[int, tuple[str, str]]:
+    return {
+        400: (
+            _("The request could not be understood"),
+            _("Something in the request was missing or not valid. Go back and try again."),
+        ),
+        401: (_("Please sign in"), _("You need to sign in to see this page.")),
+        403: (_("You do not have access"), _("This page is not open to your account.")),
+        404: (_("Page not found"), _("The page does not exist, or it has moved.")),
+        405: (_("Not allowed"), _("That action is not possible on this page.")),
+        413: (_("The file is too large"), _("Choose a smaller file and try again.")),
+        422: (_("The request could not be processed"), _("Check what you entered and try again.")),
+        429: (_("Too many attempts"), _("Please wait a few minutes before you try again.")),
+        500: (
+            _("Something went wrong"),
+            _("An error occurred on our side. It has been logged. Please try again later."),
+        ),
+        503: (
+            _("The service is unavailable"),
+            _("The site cannot reach its database right now. Please try again in a moment."),
+        ),
+    }
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or (request.accept_mimetypes.best == "application/json")
+
+
+def render_error(code: int, detail: str | None = None) -> Response:
+    title, message = _messages().get(code, _messages()[500])
+    if _wants_json():
+        response = jsonify(error=title, detail=detail or message)
+    else:
+        response = make_response(
+            render_template("errors/error.html", code=code, title=title, message=detail or message)
+        )
+    response.status_code = code
+    if code in (429, 503):
+        response.headers["Retry-After"] = "60"
+    return response
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):
+        return render_error(400, _("The form had expired or could not be verified. Please try again."))
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        if error.code is None or error.code < 400:
+            return error
+        return render_error(error.code)
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(DBAPIError)
+    def database_error(error: Exception):
+        # A lost connection or a restarting database: answer 503 and let the pool reconnect. The error page
+        # must not touch the database again, so it is rendered for an anonymous visitor.
+        app.logger.warning("database unavailable: %s", error.__class__.__name__)
+        with contextlib.suppress(SQLAlchemyError):
+            db.session.rollback()
+        g._login_user = login_manager.anonymous_user()
+        return render_error(ServiceUnavailable.code)
+
+    @app.errorhandler(InternalServerError)
+    def server_error(error: InternalServerError):
+        return render_error(500)

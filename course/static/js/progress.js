@@ -1,0 +1,133 @@
+// Reports which parts of the video were actually played to POST /api/progress.
+//
+// Only played stretches are reported, so seeking ahead counts nothing. Reports go every few seconds
+// while playing, and on pause, end and page hide (with navigator.sendBeacon, which survives unload).
+
+const REPORT_EVERY_MS = 5000;
+const FIRST_REPORT_MS = 2000;
+
+const video = document.querySelector("video[data-progress-url]");
+const csrfToken = document.querySelector('meta[name="csrf-token"]')?.content ?? "";
+
+if (video) {
+  const url = video.dataset.progressUrl;
+  const module = video.dataset.module;
+  const language = video.dataset.language;
+  const bar = document.getElementById("video-progress-bar");
+  const barText = document.querySelector("[data-progress-text]");
+  const status = document.querySelector("[data-video-status]");
+  const doneTemplate = document.querySelector("template[data-video-done-message]");
+  let done = video.dataset.done === "true";
+
+  let pending = [];          // closed segments not yet sent
+  let segmentStart = null;   // start of the stretch being played now
+  let lastTime = 0;          // the last position seen while playing
+  let timer = null;
+
+  const closeSegment = () => {
+    if (segmentStart !== null && lastTime > segmentStart) {
+      pending.push([round(segmentStart), round(lastTime)]);
+    }
+    segmentStart = null;
+  };
+  const round = (seconds) => Math.round(seconds * 100) / 100;
+
+  // Collect everything played so far; a stretch still playing continues from where it was cut.
+  const takeSegments = () => {
+    const playing = segmentStart !== null;
+    closeSegment();
+    if (playing) {
+      segmentStart = lastTime;
+    }
+    const segments = pending;
+    pending = [];
+    return segments;
+  };
+
+  const showProgress = (result) => {
+    const percent = Math.round(result.coverage * 100);
+    if (bar) bar.value = percent;
+    if (barText) barText.textContent = `${percent} %`;
+    if (result.video_done && !done) {
+      done = true;
+      if (status && doneTemplate) {
+        status.replaceChildren(doneTemplate.content.cloneNode(true));
+      }
+    }
+  };
+
+  const send = async () => {
+    const segments = takeSegments();
+    if (segments.length === 0) return;
+    try {
+      const response = await fetch(url, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken },
+        body: JSON.stringify({ module, language, segments }),
+      });
+      if (response.ok) {
+        showProgress(await response.json());
+      } else if (response.status >= 500) {
+        pending = segments.concat(pending); // try again with the next report
+      }
+    } catch {
+      pending = segments.concat(pending); // offline for a moment: keep the segments
+    }
+  };
+
+  const beacon = () => {
+    const segments = takeSegments();
+    if (segments.length === 0) return;
+    const body = new URLSearchParams({ module, language, segments: JSON.stringify(segments),
+                                       csrf_token: csrfToken });
+    if (!navigator.sendBeacon(url, body)) {
+      pending = segments.concat(pending);
+    }
+  };
+
+  const startTimer = () => {
+    if (timer === null) {
+      timer = window.setTimeout(function tick() {
+        send();
+        timer = window.setTimeout(tick, REPORT_EVERY_MS);
+      }, FIRST_REPORT_MS);
+    }
+  };
+  const stopTimer = () => {
+    window.clearTimeout(timer);
+    timer = null;
+  };
+
+  // "playing" also follows a stall ("waiting"): keep what was played before it.
+  video.addEventListener("playing", () => {
+    closeSegment();
+    segmentStart = video.currentTime;
+    lastTime = video.currentTime;
+    startTimer();
+  });
+  video.addEventListener("timeupdate", () => {
+    if (!video.paused && !video.seeking) {
+      lastTime = video.currentTime;
+    }
+  });
+  video.addEventListener("seeking", closeSegment);
+  video.addEventListener("waiting", closeSegment);
+  video.addEventListener("seeked", () => {
+    lastTime = video.currentTime;
+    if (!video.paused) segmentStart = video.currentTime;
+  });
+  video.addEventListener("pause", () => { stopTimer(); closeSegment(); send(); });
+  video.addEventListener("ended", () => { lastTime = video.duration; stopTimer(); closeSegment(); send(); });
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "hidden") beacon();
+  });
+  window.addEventListener("pagehide", beacon);
+
+  // Chapters: jump in the video as well as to the transcript.
+  for (const link of document.querySelectorAll("[data-seek]")) {
+    link.addEventListener("click", () => {
+      video.currentTime = Number(link.dataset.seek);
+    });
+  }
+}
