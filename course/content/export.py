@@ -1,0 +1,184 @@
+"""The whole course as plain data, for translators and other tools (``council-course export-content``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from course.content.model import Card, CardSet, Conversation, Course, Module, Question, Quiz, Text, Video
+
+
+def _text(text: Text | None) -> dict[str, str] | None:
+    return text.as_dict() if text is not None else None
+
+
+def _question(question: Question) -> dict[str, Any]:
+    scenario = question.scenario
+    return {
+        "id": question.id,
+        "type": question.type.value,
+        "jurisdiction": question.jurisdiction,
+        "scenario": None
+        if scenario is None
+        else {
+            "kind": scenario.kind.value,
+            "author": scenario.author,
+            "context": _text(scenario.context),
+            "text": _text(scenario.text),
+        },
+        "prompt": _text(question.prompt),
+        "options": [
+            {
+                "id": option.id,
+                "text": _text(option.text),
+                "correct": option.is_correct,
+                "feedback": _text(option.feedback),
+            }
+            for option in question.options
+        ],
+        "explanation": _text(question.explanation),
+        "sources": list(question.sources),
+    }
+
+
+def _quiz(quiz: Quiz) -> dict[str, Any]:
+    return {
+        "id": quiz.id,
+        "kind": quiz.kind.value,
+        "title": _text(quiz.title),
+        "intro": _text(quiz.intro),
+        "pass_mark": quiz.pass_mark,
+        "draw": quiz.draw,
+        "questions": [_question(question) for question in quiz.questions],
+    }
+
+
+def _video(video: Video) -> dict[str, Any]:
+    return {
+        "language": video.language,
+        "origin": video.origin,
+        "duration": video.duration,
+        "sources": [{"path": source.path, "type": source.mime_type} for source in video.sources],
+        "poster": video.poster,
+        "captions": dict(video.captions),
+        "chapters_track": video.chapters_track,
+        "chapters": [
+            {"scene": chapter.scene_id, "start": chapter.start, "end": chapter.end}
+            for chapter in video.chapters
+        ],
+    }
+
+
+def _module(module: Module) -> dict[str, Any]:
+    return {
+        "id": module.id,
+        "number": module.number,
+        "title": _text(module.title),
+        "summary": _text(module.summary),
+        "goals": [_text(goal) for goal in module.goals],
+        "key_points": [
+            {"text": _text(point.text), "sources": list(point.sources)} for point in module.key_points
+        ],
+        "sources": list(module.sources),
+        "scenes": [
+            {
+                "id": scene.id,
+                "title": _text(scene.title),
+                "slide": {
+                    "layout": scene.slide.layout,
+                    "heading": _text(scene.slide.heading),
+                    "lines": [_text(line) for line in scene.slide.lines],
+                    "diagram": scene.slide.diagram,
+                    "labels": [_text(label) for label in scene.slide.labels],
+                },
+                "narration": _text(scene.narration),
+                "sources": list(scene.sources),
+            }
+            for scene in module.scenes
+        ],
+        "videos": {language: _video(video) for language, video in module.videos.items()},
+        "quizzes": [_quiz(quiz) for quiz in module.quizzes],
+    }
+
+
+def _card(card: Card) -> dict[str, Any]:
+    return {
+        "id": card.id,
+        "number": card.number,
+        "kind": card.kind.value,
+        "title": _text(card.title),
+        "situation": _text(card.situation),
+        "question": _text(card.question),
+        "notes": {
+            "bring_out": [_text(point) for point in card.notes.bring_out],
+            "follow_up": [_text(question) for question in card.notes.follow_up],
+            "modules": list(card.notes.modules),
+            "sources": list(card.notes.sources),
+        },
+    }
+
+
+def _card_set(card_set: CardSet) -> dict[str, Any]:
+    return {
+        "id": card_set.id,
+        "title": _text(card_set.title),
+        "intro": _text(card_set.intro),
+        "cards": [_card(card) for card in card_set.cards],
+    }
+
+
+def _conversation(conversation: Conversation | None) -> dict[str, Any] | None:
+    if conversation is None:
+        return None
+    dos_and_donts = conversation.dos_and_donts
+    return {
+        "title": _text(conversation.title),
+        "intro": _text(conversation.intro),
+        "sources": list(conversation.sources),
+        "card_sets": [_card_set(card_set) for card_set in conversation.card_sets],
+        "dos_and_donts": {
+            "title": _text(dos_and_donts.title),
+            "intro": _text(dos_and_donts.intro),
+            "sections": [
+                {
+                    "id": section.id,
+                    "title": _text(section.title),
+                    "items": [
+                        {
+                            "id": item.id,
+                            "kind": item.kind.value,
+                            "text": _text(item.text),
+                            "why": _text(item.why),
+                            "sources": list(item.sources),
+                        }
+                        for item in section.items
+                    ],
+                }
+                for section in dos_and_donts.sections
+            ],
+        },
+    }
+
+
+def course_as_dict(course: Course) -> dict[str, Any]:
+    """Every module, video, quiz, question and option (with ``correct``), and the conversation material,
+    as JSON-ready data."""
+    return {
+        "id": course.id,
+        "version": course.version,
+        "content_hash": course.content_hash,
+        "title": _text(course.title),
+        "summary": _text(course.summary),
+        "modules": [_module(module) for module in course.modules],
+        "conversation": _conversation(course.conversation),
+        "sources": [
+            {
+                "id": source.id,
+                "title": source.title,
+                "publisher": source.publisher,
+                "year": source.year,
+                "url": source.url,
+                "language": source.language,
+            }
+            for source in course.sources.values()
+        ],
+    }

@@ -1,0 +1,818 @@
+"""Turn the files in ``modules/`` and the video manifests in ``videos/`` into a :class:`Course`.
+
+The loader never stops at the first problem: it collects every error (file, field, reason) and raises
+:class:`InvalidContentError` with all of them, so an editor fixes a file in one go. The file format is
+described in ``docs/content-format.md``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import yaml
+
+from course.content.errors import ContentError, InvalidContentError
+from course.content.model import (
+    CARD_SETS,
+    COUNTRIES,
+    DIAGRAMS,
+    LOCALES,
+    Advice,
+    AdviceKind,
+    AdviceSection,
+    Card,
+    CardKind,
+    CardSet,
+    Chapter,
+    Conversation,
+    Course,
+    DosAndDonts,
+    FacilitatorNotes,
+    KeyPoint,
+    MediaSource,
+    Module,
+    Option,
+    Question,
+    QuestionType,
+    Quiz,
+    QuizKind,
+    Scenario,
+    ScenarioKind,
+    Scene,
+    Slide,
+    Source,
+    Text,
+    Video,
+)
+
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+SLIDE_LAYOUTS = ("title", "bullets", "diagram", "quote")
+MEDIA_TYPES = {".webm": "video/webm", ".mp4": "video/mp4"}
+MANIFEST_NAME = "manifest.json"
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Node:
+    """A mapping read from a content file, which records errors against its file and field path."""
+
+    def __init__(self, data: Any, file: str, where: str, errors: list[ContentError]) -> None:
+        self.file = file
+        self.where = where
+        self.errors = errors
+        if isinstance(data, dict):
+            self.data: dict[str, Any] = data
+        else:
+            self.data = {}
+            self.error("", f"expected a mapping of fields, found {_describe(data)}")
+
+    def field(self, key: str) -> str:
+        return f"{self.where}.{key}" if self.where else key
+
+    def error(self, key: str, reason: str) -> None:
+        self.errors.append(ContentError(self.file, self.field(key) if key else self.where, reason))
+
+    def only(self, *allowed: str) -> None:
+        for key in self.data:
+            if key not in allowed:
+                self.error(str(key), f"unknown field (expected one of: {', '.join(allowed)})")
+
+    def child(self, key: str, data: Any) -> _Node:
+        return _Node(data, self.file, self.field(key), self.errors)
+
+    def string(self, key: str, *, required: bool = True) -> str | None:
+        value = self.data.get(key)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if required:
+                self.error(key, "is missing")
+            return None
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            self.error(key, f"must be text, found {_describe(value)}")
+            return None
+        return str(value).strip()
+
+    def identifier(self, key: str = "id") -> str | None:
+        value = self.string(key)
+        if value is not None and not ID_PATTERN.match(value):
+            self.error(key, f"{value!r} is not a valid id (lower-case letters, digits and hyphens)")
+            return None
+        return value
+
+    def text(self, key: str, *, required: bool = True) -> Text | None:
+        value = self.data.get(key)
+        if value is None:
+            if required:
+                self.error(key, "is missing")
+            return None
+        return _text(value, self.file, self.field(key), self.errors)
+
+    def texts(self, key: str, *, required: bool = True) -> tuple[Text, ...]:
+        texts = (
+            _text(item, self.file, f"{self.field(key)}[{index}]", self.errors)
+            for index, item in enumerate(self.items(key, required=required))
+        )
+        return tuple(text for text in texts if text is not None)
+
+    def items(self, key: str, *, required: bool = True) -> list[Any]:
+        value = self.data.get(key)
+        if value is None:
+            if required:
+                self.error(key, "is missing")
+            return []
+        if not isinstance(value, list):
+            self.error(key, f"must be a list, found {_describe(value)}")
+            return []
+        if required and not value:
+            self.error(key, "must not be empty")
+        return value
+
+    def number(self, key: str, default: float, low: float, high: float) -> float:
+        value = self.data.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            self.error(key, f"must be a number, found {_describe(value)}")
+            return default
+        if not low <= value <= high:
+            self.error(key, f"must be between {low:g} and {high:g}, found {value:g}")
+            return default
+        return float(value)
+
+    def integer(self, key: str, default: int | None, low: int, high: int) -> int | None:
+        value = self.data.get(key, default)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.error(key, f"must be a whole number, found {_describe(value)}")
+            return default
+        if not low <= value <= high:
+            self.error(key, f"must be between {low} and {high}, found {value}")
+            return default
+        return value
+
+    def flag(self, key: str) -> bool:
+        value = self.data.get(key, False)
+        if not isinstance(value, bool):
+            self.error(key, f"must be true or false, found {_describe(value)}")
+            return False
+        return value
+
+    def choice(self, key: str, allowed: Iterable[str], *, required: bool = True) -> str | None:
+        value = self.string(key, required=required)
+        allowed = tuple(allowed)
+        if value is not None and value not in allowed:
+            self.error(key, f"{value!r} is not one of: {', '.join(allowed)}")
+            return None
+        return value
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, int | float):
+        return "a number"
+    return "text"
+
+
+def _text(value: Any, file: str, where: str, errors: list[ContentError]) -> Text | None:
+    """A ``{da, sv, en}`` mapping with every language present and non-empty."""
+    if not isinstance(value, dict):
+        errors.append(
+            ContentError(file, where, f"must give the text in {', '.join(LOCALES)}, found {_describe(value)}")
+        )
+        return None
+    node = _Node(value, file, where, errors)
+    node.only(*LOCALES)
+    parts = {locale: node.string(locale) for locale in LOCALES}
+    if any(part is None for part in parts.values()):
+        return None
+    return Text(**parts)  # type: ignore[arg-type]
+
+
+def _display_path(path: Path, base: Path) -> str:
+    try:
+        return str(path.relative_to(base.parent))
+    except ValueError:
+        return str(path)
+
+
+class _Reader:
+    """Reads files under one root, hashing what it reads and collecting errors."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.errors: list[ContentError] = []
+        self.digest = hashlib.sha256()
+
+    def display(self, path: Path) -> str:
+        return _display_path(path, self.root)
+
+    def read(self, path: Path) -> Any:
+        shown = self.display(path)
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            self.errors.append(ContentError(shown, "", "file is missing"))
+            return None
+        except OSError as error:
+            self.errors.append(ContentError(shown, "", f"cannot be read: {error.strerror}"))
+            return None
+        self.digest.update(shown.encode() + b"\0" + raw + b"\0")
+        try:
+            if path.suffix == ".json":
+                return json.loads(raw)
+            return yaml.load(raw, Loader=_YAML_LOADER)  # noqa: S506 - CSafeLoader/SafeLoader only
+        except yaml.MarkedYAMLError as error:
+            mark = error.problem_mark
+            line = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+            self.errors.append(ContentError(shown, "", f"is not valid YAML: {error.problem}{line}"))
+        except yaml.YAMLError as error:
+            self.errors.append(ContentError(shown, "", f"is not valid YAML: {error}"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as error:
+            self.errors.append(ContentError(shown, "", f"is not valid JSON: {error}"))
+        return None
+
+    def node(self, path: Path) -> _Node | None:
+        data = self.read(path)
+        if data is None:
+            return None
+        return _Node(data, self.display(path), "", self.errors)
+
+
+def load_course(content_dir: Path, video_dir: Path | None = None) -> Course:
+    """Load and validate the whole course.
+
+    ``video_dir`` holds one manifest per module and language; without it the course is loaded without
+    videos (for tools that only deal with text). Raises :class:`InvalidContentError` listing every problem.
+    """
+    reader = _Reader(content_dir)
+    course_node = reader.node(content_dir / "course.yaml")
+    if course_node is None:
+        raise InvalidContentError(reader.errors)
+    course_node.only("id", "version", "title", "summary", "modules", "conversation")
+    course_id = course_node.identifier()
+    version = course_node.string("version")
+    title = course_node.text("title")
+    summary = course_node.text("summary")
+    module_ids = [str(item) for item in course_node.items("modules")]
+    conversation_folder = course_node.string("conversation", required=False)
+    if conversation_folder is not None and not ID_PATTERN.match(conversation_folder):
+        course_node.error("conversation", f"{conversation_folder!r} is not a folder name inside modules/")
+        conversation_folder = None
+    if conversation_folder is not None and conversation_folder in module_ids:
+        course_node.error("conversation", f"{conversation_folder!r} is also a module's folder")
+        conversation_folder = None
+
+    sources = _load_sources(reader, content_dir / "sources.yaml")
+    modules = []
+    for number, module_id in enumerate(module_ids, start=1):
+        if not ID_PATTERN.match(module_id):
+            course_node.error(f"modules[{number - 1}]", f"{module_id!r} is not a valid module id")
+            continue
+        module = _load_module(reader, content_dir / module_id, module_id, number, sources)
+        if module is not None:
+            modules.append(module)
+
+    _check_unique(reader, course_node.file, "modules", module_ids, "module id")
+    _check_global_ids(reader, modules)
+    conversation = None
+    if conversation_folder is not None:
+        conversation = _load_conversation(
+            reader, content_dir / conversation_folder, sources, {module.id for module in modules}
+        )
+    if video_dir is not None:
+        modules = [_attach_videos(reader, video_dir, module) for module in modules]
+
+    if reader.errors:
+        raise InvalidContentError(reader.errors)
+    return Course(
+        id=course_id,  # type: ignore[arg-type]
+        version=version,  # type: ignore[arg-type]
+        title=title,  # type: ignore[arg-type]
+        summary=summary,  # type: ignore[arg-type]
+        modules=tuple(modules),
+        sources=MappingProxyType(sources),
+        content_hash=reader.digest.hexdigest(),
+        conversation=conversation,
+    )
+
+
+def _load_sources(reader: _Reader, path: Path) -> dict[str, Source]:
+    data = reader.read(path)
+    if data is None:
+        return {}
+    shown = reader.display(path)
+    if not isinstance(data, dict) or not isinstance(data.get("sources"), list):
+        reader.errors.append(ContentError(shown, "sources", "must be a list of sources"))
+        return {}
+    sources: dict[str, Source] = {}
+    for index, item in enumerate(data["sources"]):
+        node = _Node(item, shown, f"sources[{index}]", reader.errors)
+        node.only("id", "title", "publisher", "year", "url", "language")
+        source_id = node.string("id")
+        title = node.string("title")
+        publisher = node.string("publisher")
+        year = node.integer("year", None, 1900, 2100)
+        url = node.string("url", required=False)
+        language = node.string("language", required=False)
+        if url is not None and not url.startswith(("https://", "http://")):
+            node.error("url", "must start with https:// or http://")
+        if source_id is None or title is None or publisher is None:
+            continue
+        if source_id in sources:
+            node.error("id", f"duplicate source id {source_id!r}")
+            continue
+        sources[source_id] = Source(source_id, title, publisher, year, url, language)
+    return sources
+
+
+def _source_refs(node: _Node, key: str, sources: dict[str, Source]) -> tuple[str, ...]:
+    refs = []
+    for index, item in enumerate(node.items(key, required=False)):
+        ref = str(item)
+        if ref not in sources:
+            node.error(f"{key}[{index}]", f"unknown source {ref!r} (not in sources.yaml)")
+        refs.append(ref)
+    return tuple(refs)
+
+
+def _load_module(
+    reader: _Reader, folder: Path, module_id: str, number: int, sources: dict[str, Source]
+) -> Module | None:
+    if not folder.is_dir():
+        reader.errors.append(ContentError(reader.display(folder), "", "module folder is missing"))
+        return None
+    node = reader.node(folder / "module.yaml")
+    if node is None:
+        return None
+    node.only("id", "title", "summary", "goals", "key_points", "sources", "quizzes")
+    declared_id = node.identifier()
+    if declared_id is not None and declared_id != module_id:
+        node.error("id", f"{declared_id!r} does not match the folder name {module_id!r}")
+    title = node.text("title")
+    summary = node.text("summary")
+    goals = node.texts("goals")
+    key_points = []
+    for index, item in enumerate(node.items("key_points")):
+        point_node = node.child(f"key_points[{index}]", item)
+        point_node.only("text", "sources")
+        text = point_node.text("text")
+        point_sources = _source_refs(point_node, "sources", sources)
+        if text is not None:
+            key_points.append(KeyPoint(text, point_sources))
+    module_sources = _source_refs(node, "sources", sources)
+    quiz_files = [str(item) for item in node.items("quizzes")]
+
+    scenes = _load_storyboard(reader, folder / "storyboard.yaml", sources)
+    quizzes = []
+    for quiz_file in quiz_files:
+        quiz = _load_quiz(reader, folder / "quizzes" / quiz_file, module_id, sources)
+        if quiz is not None:
+            quizzes.append(quiz)
+    kinds = Counter(quiz.kind for quiz in quizzes)
+    for kind in QuizKind:
+        if kinds[kind] != 1 and len(quizzes) == len(quiz_files):
+            node.error("quizzes", f"needs exactly one {kind.value} quiz, found {kinds[kind]}")
+
+    if title is None or summary is None:
+        return None
+    return Module(
+        id=module_id,
+        number=number,
+        title=title,
+        summary=summary,
+        goals=goals,
+        key_points=tuple(key_points),
+        sources=module_sources,
+        scenes=scenes,
+        quizzes=tuple(sorted(quizzes, key=lambda quiz: list(QuizKind).index(quiz.kind))),
+    )
+
+
+def _load_storyboard(reader: _Reader, path: Path, sources: dict[str, Source]) -> tuple[Scene, ...]:
+    node = reader.node(path)
+    if node is None:
+        return ()
+    node.only("scenes")
+    scenes = []
+    for index, item in enumerate(node.items("scenes")):
+        scene_node = node.child(f"scenes[{index}]", item)
+        scene_node.only("id", "title", "slide", "narration", "sources")
+        scene_id = scene_node.identifier()
+        title = scene_node.text("title")
+        narration = scene_node.text("narration")
+        slide = _load_slide(scene_node.child("slide", scene_node.data.get("slide")))
+        scene_sources = _source_refs(scene_node, "sources", sources)
+        if scene_id and title and narration and slide:
+            scenes.append(Scene(scene_id, title, slide, narration, scene_sources))
+    _check_unique(reader, node.file, "scenes", [scene.id for scene in scenes], "scene id")
+    return tuple(scenes)
+
+
+def _load_slide(node: _Node) -> Slide | None:
+    node.only("layout", "heading", "lines", "diagram", "labels")
+    layout = node.choice("layout", SLIDE_LAYOUTS)
+    heading = node.text("heading", required=layout in ("title", "bullets", "quote"))
+    lines = node.texts("lines", required=layout in ("bullets", "quote"))
+    labels = node.texts("labels", required=layout == "diagram")
+    diagram = None
+    if layout == "diagram":
+        diagram = node.choice("diagram", DIAGRAMS)
+        if diagram is not None:
+            low, high = DIAGRAMS[diagram]
+            if not low <= len(labels) <= high:
+                node.error("labels", f"a {diagram} diagram takes {low} to {high} labels, found {len(labels)}")
+    elif "diagram" in node.data:
+        node.error("diagram", "is only used with layout: diagram")
+    if layout is None:
+        return None
+    return Slide(layout=layout, heading=heading, lines=lines, diagram=diagram, labels=labels)
+
+
+def _load_quiz(reader: _Reader, path: Path, module_id: str, sources: dict[str, Source]) -> Quiz | None:
+    node = reader.node(path)
+    if node is None:
+        return None
+    node.only("id", "kind", "title", "intro", "pass_mark", "draw", "questions")
+    quiz_id = node.identifier()
+    kind = node.choice("kind", [kind.value for kind in QuizKind])
+    title = node.text("title")
+    intro = node.text("intro", required=False)
+    pass_mark = node.number("pass_mark", 0.8, 0.01, 1.0)
+    draw = node.integer("draw", 5, 1, 100)
+    questions = []
+    for index, item in enumerate(node.items("questions")):
+        question = _load_question(node.child(f"questions[{index}]", item), sources)
+        if question is not None:
+            questions.append(question)
+    _check_unique(reader, node.file, "questions", [question.id for question in questions], "question id")
+    for country in COUNTRIES:
+        available = sum(1 for question in questions if question.applies_to(country))
+        if draw is not None and available < draw:
+            node.error(
+                "draw",
+                f"draws {draw} questions but only {available} apply to councils in {country}",
+            )
+    if quiz_id is None or kind is None or title is None or draw is None:
+        return None
+    return Quiz(quiz_id, module_id, QuizKind(kind), title, intro, pass_mark, draw, tuple(questions))
+
+
+def _load_question(node: _Node, sources: dict[str, Source]) -> Question | None:
+    node.only("id", "type", "jurisdiction", "scenario", "prompt", "options", "explanation", "sources")
+    question_id = node.identifier()
+    question_type = node.choice("type", [kind.value for kind in QuestionType])
+    jurisdiction = node.choice("jurisdiction", COUNTRIES, required=False)
+    prompt = node.text("prompt")
+    explanation = node.text("explanation")
+    source_ids = _source_refs(node, "sources", sources)
+    scenario = None
+    if "scenario" in node.data:
+        scenario = _load_scenario(node.child("scenario", node.data["scenario"]))
+
+    options = []
+    for index, item in enumerate(node.items("options")):
+        option_node = node.child(f"options[{index}]", item)
+        option_node.only("id", "text", "correct", "feedback")
+        option_id = option_node.identifier()
+        text = option_node.text("text")
+        feedback = option_node.text("feedback")
+        correct = option_node.flag("correct")
+        if option_id and text and feedback:
+            options.append(Option(option_id, text, correct, feedback))
+    option_ids = [option.id for option in options]
+    for option_id, count in Counter(option_ids).items():
+        if count > 1:
+            node.error("options", f"option id {option_id!r} is used {count} times")
+
+    if question_type is not None and len(options) == len(node.items("options", required=False)):
+        correct = sum(option.is_correct for option in options)
+        if question_type == QuestionType.TRUE_FALSE and sorted(option_ids) != ["false", "true"]:
+            node.error("options", "a true/false question has exactly the options 'true' and 'false'")
+        if len(options) < 2:
+            node.error("options", "needs at least two options")
+        if question_type in (QuestionType.SINGLE, QuestionType.TRUE_FALSE) and correct != 1:
+            node.error(
+                "options",
+                f"a {question_type} question needs exactly one correct option, found {correct}",
+            )
+        if question_type == QuestionType.MULTIPLE and correct < 1:
+            node.error("options", "a multiple-choice question needs at least one correct option")
+
+    if not (question_id and question_type and prompt and explanation and options):
+        return None
+    return Question(
+        id=question_id,
+        type=QuestionType(question_type),
+        prompt=prompt,
+        options=tuple(options),
+        explanation=explanation,
+        sources=source_ids,
+        jurisdiction=jurisdiction,
+        scenario=scenario,
+    )
+
+
+def _load_scenario(node: _Node) -> Scenario | None:
+    node.only("kind", "author", "context", "text")
+    kind = node.choice("kind", [kind.value for kind in ScenarioKind])
+    author = node.string("author", required=False)
+    context = node.text("context", required=False)
+    text = node.text("text")
+    if kind is None or text is None:
+        return None
+    return Scenario(ScenarioKind(kind), text, author, context)
+
+
+def _module_refs(node: _Node, key: str, module_ids: set[str]) -> tuple[str, ...]:
+    refs = []
+    for index, item in enumerate(node.items(key)):
+        ref = str(item)
+        if ref not in module_ids:
+            node.error(f"{key}[{index}]", f"unknown module {ref!r} (not in course.yaml)")
+        refs.append(ref)
+    return tuple(refs)
+
+
+def _load_conversation(
+    reader: _Reader, folder: Path, sources: dict[str, Source], module_ids: set[str]
+) -> Conversation | None:
+    """The conversation material: ``conversation.yaml``, one file per card set, ``dos-and-donts.yaml``."""
+    if not folder.is_dir():
+        reader.errors.append(ContentError(reader.display(folder), "", "conversation folder is missing"))
+        return None
+    node = reader.node(folder / "conversation.yaml")
+    title = intro = None
+    material_sources: tuple[str, ...] = ()
+    if node is not None:
+        node.only("title", "intro", "sources")
+        title = node.text("title")
+        intro = node.text("intro")
+        material_sources = _source_refs(node, "sources", sources)
+    card_sets = [
+        _load_card_set(reader, folder / f"{set_id}-cards.yaml", set_id, sources, module_ids)
+        for set_id in CARD_SETS
+    ]
+    dos_and_donts = _load_dos_and_donts(reader, folder / "dos-and-donts.yaml", sources)
+
+    # Card ids name a card in links and, later, in the presenter; one id means one card in the material.
+    seen: dict[str, str] = {}
+    for card_set in card_sets:
+        for card in card_set.cards if card_set is not None else ():
+            if card.id in seen:
+                reader.errors.append(
+                    ContentError(
+                        reader.display(folder / f"{card_set.id}-cards.yaml"),
+                        "cards",
+                        f"card id {card.id!r} is also used in {seen[card.id]}",
+                    )
+                )
+            seen.setdefault(card.id, f"{card_set.id}-cards.yaml")
+    if title is None or intro is None or dos_and_donts is None or None in card_sets:
+        return None
+    return Conversation(
+        title=title,
+        intro=intro,
+        card_sets=tuple(card_sets),  # type: ignore[arg-type]
+        dos_and_donts=dos_and_donts,
+        sources=material_sources,
+    )
+
+
+def _load_card_set(
+    reader: _Reader, path: Path, set_id: str, sources: dict[str, Source], module_ids: set[str]
+) -> CardSet | None:
+    node = reader.node(path)
+    if node is None:
+        return None
+    node.only("title", "intro", "cards")
+    title = node.text("title")
+    intro = node.text("intro")
+    cards = []
+    for index, item in enumerate(node.items("cards")):
+        card = _load_card(node.child(f"cards[{index}]", item), len(cards) + 1, sources, module_ids)
+        if card is not None:
+            cards.append(card)
+    _check_unique(reader, node.file, "cards", [card.id for card in cards], "card id")
+    if title is None or intro is None:
+        return None
+    return CardSet(set_id, title, intro, tuple(cards))
+
+
+def _load_card(node: _Node, number: int, sources: dict[str, Source], module_ids: set[str]) -> Card | None:
+    node.only("id", "kind", "title", "situation", "question", "notes")
+    card_id = node.identifier()
+    kind = node.choice("kind", [kind.value for kind in CardKind])
+    title = node.text("title")
+    # A dilemma sets out a situation before its question; a plain question may do without one.
+    situation = node.text("situation", required=kind == CardKind.DILEMMA)
+    question = node.text("question")
+    if node.data.get("notes") is None:
+        node.error("notes", "is missing (the facilitator notes)")
+        return None
+    notes_node = node.child("notes", node.data["notes"])
+    notes_node.only("bring_out", "follow_up", "modules", "sources")
+    bring_out = notes_node.texts("bring_out")
+    follow_up = notes_node.texts("follow_up")
+    modules = _module_refs(notes_node, "modules", module_ids)
+    note_sources = _source_refs(notes_node, "sources", sources)
+    if not (card_id and kind and title and question and bring_out and follow_up):
+        return None
+    if kind == CardKind.DILEMMA and situation is None:
+        return None
+    return Card(
+        id=card_id,
+        number=number,
+        kind=CardKind(kind),
+        title=title,
+        question=question,
+        notes=FacilitatorNotes(bring_out, follow_up, modules, note_sources),
+        situation=situation,
+    )
+
+
+def _load_dos_and_donts(reader: _Reader, path: Path, sources: dict[str, Source]) -> DosAndDonts | None:
+    node = reader.node(path)
+    if node is None:
+        return None
+    node.only("title", "intro", "sections")
+    title = node.text("title")
+    intro = node.text("intro")
+    sections = []
+    item_ids = []
+    for index, item in enumerate(node.items("sections")):
+        section_node = node.child(f"sections[{index}]", item)
+        section_node.only("id", "title", "items")
+        section_id = section_node.identifier()
+        section_title = section_node.text("title")
+        items = []
+        for item_index, entry in enumerate(section_node.items("items")):
+            advice = _load_advice(section_node.child(f"items[{item_index}]", entry), sources)
+            if advice is not None:
+                items.append(advice)
+                item_ids.append(advice.id)
+        if section_id and section_title:
+            sections.append(AdviceSection(section_id, section_title, tuple(items)))
+    _check_unique(reader, node.file, "sections", [section.id for section in sections], "section id")
+    _check_unique(reader, node.file, "sections", item_ids, "item id")
+    if title is None or intro is None:
+        return None
+    return DosAndDonts(title, intro, tuple(sections))
+
+
+def _load_advice(node: _Node, sources: dict[str, Source]) -> Advice | None:
+    node.only("id", "kind", "text", "why", "sources")
+    advice_id = node.identifier()
+    kind = node.choice("kind", [kind.value for kind in AdviceKind])
+    text = node.text("text")
+    why = node.text("why")
+    advice_sources = _source_refs(node, "sources", sources)
+    if not (advice_id and kind and text and why):
+        return None
+    return Advice(advice_id, AdviceKind(kind), text, why, advice_sources)
+
+
+def _check_unique(reader: _Reader, file: str, field: str, ids: list[str], what: str) -> None:
+    for value, count in Counter(ids).items():
+        if count > 1:
+            reader.errors.append(ContentError(file, field, f"{what} {value!r} is used {count} times"))
+
+
+def _check_global_ids(reader: _Reader, modules: list[Module]) -> None:
+    """Quiz and question ids are stored with attempts, so they must be unique across the course."""
+    seen: dict[str, str] = {}
+    for module in modules:
+        for quiz in module.quizzes:
+            for kind, item_id in [("quiz", quiz.id)] + [("question", q.id) for q in quiz.questions]:
+                key = f"{kind}:{item_id}"
+                where = f"{module.id}/{quiz.id}"
+                if key in seen and seen[key] != where:
+                    reader.errors.append(
+                        ContentError(
+                            f"modules/{module.id}", f"{kind} {item_id!r}", f"also used in {seen[key]}"
+                        )
+                    )
+                seen.setdefault(key, where)
+
+
+def _attach_videos(reader: _Reader, video_dir: Path, module: Module) -> Module:
+    videos = {}
+    for language in LOCALES:
+        video = load_video_manifest(reader, video_dir, module, language)
+        if video is not None:
+            videos[language] = video
+    return dataclasses.replace(module, videos=MappingProxyType(videos))
+
+
+def load_video_manifest(reader: _Reader, video_dir: Path, module: Module, language: str) -> Video | None:
+    """Read ``videos/<module>/<language>/manifest.json`` and check that every file it names exists."""
+    directory = video_dir / module.id / language
+    path = directory / MANIFEST_NAME
+    if not path.exists():
+        reader.errors.append(
+            ContentError(
+                _display_path(path, video_dir),
+                "",
+                "video manifest is missing "
+                "(run `council-course build-videos`, or supply a video and its captions)",
+            )
+        )
+        return None
+    data = reader.read(path)
+    if data is None:
+        return None
+    node = _Node(data, _display_path(path, video_dir), "", reader.errors)
+    node.only(
+        "module",
+        "language",
+        "duration",
+        "width",
+        "height",
+        "sources",
+        "poster",
+        "captions",
+        "chapters_track",
+        "chapters",
+        "content_hash",
+        "origin",
+        "transcript",
+        "built_with",
+    )
+    duration = node.number("duration", 0.0, 0.0, 4 * 3600.0)
+    if duration <= 0:
+        node.error("duration", "must be more than 0 seconds")
+
+    def existing(key: str, relative: str | None) -> str | None:
+        if relative is None:
+            return None
+        if Path(relative).is_absolute() or ".." in Path(relative).parts:
+            node.error(key, f"{relative!r} must be a path inside {directory.name}/")
+            return None
+        if not (directory / relative).is_file():
+            node.error(key, f"file {relative!r} is missing")
+            return None
+        return relative
+
+    sources = []
+    for index, item in enumerate(node.items("sources")):
+        relative = existing(f"sources[{index}]", str(item))
+        if relative is None:
+            continue
+        mime_type = MEDIA_TYPES.get(Path(relative).suffix)
+        if mime_type is None:
+            node.error(f"sources[{index}]", f"{relative!r} is neither .webm nor .mp4")
+            continue
+        sources.append(MediaSource(relative, mime_type))
+
+    captions_data = node.data.get("captions")
+    captions = {}
+    if not isinstance(captions_data, dict):
+        node.error("captions", "must name a caption file for each of " + ", ".join(LOCALES))
+    else:
+        for caption_language in LOCALES:
+            relative = existing(f"captions.{caption_language}", captions_data.get(caption_language))
+            if relative is None and caption_language not in captions_data:
+                node.error(
+                    f"captions.{caption_language}", "is missing: every video needs captions in every language"
+                )
+            elif relative is not None:
+                captions[caption_language] = relative
+
+    chapters = []
+    scene_titles = {scene.id: scene.title for scene in module.scenes}
+    for index, item in enumerate(node.items("chapters", required=False)):
+        chapter_node = node.child(f"chapters[{index}]", item)
+        scene_id = chapter_node.string("scene")
+        start = chapter_node.number("start", 0.0, 0.0, duration or 0.0)
+        end = chapter_node.number("end", 0.0, 0.0, duration + 0.5)
+        if scene_id is not None and scene_id not in scene_titles:
+            chapter_node.error("scene", f"unknown scene {scene_id!r}")
+        elif scene_id is not None:
+            if end <= start:
+                chapter_node.error("end", "must be after start")
+            chapters.append(Chapter(scene_id, scene_titles[scene_id], start, end))
+
+    return Video(
+        module_id=module.id,
+        language=language,
+        directory=directory,
+        duration=duration,
+        sources=tuple(sources),
+        captions=MappingProxyType(captions),
+        chapters=tuple(chapters),
+        chapters_track=existing("chapters_track", node.string("chapters_track", required=False)),
+        poster=existing("poster", node.string("poster", required=False)),
+        origin=node.string("origin", required=False) or "built",
+    )
