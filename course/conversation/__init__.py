@@ -1,0 +1,2 @@
+"""The conversation material: card sets for the council and the administration, and the do's and don'ts,
+to read on screen and to print."""

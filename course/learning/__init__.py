@@ -1,0 +1,1 @@
+"""The learner's way through: video progress, quizzes and completion."""

@@ -1,0 +1,191 @@
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from course.auth.access import member_required
+from course.content import Module, Quiz
+from course.extensions import db
+from course.learning import services
+from course.learning.services import LearningRules
+from course.registry import get_course
+from course.templating import current_locale
+
+bp = Blueprint("learning", __name__)
+
+
+def _rules() -> LearningRules:
+    return LearningRules.from_config(current_app.config)
+
+
+def _module_or_404(module_id: str) -> Module:
+    module = get_course().module(module_id)
+    if module is None:
+        abort(404)
+    return module
+
+
+def _quiz_or_404(module: Module, quiz_id: str) -> Quiz:
+    quiz = module.quiz(quiz_id)
+    if quiz is None:
+        abort(404)
+    return quiz
+
+
+def _video_language(module: Module) -> str:
+    language = current_locale()
+    return language if module.video(language) is not None else "en"
+
+
+@bp.get("/")
+@member_required
+def show_overview():
+    course = get_course()
+    state = services.get_course_state(current_user, course)
+    return render_template("learning/overview.html", course=course, state=state)
+
+
+@bp.get("/modules/<module_id>")
+@member_required
+def show_module(module_id: str):
+    course = get_course()
+    module = _module_or_404(module_id)
+    language = _video_language(module)
+    if services.open_module(current_user, module, language):
+        db.session.commit()
+    state = services.get_module_state(current_user, course, module)
+    return render_template(
+        "learning/module.html",
+        course=course,
+        module=module,
+        video=module.video(language),
+        state=state,
+        rules=_rules(),
+    )
+
+
+@bp.post("/modules/<module_id>/transcript")
+@member_required
+def confirm_transcript(module_id: str):
+    course = get_course()
+    module = _module_or_404(module_id)
+    if request.form.get("read") != "yes":
+        flash(_("Tick the box to confirm that you have read the whole transcript."), "error")
+        return redirect(url_for("learning.show_module", module_id=module.id, _anchor="transcript"))
+    if not services.confirm_transcript(current_user, course, module, _rules()):
+        abort(403)
+    db.session.commit()
+    flash(_("Thank you. The quizzes are now open."), "success")
+    return redirect(url_for("learning.show_module", module_id=module.id, _anchor="quizzes"))
+
+
+@bp.get("/modules/<module_id>/quizzes/<quiz_id>")
+@member_required
+def take_quiz(module_id: str, quiz_id: str):
+    course = get_course()
+    module = _module_or_404(module_id)
+    quiz = _quiz_or_404(module, quiz_id)
+    try:
+        attempt = services.get_or_start_attempt(current_user, course, module, quiz)
+    except services.QuizLockedError:
+        return render_template("learning/quiz_locked.html", module=module, quiz=quiz), 403
+    db.session.commit()
+    state = services.get_module_state(current_user, course, module)
+    return render_template(
+        "learning/quiz.html", module=module, quiz=quiz, attempt=attempt, state=state, answers={}, missing=[]
+    )
+
+
+@bp.post("/modules/<module_id>/quizzes/<quiz_id>")
+@member_required
+def submit_quiz(module_id: str, quiz_id: str):
+    course = get_course()
+    module = _module_or_404(module_id)
+    quiz = _quiz_or_404(module, quiz_id)
+    attempt_id = request.form.get("attempt", type=int)
+    if attempt_id is None:
+        abort(400)
+    answers = {key: request.form.getlist(key) for key in request.form if key not in ("attempt", "csrf_token")}
+    try:
+        result = services.submit_attempt(current_user, course, module, quiz, attempt_id, answers)
+    except services.AttemptNotFoundError:
+        abort(404)
+    except services.InvalidAnswersError:
+        db.session.rollback()
+        abort(400)
+    except services.IncompleteAnswersError as incomplete:
+        db.session.rollback()
+        attempt = services.get_attempt(current_user, attempt_id, module.id, quiz.id)
+        state = services.get_module_state(current_user, course, module)
+        return render_template(
+            "learning/quiz.html",
+            module=module,
+            quiz=quiz,
+            attempt=attempt,
+            state=state,
+            answers=answers,
+            missing=incomplete.missing,
+        ), 422
+    db.session.commit()
+    return redirect(
+        url_for("learning.show_attempt", module_id=module.id, quiz_id=quiz.id, attempt_id=result.attempt.id),
+        code=303,
+    )
+
+
+@bp.get("/modules/<module_id>/quizzes/<quiz_id>/attempts/<int:attempt_id>")
+@member_required
+def show_attempt(module_id: str, quiz_id: str, attempt_id: int):
+    course = get_course()
+    module = _module_or_404(module_id)
+    quiz = _quiz_or_404(module, quiz_id)
+    try:
+        attempt = services.get_attempt(current_user, attempt_id, module.id, quiz.id)
+    except services.AttemptNotFoundError:
+        abort(404)
+    if attempt.submitted_at is None:
+        return redirect(url_for("learning.take_quiz", module_id=module.id, quiz_id=quiz.id))
+    state = services.get_module_state(current_user, course, module)
+    return render_template("learning/attempt.html", module=module, quiz=quiz, attempt=attempt, state=state)
+
+
+@bp.post("/api/progress")
+@member_required
+def report_progress():
+    """Played segments from the video player: JSON with an X-CSRFToken header, or a form-encoded beacon
+    (``navigator.sendBeacon`` cannot set headers, so it sends the token as a field)."""
+    if request.is_json:
+        payload = request.get_json(silent=True)
+        if not isinstance(payload, dict):
+            return jsonify(error="expected a JSON object"), 400
+        module_id, language, segments = (
+            payload.get("module"),
+            payload.get("language"),
+            payload.get("segments"),
+        )
+    else:
+        module_id, language = request.form.get("module"), request.form.get("language")
+        try:
+            segments = json.loads(request.form.get("segments", ""))
+        except ValueError:
+            return jsonify(error="segments must be JSON"), 400
+    course = get_course()
+    module = course.module(module_id) if isinstance(module_id, str) else None
+    if module is None or not isinstance(language, str):
+        return jsonify(error="unknown module or language"), 400
+    try:
+        update = services.record_segments(current_user, course, module, language, segments, _rules())
+    except services.ProgressRejectedError as rejected:
+        db.session.rollback()
+        return jsonify(error=str(rejected)), 422
+    db.session.commit()
+    return jsonify(
+        seconds_watched=round(update.seconds_watched, 1),
+        duration=update.duration,
+        coverage=round(update.coverage, 4),
+        video_done=update.is_video_done,
+        video_completed_now=update.video_completed_now,
+    )
