@@ -1,0 +1,456 @@
+"""The council's completion: every member against every module, the totals, the funnel per module, and the
+question statistics.
+
+Everything is read in a fixed number of queries whatever the size of the council: one per kind of record
+(members, module progress, watched video, quiz results, course completions, reminders), each grouped in
+the database and gathered into dicts, then one loop in Python builds the rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import case, func, select
+
+from course.certificates.services import CertificateSummary, get_certificate_status_by_member
+from course.content import Course, Module, Question, Quiz, QuizKind
+from course.councils.dates import DueState, get_due_state
+from course.councils.models import Council, Member, Reminder, Role
+from course.db import utcnow
+from course.extensions import db
+from course.learning.models import (
+    AttemptQuestion,
+    CourseCompletion,
+    ModuleProgress,
+    QuizAttempt,
+    VideoProgress,
+)
+
+COMPLETE, IN_PROGRESS, NOT_STARTED, OVERDUE = "complete", "in_progress", "not_started", "overdue"
+STATUS_LABELS = {
+    COMPLETE: _l("Completed"),
+    IN_PROGRESS: _l("In progress"),
+    NOT_STARTED: _l("Not started"),
+    OVERDUE: _l("Overdue"),
+}
+#: Question statistics are shown only for questions at least this many members answered, so that no
+#: figure can be traced back to one person.
+MIN_RESPONDENTS = 5
+
+
+@dataclass(frozen=True, slots=True)
+class QuizCell:
+    quiz: Quiz
+    is_passed: bool
+    attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class ModuleCell:
+    module: Module
+    is_started: bool
+    coverage: float
+    video_route: str | None
+    video_completed_at: datetime | None
+    quizzes: tuple[QuizCell, ...]
+    completed_at: datetime | None
+
+    @property
+    def is_video_done(self) -> bool:
+        return self.video_completed_at is not None
+
+    @property
+    def is_complete(self) -> bool:
+        return self.completed_at is not None
+
+    @property
+    def steps_done(self) -> int:
+        return int(self.is_video_done) + sum(quiz.is_passed for quiz in self.quizzes)
+
+    def passed(self, kind: QuizKind) -> bool:
+        return any(cell.is_passed for cell in self.quizzes if cell.quiz.kind == kind)
+
+
+@dataclass(frozen=True, slots=True)
+class MemberRow:
+    """One member's line in the members × modules table."""
+
+    member: Member
+    modules: tuple[ModuleCell, ...]
+    completed_at: datetime | None
+    last_activity_at: datetime | None
+    reminder_count: int
+    last_reminded_at: datetime | None
+    is_overdue: bool = False
+    certificate: CertificateSummary | None = None
+
+    @property
+    def status(self) -> str:
+        if self.completed_at is not None:
+            return COMPLETE
+        if any(cell.is_started or cell.steps_done for cell in self.modules):
+            return IN_PROGRESS
+        return NOT_STARTED
+
+    @property
+    def is_complete(self) -> bool:
+        return self.completed_at is not None
+
+    @property
+    def completed_modules(self) -> int:
+        return sum(cell.is_complete for cell in self.modules)
+
+    @property
+    def steps_done(self) -> int:
+        return sum(cell.steps_done for cell in self.modules)
+
+
+def load_member_rows(
+    council: Council, course: Course, now: datetime | None = None, member_ids: list[int] | None = None
+) -> list[MemberRow]:
+    """Every active member of ``council`` (or those of ``member_ids`` among them) with their progress.
+
+    Seven queries, whatever the number of members.
+    """
+    scope = [Member.council_id == council.id, Member.removed_at.is_(None)]
+    if member_ids is not None:
+        scope.append(Member.id.in_(member_ids))
+    members = list(db.session.execute(select(Member).where(*scope).order_by(Member.name)).scalars())
+
+    progress: dict[tuple[int, str], Any] = {
+        (row.member_id, row.module_id): row
+        for row in db.session.execute(
+            select(
+                ModuleProgress.member_id,
+                ModuleProgress.module_id,
+                ModuleProgress.video_route,
+                ModuleProgress.video_completed_at,
+                ModuleProgress.completed_at,
+                ModuleProgress.last_activity_at,
+            )
+            .join(Member, Member.id == ModuleProgress.member_id)
+            .where(*scope)
+        )
+    }
+    coverage = {
+        (member_id, module_id): share or 0.0
+        for member_id, module_id, share in db.session.execute(
+            select(
+                VideoProgress.member_id,
+                VideoProgress.module_id,
+                func.max(
+                    case(
+                        (VideoProgress.duration > 0, VideoProgress.seconds_watched / VideoProgress.duration),
+                        else_=0.0,
+                    )
+                ),
+            )
+            .join(Member, Member.id == VideoProgress.member_id)
+            .where(*scope)
+            .group_by(VideoProgress.member_id, VideoProgress.module_id)
+        )
+    }
+    quizzes = {
+        (member_id, quiz_id): (attempts, bool(passes))
+        for member_id, quiz_id, attempts, passes in db.session.execute(
+            select(
+                QuizAttempt.member_id,
+                QuizAttempt.quiz_id,
+                func.count(QuizAttempt.submitted_at),
+                func.max(case((QuizAttempt.is_passed.is_(True), 1), else_=0)),
+            )
+            .join(Member, Member.id == QuizAttempt.member_id)
+            .where(*scope)
+            .group_by(QuizAttempt.member_id, QuizAttempt.quiz_id)
+        )
+    }
+    completions = dict(
+        db.session.execute(
+            select(CourseCompletion.member_id, CourseCompletion.completed_at)
+            .join(Member, Member.id == CourseCompletion.member_id)
+            .where(*scope)
+        ).all()
+    )
+    reminders = {
+        member_id: (count, last)
+        for member_id, count, last in db.session.execute(
+            select(Reminder.member_id, func.count(), func.max(Reminder.sent_at))
+            .join(Member, Member.id == Reminder.member_id)
+            .where(*scope)
+            .group_by(Reminder.member_id)
+        )
+    }
+
+    certificates = get_certificate_status_by_member(council.id, now)
+    due = get_due_state(council, now)
+    rows = []
+    for member in members:
+        cells = []
+        activity = []
+        for module in course.modules:
+            row = progress.get((member.id, module.id))
+            if row is not None:
+                activity.append(row.last_activity_at)
+            cells.append(
+                ModuleCell(
+                    module=module,
+                    is_started=row is not None,
+                    coverage=min(coverage.get((member.id, module.id), 0.0), 1.0),
+                    video_route=row.video_route if row else None,
+                    video_completed_at=row.video_completed_at if row else None,
+                    quizzes=tuple(
+                        QuizCell(
+                            quiz,
+                            is_passed=quizzes.get((member.id, quiz.id), (0, False))[1],
+                            attempts=quizzes.get((member.id, quiz.id), (0, False))[0],
+                        )
+                        for quiz in module.quizzes
+                    ),
+                    completed_at=row.completed_at if row else None,
+                )
+            )
+        count, last = reminders.get(member.id, (0, None))
+        completed_at = completions.get(member.id)
+        rows.append(
+            MemberRow(
+                member=member,
+                modules=tuple(cells),
+                completed_at=completed_at,
+                last_activity_at=max(activity) if activity else None,
+                reminder_count=count,
+                last_reminded_at=last,
+                is_overdue=due is not None and due.is_past and completed_at is None,
+                certificate=certificates.get(member.id),
+            )
+        )
+    return rows
+
+
+# --- the dashboard ----------------------------------------------------------------------------------
+
+
+SORT_KEYS: dict[str, Callable[[MemberRow], Any]] = {
+    "name": lambda row: row.member.name.lower(),
+    "role": lambda row: row.member.role,
+    "status": lambda row: ({NOT_STARTED: 0, IN_PROGRESS: 1, COMPLETE: 2}[row.status], row.steps_done),
+    "progress": lambda row: (row.completed_modules, row.steps_done),
+    "last_activity": lambda row: row.last_activity_at,
+    "completed": lambda row: row.completed_at,
+    "reminded": lambda row: row.last_reminded_at,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """What the table shows: filtered by role and status, sorted by one column."""
+
+    role: str | None = None
+    status: str | None = None
+    sort: str = "name"
+    is_descending: bool = False
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, str]) -> Filters:
+        """Read the query string; anything unknown falls back to the default rather than failing."""
+        role = args.get("role") or None
+        status = args.get("status") or None
+        sort = args.get("sort") or "name"
+        return cls(
+            role=role if role in {r.value for r in Role} else None,
+            status=status if status in STATUS_LABELS else None,
+            sort=sort if sort in SORT_KEYS else "name",
+            is_descending=args.get("order") == "desc",
+        )
+
+    def args(self, **changes: Any) -> dict[str, str]:
+        """Query-string values for a link to this view with ``changes`` applied."""
+        changed = replace(self, **changes)
+        values = {
+            "role": changed.role,
+            "status": changed.status,
+            "sort": changed.sort if changed.sort != "name" else None,
+            "order": "desc" if changed.is_descending else None,
+        }
+        return {key: value for key, value in values.items() if value}
+
+    def sort_args(self, key: str) -> dict[str, str]:
+        """The link of a column header: sort by it, or turn the order round when it is sorted by it."""
+        return self.args(sort=key, is_descending=not self.is_descending if self.sort == key else False)
+
+    def aria_sort(self, key: str) -> str | None:
+        if self.sort != key:
+            return None
+        return "descending" if self.is_descending else "ascending"
+
+    def matches(self, row: MemberRow) -> bool:
+        if self.role and row.member.role != self.role:
+            return False
+        if self.status == OVERDUE:
+            return row.is_overdue
+        return not self.status or row.status == self.status
+
+    def apply(self, rows: list[MemberRow]) -> list[MemberRow]:
+        key = SORT_KEYS[self.sort]
+        chosen = sorted((row for row in rows if self.matches(row)), key=SORT_KEYS["name"])
+        # Rows without a value (never active, never reminded) go last whichever way the column is sorted.
+        with_value = [row for row in chosen if key(row) is not None]
+        without = [row for row in chosen if key(row) is None]
+        return sorted(with_value, key=key, reverse=self.is_descending) + without
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    total: int
+    complete: int
+    in_progress: int
+    not_started: int
+    overdue: int
+
+    @property
+    def complete_share(self) -> float:
+        return self.complete / self.total if self.total else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class FunnelStep:
+    label: Any
+    count: int
+    total: int
+
+    @property
+    def share(self) -> float:
+        return self.count / self.total if self.total else 0.0
+
+    @property
+    def bar_width(self) -> str:
+        """The bar's width in the chart, as an SVG percentage."""
+        return f"{self.share * 100:.1f}%"
+
+
+@dataclass(frozen=True, slots=True)
+class ModuleFunnel:
+    module: Module
+    steps: tuple[FunnelStep, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Dashboard:
+    council: Council
+    due: DueState | None
+    #: The rows the filters let through, sorted.
+    rows: list[MemberRow]
+    summary: Summary
+    funnels: tuple[ModuleFunnel, ...]
+    filters: Filters
+
+
+def summarize(rows: list[MemberRow]) -> Summary:
+    statuses = [row.status for row in rows]
+    return Summary(
+        total=len(rows),
+        complete=statuses.count(COMPLETE),
+        in_progress=statuses.count(IN_PROGRESS),
+        not_started=statuses.count(NOT_STARTED),
+        overdue=sum(row.is_overdue for row in rows),
+    )
+
+
+def funnels(rows: list[MemberRow], course: Course) -> tuple[ModuleFunnel, ...]:
+    """Per module, how many members watched the video, then passed the mechanics and conduct quizzes."""
+    total = len(rows)
+    result = []
+    for index, module in enumerate(course.modules):
+        cells = [row.modules[index] for row in rows]
+        result.append(
+            ModuleFunnel(
+                module,
+                (
+                    FunnelStep(_l("Watched the video"), sum(cell.is_video_done for cell in cells), total),
+                    FunnelStep(
+                        _l("Passed the mechanics quiz"),
+                        sum(cell.passed(QuizKind.MECHANICS) for cell in cells),
+                        total,
+                    ),
+                    FunnelStep(
+                        _l("Passed the conduct quiz"),
+                        sum(cell.passed(QuizKind.CONDUCT) for cell in cells),
+                        total,
+                    ),
+                ),
+            )
+        )
+    return tuple(result)
+
+
+def get_dashboard(
+    council: Council, course: Course, filters: Filters, now: datetime | None = None
+) -> Dashboard:
+    """The council's dashboard; the totals and the funnel count every member, the table what is filtered."""
+    now = now or utcnow()
+    rows = load_member_rows(council, course, now)
+    return Dashboard(
+        council=council,
+        due=get_due_state(council, now),
+        rows=filters.apply(rows),
+        summary=summarize(rows),
+        funnels=funnels(rows, course),
+        filters=filters,
+    )
+
+
+# --- question statistics ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionStat:
+    module: Module
+    quiz: Quiz
+    question: Question
+    respondents: int
+    correct: int
+
+    @property
+    def share(self) -> float:
+        return self.correct / self.respondents if self.respondents else 0.0
+
+
+def get_question_stats(council: Council, course: Course) -> list[QuestionStat]:
+    """Per question, the share of members' first attempts that answered it correctly, weakest first.
+
+    Anonymous totals only, and only for questions at least :data:`MIN_RESPONDENTS` members answered. One
+    query.
+    """
+    respondents = func.count(func.distinct(QuizAttempt.member_id))
+    rows = db.session.execute(
+        select(
+            QuizAttempt.module_id,
+            QuizAttempt.quiz_id,
+            AttemptQuestion.question_id,
+            respondents,
+            func.sum(case((AttemptQuestion.is_correct.is_(True), 1), else_=0)),
+        )
+        .join(QuizAttempt, QuizAttempt.id == AttemptQuestion.attempt_id)
+        .join(Member, Member.id == QuizAttempt.member_id)
+        .where(
+            Member.council_id == council.id,
+            Member.removed_at.is_(None),
+            QuizAttempt.number == 1,
+            QuizAttempt.submitted_at.is_not(None),
+            AttemptQuestion.is_correct.is_not(None),
+        )
+        .group_by(QuizAttempt.module_id, QuizAttempt.quiz_id, AttemptQuestion.question_id)
+        .having(respondents >= MIN_RESPONDENTS)
+    ).all()
+    stats = []
+    for module_id, quiz_id, question_id, answered, correct in rows:
+        module = course.module(module_id)
+        quiz = module.quiz(quiz_id) if module else None
+        question = quiz.question(question_id) if quiz else None
+        if question is None:
+            continue  # no longer in the course
+        stats.append(QuestionStat(module, quiz, question, answered, int(correct or 0)))
+    return sorted(stats, key=lambda stat: (stat.share, stat.module.number, stat.question.id))

@@ -1,0 +1,63 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, DateField, EmailField, SelectChoice, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional
+
+from course.councils.models import Role
+from course.councils.roster import ROLE_LABELS
+
+ROLE_CHOICES = [SelectChoice(role.value, ROLE_LABELS[role.value]) for role in Role]
+LANGUAGE_CHOICES = [
+    SelectChoice("", _l("The council's language")),
+    SelectChoice("da", _l("Danish")),
+    SelectChoice("sv", _l("Swedish")),
+    SelectChoice("en", _l("English")),
+]
+
+
+class MemberForm(FlaskForm):
+    name = StringField(
+        _l("Name"),
+        validators=[DataRequired(_l("Enter the member's name.")), Length(max=200)],
+        render_kw={"autocomplete": "off"},
+    )
+    email = EmailField(
+        _l("E-mail address"),
+        validators=[
+            DataRequired(_l("Enter the member's e-mail address.")),
+            Length(max=254, message=_l("The e-mail address is too long.")),
+        ],
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
+    )
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES, default=Role.COUNCILLOR.value)
+    locale = SelectField(_l("Preferred language"), choices=LANGUAGE_CHOICES, default="")
+    is_admin = BooleanField(_l("Administrator: may manage the roster and follow the council's completion"))
+
+
+class ImportForm(FlaskForm):
+    file = FileField(
+        _l("Roster file (CSV or Excel)"),
+        validators=[FileRequired(_l("Choose a file to import."))],
+        render_kw={
+            "accept": ".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        },
+    )
+
+
+class _DateField(DateField):
+    """A date field whose error says what to type."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(str(_l("Enter the date as year-month-day, for example 2026-03-31."))) from None
+
+
+class DueDateForm(FlaskForm):
+    due_date = _DateField(
+        _l("Due date"),
+        validators=[Optional()],
+        render_kw={"autocomplete": "off"},
+    )

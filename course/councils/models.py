@@ -1,0 +1,147 @@
+"""A council and its members."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from flask_login import UserMixin
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, String, true
+from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
+
+from course.db import UTCDateTime, utcnow
+from course.extensions import db
+
+if TYPE_CHECKING:
+    from course.auth.models import LoginSession
+
+
+class Country(enum.StrEnum):
+    DENMARK = "dk"
+    SWEDEN = "se"
+
+
+class Role(enum.StrEnum):
+    COUNCILLOR = "councillor"
+    SUBSTITUTE = "substitute"
+    STAFF = "staff"
+
+
+class Council(db.Model):
+    __tablename__ = "council"
+    __table_args__ = (
+        CheckConstraint("country IN ('dk', 'se')", name="country"),
+        CheckConstraint("default_locale IN ('da', 'sv', 'en')", name="default_locale"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(63), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    country: Mapped[str] = mapped_column(String(2))
+    default_locale: Mapped[str] = mapped_column(String(2))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    members: WriteOnlyMapped[Member] = relationship(back_populates="council", passive_deletes=True)
+    # The day by which the council asks every member to have completed the course (its own calendar).
+    due_date: Mapped[date | None] = mapped_column(Date)
+
+    # Certificates: issued when a member completes the course, e-mailed to them then, valid until this
+    # date (None: the end of the current council term; see course.certificates.validity).
+    has_automatic_certificates: Mapped[bool] = mapped_column(default=True, server_default=true())
+    has_certificate_email: Mapped[bool] = mapped_column(default=True, server_default=true())
+    certificate_valid_until: Mapped[date | None] = mapped_column(Date)
+
+    def __repr__(self) -> str:
+        return f"<Council {self.slug}>"
+
+
+class Member(UserMixin, db.Model):
+    """A person taking the course: councillor, substitute or staff; possibly an administrator."""
+
+    __tablename__ = "member"
+    __table_args__ = (
+        CheckConstraint("role IN ('councillor', 'substitute', 'staff')", name="role"),
+        CheckConstraint("locale IS NULL OR locale IN ('da', 'sv', 'en')", name="locale"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    council_id: Mapped[int] = mapped_column(ForeignKey("council.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    # Stored lower-cased; one account per address across the whole site, since it signs in.
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    role: Mapped[str] = mapped_column(String(20), default=Role.COUNCILLOR.value)
+    is_admin: Mapped[bool] = mapped_column(default=False)
+    is_platform_admin: Mapped[bool] = mapped_column(default=False)
+    locale: Mapped[str | None] = mapped_column(String(2))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    council: Mapped[Council] = relationship(back_populates="members")
+    login_sessions: WriteOnlyMapped[LoginSession] = relationship(
+        back_populates="member", passive_deletes=True
+    )
+
+    # Set by the auth layer when the member is loaded for a request: Flask-Login keeps this token, not
+    # the member id, in the session cookie, so signing out can end the session on the server.
+    session_token = None
+
+    def get_id(self) -> str | None:
+        return self.session_token
+
+    def __repr__(self) -> str:
+        return f"<Member {self.id}>"
+
+    # When the last invitation was sent, when the member first signed in, and when an administrator
+    # removed them. A removed member keeps their row, so the audit trail keeps pointing at them, but
+    # can no longer sign in and is left out of every roster, dashboard and count.
+    invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    joined_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def is_removed(self) -> bool:
+        return self.removed_at is not None
+
+
+class PendingImport(db.Model):
+    """A roster file an administrator uploaded and has not confirmed yet.
+
+    The parsed rows wait here between the preview and the confirmation (they are too large for the session
+    cookie); confirming validates them again against the roster as it is then.
+    """
+
+    __tablename__ = "pending_import"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    council_id: Mapped[int] = mapped_column(ForeignKey("council.id", ondelete="CASCADE"), index=True)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("member.id", ondelete="SET NULL"))
+    filename: Mapped[str] = mapped_column(String(255))
+    rows: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ReminderKind(enum.StrEnum):
+    MANUAL = "manual"  # sent by an administrator from the dashboard
+    SCHEDULED = "scheduled"  # the weekly reminder of `council-course send-reminders`
+    DUE_SOON = "due_soon"  # in the week before the council's due date
+    OVERDUE = "overdue"  # the one reminder after the due date
+
+
+class Reminder(db.Model):
+    """One reminder e-mail sent to a member; the log the dashboard and the scheduler read."""
+
+    __tablename__ = "reminder"
+    __table_args__ = (
+        CheckConstraint("kind IN ('manual', 'scheduled', 'due_soon', 'overdue')", name="kind"),
+        Index("ix_reminder_member_sent", "member_id", "sent_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    council_id: Mapped[int] = mapped_column(ForeignKey("council.id", ondelete="CASCADE"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"))
+    # None when the scheduler sent it.
+    sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("member.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(10))
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,189 @@
+"""Reminders: an e-mail telling a member what is left of the course, with links straight to it.
+
+Administrators send them from the dashboard; ``council-course send-reminders`` sends them daily from a
+scheduler. Members who have completed the course never get one. The scheduler writes to each member at
+most once every 7 days (counting invitations and reminders sent by hand), with a more urgent e-mail in
+the week before the council's due date, and one last e-mail after the due date has passed. It leaves
+alone members who have never been invited: the invitation comes first. Every reminder is logged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from course.audit.services import record_event
+from course.auth.links import member_locale
+from course.content import Course, Module, Quiz
+from course.councils.dashboard import MemberRow, load_member_rows
+from course.councils.dates import council_today, get_due_state, local_date
+from course.councils.models import Council, Member, Reminder, ReminderKind
+from course.db import utcnow
+from course.extensions import db
+from course.mail import compose, send_email
+from course.mail.services import MailError
+from course.urls import absolute_url
+
+INTERVAL = timedelta(days=7)
+
+SUBJECTS = {
+    ReminderKind.MANUAL: _l("Reminder: the course on social media and local democracy"),
+    ReminderKind.SCHEDULED: _l("Reminder: the course on social media and local democracy"),
+    ReminderKind.DUE_SOON: _l("Reminder: please complete the course before the due date"),
+    ReminderKind.OVERDUE: _l("The due date for the course has passed"),
+}
+
+
+class AlreadyCompleteError(ValueError):
+    """Members who have completed the course are never reminded."""
+
+
+@dataclass(frozen=True, slots=True)
+class ModuleLeft:
+    """A module the member has not completed, what is left of it, and a link to the next step."""
+
+    module: Module
+    needs_video: bool
+    quizzes_left: tuple[Quiz, ...]
+    link: str
+
+
+def what_is_left(row: MemberRow) -> list[ModuleLeft]:
+    left = []
+    for cell in row.modules:
+        if cell.is_complete:
+            continue
+        quizzes = tuple(quiz.quiz for quiz in cell.quizzes if not quiz.is_passed)
+        if not cell.is_video_done or not quizzes:
+            link = absolute_url("learning.show_module", module_id=cell.module.id)
+        else:
+            link = absolute_url("learning.take_quiz", module_id=cell.module.id, quiz_id=quizzes[0].id)
+        left.append(ModuleLeft(cell.module, not cell.is_video_done, quizzes, link))
+    return left
+
+
+def send_reminder(
+    council: Council, row: MemberRow, kind: str, *, actor: Member | None, now: datetime | None = None
+) -> Reminder:
+    """E-mail one member what is left for them, log it and audit it; flushes.
+
+    Raises :class:`AlreadyCompleteError` for a member who has completed, and
+    :class:`course.mail.services.MailError` when the e-mail cannot be sent (then nothing is logged).
+    """
+    if row.is_complete:
+        raise AlreadyCompleteError(row.member.id)
+    now = now or utcnow()
+    member = row.member
+    email = compose(
+        "reminder",
+        to=member.email,
+        locale=member_locale(member),
+        subject=SUBJECTS[ReminderKind(kind)],
+        member=member,
+        council=council,
+        kind=kind,
+        modules_left=what_is_left(row),
+        completed_modules=row.completed_modules,
+        total_modules=len(row.modules),
+        due=get_due_state(council, now),
+        overview_link=absolute_url("learning.show_overview"),
+    )
+    send_email(email)
+    reminder = Reminder(
+        council_id=council.id,
+        member_id=member.id,
+        sent_by_id=actor.id if actor is not None else None,
+        kind=kind,
+        sent_at=now,
+    )
+    db.session.add(reminder)
+    db.session.flush()
+    record_event("reminder.sent", actor=actor, council_id=council.id, member=member, kind=kind)
+    return reminder
+
+
+@dataclass(slots=True)
+class RemindResult:
+    sent: list[Member] = field(default_factory=list)
+    failed: list[Member] = field(default_factory=list)
+    #: Chosen members who were not reminded: completed, removed, or not in this council.
+    skipped: int = 0
+
+
+def remind_members(
+    council: Council, course: Course, member_ids: list[int], *, actor: Member, now: datetime | None = None
+) -> RemindResult:
+    """Send a reminder to each chosen member of ``council`` who has not completed; flushes."""
+    now = now or utcnow()
+    wanted = set(member_ids)
+    rows = load_member_rows(council, course, now, member_ids=list(wanted))
+    result = RemindResult(skipped=len(wanted) - len(rows))
+    for row in rows:
+        if row.is_complete:
+            result.skipped += 1
+            continue
+        try:
+            send_reminder(council, row, ReminderKind.MANUAL, actor=actor, now=now)
+        except MailError:
+            result.failed.append(row.member)
+        else:
+            result.sent.append(row.member)
+    return result
+
+
+# --- the daily scheduler ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedReminder:
+    council: Council
+    row: MemberRow
+    kind: str
+
+
+def plan_scheduled_reminders(
+    course: Course, now: datetime | None = None, council_slug: str | None = None
+) -> list[PlannedReminder]:
+    """Who the scheduler reminds now, and with which kind of e-mail (see the module docstring).
+
+    Days are counted in each council's own calendar, so a scheduler that runs a little earlier one day
+    than the week before still keeps the weekly rhythm.
+    """
+    now = now or utcnow()
+    query = select(Council).order_by(Council.slug)
+    if council_slug is not None:
+        query = query.where(Council.slug == council_slug)
+    planned = []
+    for council in db.session.execute(query).scalars():
+        due = get_due_state(council, now)
+        today = council_today(council, now)
+        rows = load_member_rows(council, course, now)
+        last_overdue = dict(
+            db.session.execute(
+                select(Reminder.member_id, func.max(Reminder.sent_at))
+                .where(Reminder.council_id == council.id, Reminder.kind == ReminderKind.OVERDUE.value)
+                .group_by(Reminder.member_id)
+            ).all()
+        )
+        for row in rows:
+            if row.is_complete:
+                continue
+            if row.member.invited_at is None and row.member.joined_at is None:
+                continue
+            contacts = [moment for moment in (row.last_reminded_at, row.member.invited_at) if moment]
+            if contacts and (today - local_date(council, max(contacts))).days < INTERVAL.days:
+                continue
+            if due is not None and due.is_past:
+                overdue_sent = last_overdue.get(row.member.id)
+                if overdue_sent is not None and local_date(council, overdue_sent) > due.due_date:
+                    continue  # the one reminder after the due date has gone out
+                kind = ReminderKind.OVERDUE
+            elif due is not None and due.is_this_week:
+                kind = ReminderKind.DUE_SOON
+            else:
+                kind = ReminderKind.SCHEDULED
+            planned.append(PlannedReminder(council, row, kind.value))
+    return planned

@@ -1,0 +1,212 @@
+"""The council's roster: adding, changing and removing members.
+
+Removing a member marks the row removed instead of deleting it: audit events point at members by id (and
+a deleted row would set those references to NULL), and the course history stays with the person. A removed
+member cannot sign in (sessions end, links stop working, the password is cleared) and drops out of every
+roster, dashboard and count. Adding the same e-mail address again brings the person back, with their history,
+into the council that adds them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, update
+
+from course.audit.services import record_event
+from course.auth.links import send_invitation
+from course.auth.models import AuthToken
+from course.auth.services import end_all_sessions
+from course.councils.models import Council, Member, Role
+from course.councils.services import LOCALES, MemberError, add_member, check_email, get_member_by_email
+from course.db import utcnow
+from course.extensions import db
+from course.mail.services import MailError
+
+ROLE_LABELS = {
+    Role.COUNCILLOR.value: _l("Councillor"),
+    Role.SUBSTITUTE.value: _l("Substitute"),
+    Role.STAFF.value: _l("Staff"),
+}
+
+
+class RosterError(ValueError):
+    """A change to the roster was refused; ``message`` says why in the reader's language, ``field`` where."""
+
+    def __init__(self, message: Any, field: str | None = None) -> None:
+        super().__init__(str(message))
+        self.message = message
+        self.field = field
+
+
+def active_members(council: Council):
+    """A select of the council's members who have not been removed."""
+    return select(Member).where(Member.council_id == council.id, Member.removed_at.is_(None))
+
+
+def list_members(council: Council) -> list[Member]:
+    return list(db.session.execute(active_members(council).order_by(func.lower(Member.name))).scalars())
+
+
+def get_member(council: Council, member_id: int) -> Member | None:
+    """A member of ``council``; None for a member of another council or a removed one (the view says 404)."""
+    return db.session.execute(active_members(council).where(Member.id == member_id)).scalar()
+
+
+def _valid_address(email: str) -> str:
+    try:
+        return check_email(email)
+    except MemberError:
+        raise RosterError(_l("Enter an e-mail address like name@example.dk."), "email") from None
+
+
+def _check_fields(name: str, role: str, locale: str | None) -> None:
+    if not name.strip():
+        raise RosterError(_l("Enter the member's name."), "name")
+    if role not in ROLE_LABELS:
+        raise RosterError(_l("Choose councillor, substitute or staff."), "role")
+    if locale is not None and locale not in LOCALES:
+        raise RosterError(_l("Choose Danish, Swedish or English."), "locale")
+
+
+def _taken_message(existing: Member, council: Council) -> Any:
+    if existing.council_id == council.id:
+        return _l("%(email)s is already on the roster.", email=existing.email)
+    return _l(
+        "%(email)s is registered with another council. A person can be a member of one council only.",
+        email=existing.email,
+    )
+
+
+def add_to_roster(
+    council: Council,
+    *,
+    name: str,
+    email: str,
+    role: str = Role.COUNCILLOR.value,
+    is_admin: bool = False,
+    locale: str | None = None,
+    actor: Member | None,
+    now: datetime | None = None,
+) -> Member:
+    """Add a member, or bring back a removed one with the same address; raises :class:`RosterError`."""
+    address = _valid_address(email)
+    _check_fields(name, role, locale)
+    existing = get_member_by_email(address)
+    if existing is None:
+        return add_member(council, address, name, role=role, is_admin=is_admin, locale=locale, actor=actor)
+    if not existing.is_removed:
+        raise RosterError(_taken_message(existing, council), "email")
+    previous_council_id = existing.council_id
+    existing.council_id = council.id
+    existing.name = name.strip()
+    existing.role = role
+    existing.is_admin = is_admin
+    existing.locale = locale
+    # Back on the roster like a new member: no password, to be invited again.
+    existing.removed_at = None
+    existing.invited_at = None
+    existing.joined_at = None
+    db.session.flush()
+    record_event(
+        "member.restored",
+        actor=actor,
+        council_id=council.id,
+        member=existing,
+        role=role,
+        is_admin=is_admin,
+        from_council_id=previous_council_id,
+    )
+    return existing
+
+
+def update_member(
+    council: Council,
+    member: Member,
+    *,
+    name: str,
+    email: str,
+    role: str,
+    is_admin: bool,
+    locale: str | None,
+    actor: Member,
+) -> list[str]:
+    """Change a member's details; returns the names of the fields that changed (empty: nothing did)."""
+    address = _valid_address(email)
+    _check_fields(name, role, locale)
+    if member.id == actor.id and not is_admin:
+        raise RosterError(_l("You cannot take away your own administrator rights."), "is_admin")
+    # Whoever controls an address can reset its password: a platform administrator's address is theirs
+    # to change, or another platform administrator's.
+    if member.is_platform_admin and address != member.email and not actor.is_platform_admin:
+        raise RosterError(
+            _l("Only a platform administrator can change a platform administrator's address."),
+            "email",
+        )
+    if address != member.email:
+        existing = get_member_by_email(address)
+        if existing is not None:
+            raise RosterError(_taken_message(existing, council), "email")
+    changes = {
+        "name": name.strip(),
+        "email": address,
+        "role": role,
+        "is_admin": is_admin,
+        "locale": locale,
+    }
+    changed = [field for field, value in changes.items() if getattr(member, field) != value]
+    for field in changed:
+        setattr(member, field, changes[field])
+    if changed:
+        db.session.flush()
+        record_event(
+            "member.changed",
+            actor=actor,
+            council_id=council.id,
+            member=member,
+            fields=changed,
+            role=member.role,
+            is_admin=member.is_admin,
+        )
+    return changed
+
+
+def remove_member(council: Council, member: Member, *, actor: Member, now: datetime | None = None) -> None:
+    """Take a member off the roster: they can no longer sign in, and drop out of the council's figures."""
+    if member.id == actor.id:
+        raise RosterError(_l("You cannot remove yourself. Ask another administrator to do it."))
+    if member.is_platform_admin:
+        raise RosterError(_l("This member administers the whole platform and cannot be removed here."))
+    now = now or utcnow()
+    member.removed_at = now
+    member.is_admin = False
+    member.password_hash = None
+    end_all_sessions(member)
+    db.session.execute(
+        update(AuthToken)
+        .where(AuthToken.member_id == member.id, AuthToken.used_at.is_(None), AuthToken.expires_at > now)
+        .values(expires_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.flush()
+    record_event("member.removed", actor=actor, council_id=council.id, member=member)
+
+
+def invite_waiting(council: Council, *, actor: Member) -> tuple[list[Member], list[Member]]:
+    """Invite every member who has neither been invited nor signed in yet; flushes.
+
+    Returns the members invited and those whose e-mail could not be sent (they stay uninvited).
+    """
+    invited, failed = [], []
+    for member in list_members(council):
+        if member.invited_at is not None or member.joined_at is not None:
+            continue
+        try:
+            send_invitation(member, actor=actor)
+        except MailError:
+            failed.append(member)
+        else:
+            invited.append(member)
+    return invited, failed

@@ -1,0 +1,107 @@
+"""Creating councils and members, and finding them."""
+
+from __future__ import annotations
+
+import re
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import select
+
+from course.audit.services import record_event
+from course.councils.models import Council, Country, Member, Role
+from course.extensions import db
+
+SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
+LOCALES = ("da", "sv", "en")
+
+
+class CouncilError(ValueError):
+    """A council could not be created; the message says why."""
+
+
+class MemberError(ValueError):
+    """A member could not be added or changed; the message says why."""
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def check_email(email: str) -> str:
+    """The normalised address, or :class:`MemberError` saying what is wrong with it."""
+    try:
+        return normalize_email(validate_email(email.strip(), check_deliverability=False).normalized)
+    except EmailNotValidError as error:
+        raise MemberError(str(error)) from None
+
+
+def create_council(
+    slug: str, name: str, country: str, default_locale: str, *, actor: Member | None = None
+) -> Council:
+    if not SLUG_PATTERN.match(slug):
+        raise CouncilError(f"{slug!r} is not a valid slug (2-63 lower-case letters, digits and hyphens)")
+    if not name.strip():
+        raise CouncilError("the council needs a name")
+    if country not in {c.value for c in Country}:
+        raise CouncilError(f"country must be dk or se, not {country!r}")
+    if default_locale not in LOCALES:
+        raise CouncilError(f"locale must be da, sv or en, not {default_locale!r}")
+    if get_council(slug) is not None:
+        raise CouncilError(f"a council with the slug {slug!r} already exists")
+    council = Council(slug=slug, name=name.strip(), country=country, default_locale=default_locale)
+    db.session.add(council)
+    db.session.flush()
+    record_event("council.created", actor=actor, council_id=council.id, slug=slug)
+    return council
+
+
+def get_council(slug: str) -> Council | None:
+    return db.session.execute(select(Council).where(Council.slug == slug)).scalar()
+
+
+def get_member_by_email(email: str) -> Member | None:
+    return db.session.execute(select(Member).where(Member.email == normalize_email(email))).scalar()
+
+
+def add_member(
+    council: Council,
+    email: str,
+    name: str,
+    *,
+    role: str = Role.COUNCILLOR.value,
+    is_admin: bool = False,
+    is_platform_admin: bool = False,
+    locale: str | None = None,
+    actor: Member | None = None,
+) -> Member:
+    """Add a member to ``council``; raises :class:`MemberError` for a bad or taken e-mail address."""
+    address = check_email(email)
+    if not name.strip():
+        raise MemberError("the member needs a name")
+    if role not in {r.value for r in Role}:
+        raise MemberError(f"role must be councillor, substitute or staff, not {role!r}")
+    if locale is not None and locale not in LOCALES:
+        raise MemberError(f"language must be da, sv or en, not {locale!r}")
+    if get_member_by_email(address) is not None:
+        raise MemberError(f"{address} is already a member")
+    member = Member(
+        council=council,
+        email=address,
+        name=name.strip(),
+        role=role,
+        is_admin=is_admin,
+        is_platform_admin=is_platform_admin,
+        locale=locale,
+    )
+    db.session.add(member)
+    db.session.flush()
+    record_event(
+        "member.added",
+        actor=actor,
+        council_id=council.id,
+        member=member,
+        role=role,
+        is_admin=is_admin,
+        is_platform_admin=is_platform_admin,
+    )
+    return member

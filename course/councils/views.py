@@ -1,0 +1,389 @@
+"""The council administrator's pages: completion dashboard, roster, import, invitations, reminders.
+
+Every page works on the signed-in administrator's own council; a member, preview or anything else of
+another council is 'not found'.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user
+
+from course.auth import links
+from course.auth.access import admin_required
+from course.councils import dashboard, exports, importing, reminders, roster
+from course.councils.dates import get_due_state, set_due_date
+from course.councils.forms import DueDateForm, ImportForm, MemberForm
+from course.councils.models import Council
+from course.db import utcnow
+from course.extensions import db
+from course.mail.services import MailError
+from course.registry import get_course
+from course.templating import current_locale
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+def _council() -> Council:
+    return current_user.council
+
+
+@bp.app_context_processor
+def _due_date_helpers() -> dict[str, object]:
+    # The member's overview shows the council's due date; the council is already loaded with the member.
+    return {"council_due": get_due_state}
+
+
+@bp.context_processor
+def _labels() -> dict[str, object]:
+    return {"role_labels": roster.ROLE_LABELS, "status_labels": dashboard.STATUS_LABELS}
+
+
+# --- the dashboard ----------------------------------------------------------------------------------
+
+
+@bp.get("/")
+@admin_required
+def show_dashboard():
+    filters = dashboard.Filters.from_args(request.args)
+    board = dashboard.get_dashboard(_council(), get_course(), filters)
+    due_form = DueDateForm(formdata=None, due_date=_council().due_date)
+    return render_template(
+        "councils/dashboard.html", board=board, due_form=due_form, course=get_course(), active_page="admin"
+    )
+
+
+@bp.get("/print")
+@admin_required
+def print_dashboard():
+    filters = dashboard.Filters.from_args(request.args)
+    board = dashboard.get_dashboard(_council(), get_course(), filters)
+    return render_template(
+        "councils/print.html", board=board, course=get_course(), now=utcnow(), active_page="admin"
+    )
+
+
+@bp.post("/due-date")
+@admin_required
+def change_due_date():
+    form = DueDateForm()
+    if not form.validate():
+        board = dashboard.get_dashboard(_council(), get_course(), dashboard.Filters())
+        return render_template(
+            "councils/dashboard.html", board=board, due_form=form, course=get_course(), active_page="admin"
+        ), 422
+    set_due_date(_council(), form.due_date.data, actor=current_user)
+    db.session.commit()
+    if form.due_date.data:
+        flash(_("The due date is saved."), "success")
+    else:
+        flash(_("The due date is removed."), "success")
+    return redirect(url_for("admin.show_dashboard"))
+
+
+def _export(kind: str):
+    filters = dashboard.Filters.from_args(request.args)
+    council = _council()
+    board = dashboard.get_dashboard(council, get_course(), filters)
+    headers, rows = exports.completion_table(council, get_course(), board.rows)
+    name = f"completion-{council.slug}"
+    if kind == "csv":
+        # Danish and Swedish Excel expect semicolons (the comma is their decimal sign).
+        data = exports.to_csv(headers, rows, delimiter="," if current_locale() == "en" else ";")
+        mimetype = "text/csv; charset=utf-8"
+    else:
+        data = exports.to_xlsx(headers, rows, title=council.name)
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    response = Response(data, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}.{kind}"'
+    return response
+
+
+@bp.get("/export.csv")
+@admin_required
+def export_csv():
+    return _export("csv")
+
+
+@bp.get("/export.xlsx")
+@admin_required
+def export_xlsx():
+    return _export("xlsx")
+
+
+@bp.get("/questions")
+@admin_required
+def show_questions():
+    stats = dashboard.get_question_stats(_council(), get_course())
+    return render_template(
+        "councils/questions.html", stats=stats, minimum=dashboard.MIN_RESPONDENTS, active_page="admin"
+    )
+
+
+@bp.post("/reminders")
+@admin_required
+def send_reminders():
+    try:
+        member_ids = [int(value) for value in request.form.getlist("member")]
+    except ValueError:
+        abort(400)
+    if not member_ids:
+        flash(_("Choose the members to remind."), "error")
+        return redirect(url_for("admin.show_dashboard", **dashboard.Filters.from_args(request.form).args()))
+    result = reminders.remind_members(_council(), get_course(), member_ids, actor=current_user)
+    failed_names = ", ".join(member.name for member in result.failed)
+    db.session.commit()
+    if result.sent:
+        flash(
+            ngettext(
+                "A reminder was sent to %(num)d member.",
+                "Reminders were sent to %(num)d members.",
+                len(result.sent),
+            ),
+            "success",
+        )
+    if result.skipped:
+        flash(
+            ngettext(
+                "%(num)d chosen member was not reminded: they have completed the course.",
+                "%(num)d chosen members were not reminded: they have completed the course.",
+                result.skipped,
+            ),
+            "info",
+        )
+    if result.failed:
+        flash(
+            _("The e-mail could not be sent to: %(names)s. Please try again later.", names=failed_names),
+            "error",
+        )
+    return redirect(url_for("admin.show_dashboard", **dashboard.Filters.from_args(request.form).args()))
+
+
+# --- the roster -------------------------------------------------------------------------------------
+
+
+def _member_or_404(member_id: int):
+    member = roster.get_member(_council(), member_id)
+    if member is None:
+        abort(404)
+    return member
+
+
+@bp.get("/members")
+@admin_required
+def list_members():
+    members = roster.list_members(_council())
+    return render_template("councils/members.html", members=members, active_page="admin")
+
+
+def _apply_roster_error(form: MemberForm, error: roster.RosterError) -> None:
+    field = getattr(form, error.field or "", None) or form.name
+    field.errors = [*field.errors, str(error.message)]
+
+
+@bp.route("/members/new", methods=["GET", "POST"])
+@admin_required
+def add_member():
+    form = MemberForm()
+    if form.validate_on_submit():
+        try:
+            member = roster.add_to_roster(
+                _council(),
+                name=form.name.data,
+                email=form.email.data,
+                role=form.role.data,
+                is_admin=form.is_admin.data,
+                locale=form.locale.data or None,
+                actor=current_user,
+            )
+        except roster.RosterError as error:
+            db.session.rollback()
+            _apply_roster_error(form, error)
+        else:
+            db.session.commit()
+            flash(
+                _("%(name)s is on the roster. Send an invitation when you are ready.", name=member.name),
+                "success",
+            )
+            return redirect(url_for("admin.list_members"))
+    status = 422 if form.errors else 200
+    return render_template("councils/member_form.html", form=form, member=None, active_page="admin"), status
+
+
+@bp.route("/members/<int:member_id>", methods=["GET", "POST"])
+@admin_required
+def edit_member(member_id: int):
+    member = _member_or_404(member_id)
+    form = MemberForm(obj=member) if request.method == "GET" else MemberForm()
+    if request.method == "GET":
+        form.locale.data = member.locale or ""
+    if form.validate_on_submit():
+        try:
+            changed = roster.update_member(
+                _council(),
+                member,
+                name=form.name.data,
+                email=form.email.data,
+                role=form.role.data,
+                is_admin=form.is_admin.data,
+                locale=form.locale.data or None,
+                actor=current_user,
+            )
+        except roster.RosterError as error:
+            db.session.rollback()
+            member = _member_or_404(member_id)
+            _apply_roster_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("The changes are saved.") if changed else _("Nothing was changed."), "success")
+            return redirect(url_for("admin.list_members"))
+    status = 422 if form.errors else 200
+    return render_template("councils/member_form.html", form=form, member=member, active_page="admin"), status
+
+
+@bp.route("/members/<int:member_id>/remove", methods=["GET", "POST"])
+@admin_required
+def remove_member(member_id: int):
+    member = _member_or_404(member_id)
+    if request.method == "POST":
+        try:
+            roster.remove_member(_council(), member, actor=current_user)
+        except roster.RosterError as error:
+            db.session.rollback()
+            flash(str(error.message), "error")
+            return redirect(url_for("admin.list_members"))
+        db.session.commit()
+        flash(_("%(name)s has been removed from the roster.", name=member.name), "success")
+        return redirect(url_for("admin.list_members"))
+    return render_template("councils/member_remove.html", member=member, active_page="admin")
+
+
+@bp.post("/members/<int:member_id>/invite")
+@admin_required
+def invite_member(member_id: int):
+    member = _member_or_404(member_id)
+    try:
+        links.send_invitation(member, actor=current_user)
+    except MailError:
+        db.session.rollback()
+        flash(_("The invitation could not be sent. Please try again later."), "error")
+        return redirect(url_for("admin.list_members"))
+    db.session.commit()
+    flash(_("An invitation was sent to %(email)s.", email=member.email), "success")
+    return redirect(url_for("admin.list_members"))
+
+
+@bp.post("/members/invite")
+@admin_required
+def invite_members():
+    """Invite every member who has neither been invited nor signed in yet."""
+    invited, failed = roster.invite_waiting(_council(), actor=current_user)
+    failed_names = ", ".join(member.name for member in failed)
+    db.session.commit()
+    if invited:
+        flash(
+            ngettext(
+                "An invitation was sent to %(num)d member.",
+                "Invitations were sent to %(num)d members.",
+                len(invited),
+            ),
+            "success",
+        )
+    elif not failed:
+        flash(_("Everyone on the roster has been invited already."), "info")
+    if failed:
+        flash(
+            _("The e-mail could not be sent to: %(names)s. Please try again later.", names=failed_names),
+            "error",
+        )
+    return redirect(url_for("admin.list_members"))
+
+
+# --- importing a roster -----------------------------------------------------------------------------
+
+
+@bp.route("/members/import", methods=["GET", "POST"])
+@admin_required
+def upload_roster():
+    form = ImportForm()
+    if form.validate_on_submit():
+        upload = form.file.data
+        data = upload.read(importing.MAX_FILE_BYTES + 1)
+        try:
+            rows = importing.parse_roster_file(upload.filename or "", data)
+        except importing.ImportFileError as error:
+            form.file.errors = [*form.file.errors, str(error.message)]
+        else:
+            pending = importing.create_pending_import(_council(), current_user, upload.filename or "", rows)
+            db.session.commit()
+            return redirect(url_for("admin.show_import", import_id=pending.id), code=303)
+    status = 422 if form.errors else 200
+    return render_template("councils/import_upload.html", form=form, active_page="admin"), status
+
+
+def _pending_or_404(import_id: int):
+    try:
+        pending = importing.get_pending_import(_council(), import_id)
+    except importing.PendingImportExpiredError:
+        return None
+    if pending is None:
+        abort(404)
+    return pending
+
+
+def _expired_import():
+    return render_template("councils/import_expired.html", active_page="admin"), 410
+
+
+def _preview(pending, plan, status: int = 200, problem: str | None = None):
+    return render_template(
+        "councils/import_preview.html", pending=pending, plan=plan, problem=problem, active_page="admin"
+    ), status
+
+
+@bp.get("/members/import/<int:import_id>")
+@admin_required
+def show_import(import_id: int):
+    pending = _pending_or_404(import_id)
+    if pending is None:
+        return _expired_import()
+    return _preview(pending, importing.plan_import(_council(), importing.raw_rows(pending)))
+
+
+@bp.post("/members/import/<int:import_id>")
+@admin_required
+def confirm_import(import_id: int):
+    pending = _pending_or_404(import_id)
+    if pending is None:
+        return _expired_import()
+    plan = importing.plan_import(_council(), importing.raw_rows(pending))
+    if plan.has_errors:
+        return _preview(pending, plan, 422, "errors")
+    if request.form.get("digest") != plan.digest:
+        return _preview(pending, plan, 409, "moved")
+    try:
+        result = importing.confirm_import(_council(), pending, plan, actor=current_user)
+    except importing.PendingImportExpiredError:
+        db.session.rollback()
+        return _expired_import()
+    except importing.RosterConflictError:
+        db.session.rollback()
+        pending = _pending_or_404(import_id)
+        if pending is None:
+            return _expired_import()
+        return _preview(
+            pending, importing.plan_import(_council(), importing.raw_rows(pending)), 409, "conflict"
+        )
+    db.session.commit()
+    flash(
+        _(
+            "The roster is imported: %(added)s added, %(changed)s changed, %(unchanged)s unchanged.",
+            added=result.added,
+            changed=result.changed,
+            unchanged=result.unchanged,
+        ),
+        "success",
+    )
+    return redirect(url_for("admin.list_members"), code=303)

@@ -1,0 +1,1 @@
+"""The platform administrator's view across every council, and creating councils."""

@@ -1,0 +1,189 @@
+"""Every council side by side, and setting up a new council with its first administrator."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from course.auth.links import send_invitation
+from course.certificates.services import count_certificates_by_council
+from course.councils.dates import DueState, get_due_state
+from course.councils.models import Council, Member, Role
+from course.councils.services import (
+    SLUG_PATTERN,
+    MemberError,
+    add_member,
+    check_email,
+    create_council,
+    get_council,
+    get_member_by_email,
+)
+from course.db import utcnow
+from course.extensions import db
+from course.learning.models import CourseCompletion, ModuleProgress
+
+
+@dataclass(frozen=True, slots=True)
+class CouncilSummary:
+    council: Council
+    members: int
+    complete: int
+    started: int
+    due: DueState | None
+    certificates: int = 0
+
+    @property
+    def in_progress(self) -> int:
+        return self.started - self.complete
+
+    @property
+    def not_started(self) -> int:
+        return self.members - self.started
+
+    @property
+    def complete_share(self) -> float:
+        return self.complete / self.members if self.members else 0.0
+
+    @property
+    def overdue(self) -> int:
+        return self.members - self.complete if self.due is not None and self.due.is_past else 0
+
+
+def list_council_summaries(now: datetime | None = None) -> list[CouncilSummary]:
+    """Every council with its figures, in five queries whatever the number of councils."""
+    now = now or utcnow()
+    councils = db.session.execute(select(Council).order_by(Council.name)).scalars().all()
+    active = Member.removed_at.is_(None)
+    members = dict(
+        db.session.execute(
+            select(Member.council_id, func.count()).where(active).group_by(Member.council_id)
+        ).all()
+    )
+    complete = dict(
+        db.session.execute(
+            select(Member.council_id, func.count(CourseCompletion.id))
+            .join(CourseCompletion, CourseCompletion.member_id == Member.id)
+            .where(active)
+            .group_by(Member.council_id)
+        ).all()
+    )
+    # A member who has completed has also started, so "started" counts both.
+    started = dict(
+        db.session.execute(
+            select(Member.council_id, func.count(func.distinct(ModuleProgress.member_id)))
+            .join(ModuleProgress, ModuleProgress.member_id == Member.id)
+            .where(active)
+            .group_by(Member.council_id)
+        ).all()
+    )
+    certificates = count_certificates_by_council()
+    return [
+        CouncilSummary(
+            council=council,
+            members=members.get(council.id, 0),
+            complete=complete.get(council.id, 0),
+            started=max(started.get(council.id, 0), complete.get(council.id, 0)),
+            due=get_due_state(council, now),
+            certificates=certificates.get(council.id, 0),
+        )
+        for council in councils
+    ]
+
+
+SORT_KEYS: dict[str, Callable[[CouncilSummary], Any]] = {
+    "name": lambda summary: summary.council.name.lower(),
+    "members": lambda summary: summary.members,
+    "complete": lambda summary: (summary.complete_share, summary.complete),
+    "overdue": lambda summary: summary.overdue,
+    "due": lambda summary: summary.council.due_date,
+    "certificates": lambda summary: summary.certificates,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Sorting:
+    sort: str = "name"
+    is_descending: bool = False
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, str]) -> Sorting:
+        sort = args.get("sort") or "name"
+        return cls(sort if sort in SORT_KEYS else "name", args.get("order") == "desc")
+
+    def args(self, **changes: Any) -> dict[str, str]:
+        changed = replace(self, **changes)
+        values = {
+            "sort": changed.sort if changed.sort != "name" else None,
+            "order": "desc" if changed.is_descending else None,
+        }
+        return {key: value for key, value in values.items() if value}
+
+    def sort_args(self, key: str) -> dict[str, str]:
+        return self.args(sort=key, is_descending=not self.is_descending if self.sort == key else False)
+
+    def aria_sort(self, key: str) -> str | None:
+        if self.sort != key:
+            return None
+        return "descending" if self.is_descending else "ascending"
+
+    def apply(self, summaries: list[CouncilSummary]) -> list[CouncilSummary]:
+        key = SORT_KEYS[self.sort]
+        ordered = sorted(summaries, key=SORT_KEYS["name"])
+        with_value = [summary for summary in ordered if key(summary) is not None]
+        without = [summary for summary in ordered if key(summary) is None]
+        return sorted(with_value, key=key, reverse=self.is_descending) + without
+
+
+class SetupError(ValueError):
+    """A council could not be set up; ``message`` says why in the reader's language, ``field`` where."""
+
+    def __init__(self, message: Any, field: str) -> None:
+        super().__init__(str(message))
+        self.message = message
+        self.field = field
+
+
+def create_council_with_admin(
+    *,
+    name: str,
+    slug: str,
+    country: str,
+    locale: str,
+    admin_name: str,
+    admin_email: str,
+    actor: Member,
+) -> tuple[Council, Member]:
+    """Create a council and its first administrator, and e-mail the administrator an invitation; flushes.
+
+    Raises :class:`SetupError` for a taken short name or address, and
+    :class:`course.mail.services.MailError` when the invitation cannot be sent (the caller rolls back, so
+    nothing is half made).
+    """
+    slug = slug.strip().lower()
+    if not SLUG_PATTERN.match(slug):
+        raise SetupError(
+            _l("Use 2 to 63 lower-case letters (a-z), digits and hyphens, for example aarhus."), "slug"
+        )
+    if get_council(slug) is not None:
+        raise SetupError(_l("A council with this short name exists already."), "slug")
+    try:
+        address = check_email(admin_email)
+    except MemberError:
+        raise SetupError(_l("Enter an e-mail address like name@example.dk."), "admin_email") from None
+    if get_member_by_email(address) is not None:
+        raise SetupError(
+            _l(
+                "%(email)s is registered with another council. A person can be a member of one council only.",  # noqa: E501
+                email=address,
+            ),
+            "admin_email",
+        )
+    council = create_council(slug, name, country, locale, actor=actor)
+    admin = add_member(council, address, admin_name, role=Role.STAFF.value, is_admin=True, actor=actor)
+    send_invitation(admin, actor=actor)
+    return council, admin
