@@ -1,0 +1,157 @@
+"""A councillor's way through, in Chromium: sign in, watch a video at a raised playback rate, pass both
+quizzes (one of them with the keyboard only), and see the module complete; and the transcript route."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.browser.conftest import TEST_PLAYBACK_RATE
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+
+def sign_in(site, email: str) -> None:
+    site.goto("/login")
+    page = site.page
+    page.get_by_label("E-mailadresse").fill(email)
+    page.get_by_label("Adgangskode").fill(PASSWORD)
+    page.get_by_role("button", name="Log ind").click()
+    page.wait_for_url(site.base_url + "/")
+    site.audit()
+
+
+def answer_with_mouse(site, quiz) -> None:
+    page = site.page
+    for fieldset in page.locator("fieldset[id^=question-]").all():
+        name = fieldset.locator("input").first.get_attribute("name")
+        for option_id in sorted(quiz.question(name).correct_ids):
+            fieldset.locator(f'input[value="{option_id}"]').check()
+    page.get_by_role("button", name="Send svar").click()
+
+
+def answer_with_keyboard(site, quiz) -> None:
+    """Tab into each question and choose with arrows and space, then submit with Enter."""
+    page = site.page
+    first_input = page.locator("fieldset[id^=question-] input").first
+    for _ in range(80):
+        page.keyboard.press("Tab")
+        if first_input.evaluate("element => element === document.activeElement"):
+            break
+    else:
+        pytest.fail("the first answer could not be reached with Tab")
+    # Keyboard focus is visible: the focused control has an outline.
+    assert first_input.evaluate("element => getComputedStyle(element).outlineStyle") != "none"
+
+    for fieldset in page.locator("fieldset[id^=question-]").all():
+        inputs = fieldset.locator("input")
+        values = [inputs.nth(index).get_attribute("value") for index in range(inputs.count())]
+        question = quiz.question(inputs.first.get_attribute("name"))
+        if inputs.first.get_attribute("type") == "radio":
+            target = values.index(next(iter(question.correct_ids)))
+            if target == 0:
+                page.keyboard.press("Space")
+            for _ in range(target):
+                page.keyboard.press("ArrowDown")
+            page.keyboard.press("Tab")
+        else:
+            for value in values:
+                if value in question.correct_ids:
+                    page.keyboard.press("Space")
+                page.keyboard.press("Tab")
+    focused = page.evaluate("document.activeElement.textContent.trim()")
+    assert focused == "Send svar"
+    page.keyboard.press("Enter")
+
+
+def play_until_quizzes_open(site) -> None:
+    page = site.page
+    video = page.locator("video")
+    video.evaluate(
+        f"video => {{ video.muted = true; video.playbackRate = {TEST_PLAYBACK_RATE}; return video.play(); }}"
+    )
+    status = page.locator("[data-video-status]")
+    status.get_by_text("Quizzerne er åbne", exact=False).wait_for(timeout=120_000)
+
+
+def test_councillor_watches_the_video_passes_both_quizzes_and_completes_the_module(site, make, course):
+    member = make.member(make.council("journeyby", country="dk", locale="da"), "byraad@example.org")
+    module = course.modules[0]
+    mechanics, conduct = module.quizzes
+    sign_in(site, member.email)
+    page = site.page
+
+    page.get_by_role("link", name=re.compile("Start kurset")).click()
+    page.wait_for_url(re.compile(f"/modules/{module.id}$"))
+    site.audit()
+    assert page.locator("video track[kind=captions]").count() == 3
+    assert page.locator("video track[default]").get_attribute("srclang") == "da"
+
+    play_until_quizzes_open(site)
+    progress = int(page.locator("#video-progress-bar").get_attribute("value") or 0)
+    assert progress >= 90
+
+    page.get_by_role("link", name="Gå til quizzerne").click()
+    page.wait_for_load_state("load")
+    site.audit()
+
+    page.get_by_role("link", name=re.compile(f"Tag quizzen.*{re.escape(mechanics.title.da)}")).click()
+    page.wait_for_url(re.compile(f"/quizzes/{mechanics.id}$"))
+    site.audit()
+    answer_with_mouse(site, mechanics)
+    page.wait_for_url(re.compile("/attempts/"))
+    site.audit()
+    assert page.get_by_role("heading", name="Du bestod").is_visible()
+
+    page.get_by_role("link", name="Tilbage til modulet").click()
+    page.wait_for_load_state("load")
+    site.audit()
+    page.get_by_role("link", name=re.compile(f"Tag quizzen.*{re.escape(conduct.title.da)}")).click()
+    page.wait_for_url(re.compile(f"/quizzes/{conduct.id}$"))
+    site.audit()
+    answer_with_keyboard(site, conduct)
+    page.wait_for_url(re.compile("/attempts/"))
+    site.audit()
+    assert page.get_by_role("heading", name="Du bestod").is_visible()
+
+    page.get_by_role("link", name="Tilbage til modulet").click()
+    page.wait_for_load_state("load")
+    site.audit()
+    assert page.get_by_text(re.compile("Du gennemførte modulet den")).is_visible()
+    site.goto("/")
+    assert page.get_by_text("1 af 3 moduler gennemført").is_visible()
+
+
+def test_councillor_opens_the_quizzes_through_the_transcript(site, make, course):
+    member = make.member(make.council("laeseby", country="se", locale="sv"), "lasare@example.org")
+    module = course.modules[1]
+    sign_in(site, member.email)
+    page = site.page
+    site.goto(f"/modules/{module.id}")
+
+    page.get_by_text("Læs udskriften", exact=True).click()
+    assert page.get_by_role("heading", name=module.scenes[0].title.da).is_visible()
+    page.get_by_role("button", name="Bekræft, og åbn quizzerne").click()
+    page.wait_for_load_state("load")
+    site.audit()
+    assert page.get_by_role("alert").or_(page.locator(".alert-error")).count() > 0  # forgot the box
+
+    page.get_by_label("Jeg har læst hele udskriften").check()
+    page.get_by_role("button", name="Bekræft, og åbn quizzerne").click()
+    page.wait_for_load_state("load")
+    site.audit()
+    assert page.get_by_text("Tak. Quizzerne er nu åbne.").is_visible()
+
+    quiz = module.quizzes[0]
+    page.get_by_role("link", name=re.compile(f"Tag quizzen.*{re.escape(quiz.title.da)}")).click()
+    page.wait_for_url(re.compile(f"/quizzes/{quiz.id}$"))
+    site.audit()
+    # Every question this Swedish council gets is either general or about Swedish law.
+    names = {locator.get_attribute("name") for locator in page.locator("fieldset input").all()}
+    assert all(quiz.question(name).jurisdiction in (None, "se") for name in names)
+    answer_with_mouse(site, quiz)
+    page.wait_for_url(re.compile("/attempts/"))
+    site.audit()
+    assert page.get_by_role("heading", name="Du bestod").is_visible()

@@ -1,0 +1,303 @@
+"""One-time links by e-mail: invitations, sign-in links and password resets, through a real SMTP server
+on loopback; used, expired and tampered links say so."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select, update
+
+from course.audit.models import AuditEvent
+from course.auth.models import AuthToken, LoginSession
+from course.councils.models import Member
+from course.db import utcnow
+from course.extensions import db
+from tests.admin_helpers import html_of, link_in, text_of
+from tests.conftest import PASSWORD
+
+NEW_PASSWORD = "a brand new passphrase"
+
+
+@pytest.fixture
+def council(make):
+    return make.council("linkby", country="se", locale="sv")
+
+
+@pytest.fixture
+def admin(make, council):
+    return make.member(council, "admin@linkby.example", name="Agnes Admin", is_admin=True, locale="en")
+
+
+@pytest.fixture
+def invitee(make, council):
+    return make.member(council, "åsa@linkby.example", name="Åsa Öberg", password=None, locale="sv")
+
+
+@pytest.fixture
+def client(app):
+    """A visitor whose browser asks for Swedish, like the Swedish council's members."""
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "sv-SE,sv;q=0.9"
+    return client
+
+
+def invite(app, auth, client, smtp_server, member):
+    auth.login("admin@linkby.example")
+    response = client.post(f"/admin/members/{member.id}/invite")
+    assert response.status_code == 302
+    auth.logout()
+    [message] = smtp_server.to(member.email)
+    return message
+
+
+def expire_tokens(app, member_id: int) -> None:
+    with app.app_context():
+        db.session.execute(
+            update(AuthToken)
+            .where(AuthToken.member_id == member_id)
+            .values(expires_at=utcnow() - timedelta(seconds=1))
+        )
+        db.session.commit()
+
+
+def test_invitation_arrives_in_the_members_language_with_text_and_html(
+    app, client, auth, smtp_server, admin, invitee
+):
+    message = invite(app, auth, client, smtp_server, invitee)
+    assert (
+        message["Subject"].strip() == "Du är inbjuden till utbildningen om sociala medier och lokal demokrati"
+    )
+    text, html = text_of(message), html_of(message)
+    assert "Hej Åsa Öberg" in text
+    assert "Linkby Kommune har bjudit in dig" in text
+    path = link_in(message, "/invitation/")
+    assert f'href="http://localhost{path}"' in html
+    with app.app_context():
+        member = db.session.get(Member, invitee.id)
+        assert member.invited_at is not None
+        event = db.session.execute(
+            select(AuditEvent).where(AuditEvent.action == "invitation.sent")
+        ).scalar_one()
+        assert (event.actor_id, event.member_id) == (admin.id, invitee.id)
+        # Only a hash of the token is stored; the link's token is nowhere in the table.
+        token = path.rsplit("/", 1)[1].split(".")[0]
+        stored = db.session.execute(select(AuthToken.token_hash)).scalars().all()
+        assert stored
+        assert all(token not in value for value in stored)
+
+
+def test_accepting_an_invitation_with_a_password_signs_the_member_in(
+    app, client, auth, smtp_server, admin, invitee
+):
+    path = link_in(invite(app, auth, client, smtp_server, invitee), "/invitation/")
+    page = client.get(path)
+    assert page.status_code == 200
+    assert "Välkommen till utbildningen, Åsa Öberg" in page.get_data(as_text=True)
+    # Opening the link (as mail scanners do) does not spend it.
+    assert client.get(path).status_code == 200
+
+    response = client.post(path, data={"action": "password", "password": "short", "confirm": "short"})
+    assert response.status_code == 422
+    assert "minst 10 tecken" in response.get_data(as_text=True)
+    response = client.post(
+        path, data={"action": "password", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+    )
+    assert response.status_code == 302
+    assert response.location == "/"
+    assert client.get("/").status_code == 200
+    auth.logout()
+    assert auth.login(invitee.email, NEW_PASSWORD).status_code == 302
+    with app.app_context():
+        assert db.session.get(Member, invitee.id).joined_at is not None
+
+
+def test_accepting_an_invitation_without_a_password(app, client, auth, smtp_server, admin, invitee):
+    path = link_in(invite(app, auth, client, smtp_server, invitee), "/invitation/")
+    response = client.post(path, data={"action": "link"})
+    assert response.location == "/"
+    assert client.get("/").status_code == 200
+    with app.app_context():
+        assert db.session.get(Member, invitee.id).password_hash is None
+
+
+def test_an_invitation_works_once(app, client, auth, smtp_server, admin, invitee):
+    path = link_in(invite(app, auth, client, smtp_server, invitee), "/invitation/")
+    client.post(path, data={"action": "link"})
+    auth.logout()
+    for response in (client.get(path), client.post(path, data={"action": "link"})):
+        assert response.status_code == 410
+        assert "Länken har redan använts" in response.get_data(as_text=True)
+    assert client.get("/").status_code == 302  # not signed in by the second use
+
+
+def test_an_expired_invitation_says_so_and_a_new_one_can_be_sent(
+    app, client, auth, smtp_server, admin, invitee
+):
+    path = link_in(invite(app, auth, client, smtp_server, invitee), "/invitation/")
+    expire_tokens(app, invitee.id)
+    response = client.get(path)
+    assert response.status_code == 410
+    html = response.get_data(as_text=True)
+    assert "Länken har gått ut" in html
+    assert 'action="/links/renew"' in html
+
+    token = path.rsplit("/", 1)[1]
+    response = client.post("/links/renew", data={"token": token, "purpose": "invite"})
+    assert response.status_code == 200
+    new_message = smtp_server.to(invitee.email)[-1]
+    new_path = link_in(new_message, "/invitation/")
+    assert new_path != path
+    assert client.post(new_path, data={"action": "link"}).location == "/"
+
+
+def test_a_new_invitation_retires_the_old_link(app, client, auth, smtp_server, admin, invitee):
+    old = link_in(invite(app, auth, client, smtp_server, invitee), "/invitation/")
+    auth.login(admin.email)
+    client.post(f"/admin/members/{invitee.id}/invite")
+    auth.logout()
+    new = link_in(smtp_server.to(invitee.email)[-1], "/invitation/")
+    assert client.get(old).status_code == 410
+    assert client.get(new).status_code == 200
+
+
+@pytest.mark.parametrize("mangle", [lambda path: path[:-3] + "abc", lambda path: "/invitation/made-up.token"])
+def test_a_tampered_link_does_not_work(app, client, auth, smtp_server, admin, invitee, mangle):
+    path = link_in(invite(app, auth, client, smtp_server, invitee), "/invitation/")
+    response = client.get(mangle(path))
+    assert response.status_code == 404
+    assert "Länken fungerar inte" in response.get_data(as_text=True)
+    assert client.post(mangle(path), data={"action": "link"}).status_code == 404
+
+
+def test_a_link_of_one_kind_does_not_work_as_another(app, client, auth, smtp_server, admin, invitee):
+    path = link_in(invite(app, auth, client, smtp_server, invitee), "/invitation/")
+    token = path.rsplit("/", 1)[1]
+    assert client.get(f"/login/link/{token}").status_code == 404
+    assert client.get(f"/password/reset/{token}").status_code == 404
+
+
+def test_a_member_asks_for_a_sign_in_link(app, client, smtp_server, make, council):
+    member = make.member(council, "bo@linkby.example", name="Bo", locale="da")
+    page = client.get("/login?next=/modules/how-social-media-work")
+    assert "/login/link?next=/modules/how-social-media-work" in page.get_data(as_text=True)
+    response = client.post(
+        "/login/link", data={"email": " BO@linkby.example ", "next": "/modules/how-social-media-work"}
+    )
+    assert response.status_code == 200
+    assert "Kolla din e-post" in response.get_data(as_text=True)
+    [message] = smtp_server.to(member.email)
+    assert message["Subject"] == "Dit link til at logge ind"
+    assert "30 minutter" in text_of(message)
+    path = link_in(message, "/login/link/")
+    assert client.get(path).status_code == 200
+    assert client.get("/").status_code == 302  # opening the page did not sign in
+    response = client.post(path.split("?")[0], data={"next": "/modules/how-social-media-work"})
+    assert response.location == "/modules/how-social-media-work"
+    assert client.get("/").status_code == 200
+    # Used once, it is spent.
+    client.post("/logout")
+    response = client.post(path.split("?")[0])
+    assert response.status_code == 410
+
+
+def test_asking_for_a_link_for_an_unknown_address_looks_the_same_and_sends_nothing(
+    client, smtp_server, make, council
+):
+    make.member(council, "known@linkby.example")
+    known = client.post("/login/link", data={"email": "known@linkby.example"})
+    unknown = client.post("/login/link", data={"email": "nobody@linkby.example"})
+    assert known.status_code == unknown.status_code == 200
+    strip = lambda html: html.split("<main", 1)[1].split("</main>", 1)[0]  # noqa: E731
+    assert strip(known.get_data(as_text=True)) == strip(unknown.get_data(as_text=True))
+    assert len(smtp_server.messages) == 1
+    assert smtp_server.messages[0].envelope_recipients == ["known@linkby.example"]
+
+
+def test_a_sign_in_link_expires_after_30_minutes(app, client, make, council):
+    from course.auth.links import issue_token
+
+    member = make.member(council, "late@linkby.example")
+    with app.app_context():
+        signed = issue_token(db.session.get(Member, member.id), "login", now=utcnow() - timedelta(minutes=31))
+        db.session.commit()
+    response = client.get(f"/login/link/{signed}")
+    assert response.status_code == 410
+    assert "Inloggningslänkar gäller i 30 minuter" in response.get_data(as_text=True)
+    with app.app_context():
+        signed = issue_token(db.session.get(Member, member.id), "login", now=utcnow() - timedelta(minutes=29))
+        db.session.commit()
+    assert client.post(f"/login/link/{signed}").status_code == 302
+
+
+def test_a_removed_member_cannot_use_a_link(app, client, auth, smtp_server, admin, invitee):
+    path = link_in(invite(app, auth, client, smtp_server, invitee), "/invitation/")
+    auth.login(admin.email)
+    client.post(f"/admin/members/{invitee.id}/remove")
+    auth.logout()
+    assert client.get(path).status_code == 404
+    client.post("/login/link", data={"email": invitee.email})
+    assert len(smtp_server.to(invitee.email)) == 1  # only the invitation
+
+
+def test_password_reset(app, client, smtp_server, make, council):
+    member = make.member(council, "glemsom@linkby.example", name="Gunnar", locale="sv")
+    other_browser = app.test_client()
+    other_browser.post("/login", data={"email": member.email, "password": PASSWORD})
+    assert other_browser.get("/").status_code == 200
+
+    assert client.get("/password/forgot").status_code == 200
+    response = client.post("/password/forgot", data={"email": member.email})
+    assert response.status_code == 200
+    [message] = smtp_server.to(member.email)
+    assert message["Subject"] == "Välj ett nytt lösenord"
+    path = link_in(message, "/password/reset/")
+
+    response = client.post(path, data={"password": NEW_PASSWORD, "confirm": "something else"})
+    assert response.status_code == 422
+    assert "Lösenorden är inte likadana" in response.get_data(as_text=True)
+    response = client.post(path, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    assert response.location == "/"
+    assert client.get("/").status_code == 200
+    # The browser that knew the old password is signed out, the old password no longer works.
+    assert other_browser.get("/").status_code == 302
+    assert other_browser.post("/login", data={"email": member.email, "password": PASSWORD}).status_code == 422
+    assert (
+        other_browser.post("/login", data={"email": member.email, "password": NEW_PASSWORD}).status_code
+        == 302
+    )
+    with app.app_context():
+        assert db.session.execute(select(LoginSession)).scalars().all()
+
+    response = client.post(path, data={"password": "yet another phrase", "confirm": "yet another phrase"})
+    assert response.status_code == 410
+
+
+def test_an_expired_reset_link_offers_a_new_one(app, client, smtp_server, make, council):
+    member = make.member(council, "sen@linkby.example", locale="en")
+    client.post("/password/forgot", data={"email": member.email})
+    path = link_in(smtp_server.to(member.email)[0], "/password/reset/")
+    expire_tokens(app, member.id)
+    response = client.get(path)
+    assert response.status_code == 410
+    assert "gäller i 2 timmar" in response.get_data(as_text=True)
+    client.post("/links/renew", data={"token": path.rsplit("/", 1)[1], "purpose": "reset"})
+    new_path = link_in(smtp_server.to(member.email)[-1], "/password/reset/")
+    assert client.get(new_path).status_code == 200
+
+
+def test_link_requests_are_rate_limited_per_address(client, make, council):
+    member = make.member(council, "spam@linkby.example")
+    statuses = [
+        client.post(
+            "/login/link", data={"email": member.email}, environ_base={"REMOTE_ADDR": f"10.1.0.{n}"}
+        ).status_code
+        for n in range(7)
+    ]
+    assert statuses == [200] * 5 + [429, 429]
+
+
+def test_opening_links_is_rate_limited(client):
+    statuses = [client.get(f"/login/link/guess-{n}.x").status_code for n in range(32)]
+    assert statuses[:30] == [404] * 30
+    assert statuses[30:] == [429, 429]

@@ -1,0 +1,109 @@
+"""Concurrency against the real server on PostgreSQL: 50 simultaneous progress reports and quiz submissions
+for the same member lose nothing and double-count nothing."""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from threading import Barrier
+
+import pytest
+from sqlalchemy import func, select
+
+from course.extensions import db
+from course.learning.models import AttemptQuestion, QuizAttempt, VideoProgress
+from tests.conftest import PASSWORD, make_test_app
+from tests.helpers import answers_for, attempt_id_from
+from tests.live import LiveSession, serve
+
+pytestmark = pytest.mark.postgres_only
+CLIENTS = 50
+
+
+@pytest.fixture(scope="module")
+def server(app, database_url, tmp_path_factory):
+    live = make_test_app(
+        database_url,
+        tmp_path_factory.mktemp("concurrency"),
+        WTF_CSRF_ENABLED=True,
+        COURSE_MAX_PLAYBACK_RATE=16.0,
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 20, "max_overflow": 40, "pool_pre_ping": True},
+    )
+    with serve(live) as base_url:
+        yield base_url
+
+
+def simultaneously(count: int, work):
+    """Run ``work(index)`` in ``count`` threads released at the same instant."""
+    start = Barrier(count)
+
+    def run(index):
+        start.wait()
+        return work(index)
+
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        return list(pool.map(run, range(count)))
+
+
+def test_simultaneous_progress_reports_lose_nothing_and_count_nothing_twice(app, server, make, course):
+    member = make.member(make.council("raceby"))
+    session = LiveSession(server)
+    session.sign_in(member.email, PASSWORD)
+    module = course.modules[0]
+    page = session.get(f"/modules/{module.id}")
+    token = page.csrf_token()
+    language = "da"
+    step = round(min(1.2, module.video(language).duration / (CLIENTS + 1)), 2)
+    time.sleep(1.0)  # wall time since the video was opened, so the first reports are plausible
+
+    def report(index):
+        segment = [round(index * step, 3), round((index + 1) * step, 3)]
+        reply = session.post(
+            "/api/progress",
+            json_body={"module": module.id, "language": language, "segments": [segment]},
+            headers={"X-CSRFToken": token},
+        )
+        return reply.status, segment
+
+    results = simultaneously(CLIENTS, report)
+    assert {status for status, _ in results} == {200}
+    with app.app_context():
+        progress = db.session.execute(select(VideoProgress)).scalar_one()
+        # Every reported stretch is there, as one interval, counted once.
+        assert progress.intervals == [[0.0, round(CLIENTS * step, 3)]]
+        assert progress.seconds_watched == pytest.approx(round(CLIENTS * step, 3))
+
+
+def test_simultaneous_quiz_submissions_record_one_attempt(app, server, make, course):
+    member = make.member(make.council("doubleby"))
+    session = LiveSession(server)
+    session.sign_in(member.email, PASSWORD)
+    module = course.modules[0]
+    quiz = module.quizzes[0]
+    module_page = session.get(f"/modules/{module.id}")
+    session.post(
+        f"/modules/{module.id}/transcript", form={"read": "yes", "csrf_token": module_page.csrf_token()}
+    )
+    quiz_page = session.get(f"/modules/{module.id}/quizzes/{quiz.id}")
+    attempt_id = attempt_id_from(quiz_page.body)
+    right = answers_for(app, quiz, attempt_id)
+    wrong = answers_for(app, quiz, attempt_id, wrong=quiz.draw)
+
+    def submit(index):
+        form = [*(right if index % 2 else wrong).items(multi=True), ("csrf_token", quiz_page.csrf_token())]
+        return session.post(f"/modules/{module.id}/quizzes/{quiz.id}", form=form)
+
+    replies = simultaneously(CLIENTS, submit)
+    assert {reply.status for reply in replies} == {200}
+    assert {reply.url.rsplit("/", 1)[-1] for reply in replies} == {str(attempt_id)}
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(QuizAttempt)) == 1
+        attempt = db.session.get(QuizAttempt, attempt_id)
+        answered = db.session.execute(
+            select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt_id)
+        ).scalars()
+        graded = [row.is_correct for row in answered]
+        # One submission won, whole: its answers and its grade belong together.
+        assert len(graded) == quiz.draw
+        assert all(value is attempt.is_passed for value in graded)
+        assert attempt.correct_count == sum(graded)

@@ -1,0 +1,270 @@
+"""Watched video: merging segments, the plausibility rule, the threshold, and the progress API."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+
+from course.councils.models import Member
+from course.db import utcnow
+from course.extensions import db
+from course.learning import services
+from course.learning.models import ModuleProgress, VideoProgress
+from course.learning.services import LearningRules, ProgressRejectedError, merge_intervals, parse_segments
+
+RULES = LearningRules(video_threshold=0.9, max_playback_rate=2.0, transcript_counts=True, slack_seconds=5.0)
+
+
+@pytest.mark.parametrize(
+    ("segments", "merged"),
+    [
+        ([], []),
+        ([(0, 10)], [(0, 10)]),
+        ([(10, 20), (0, 5)], [(0, 5), (10, 20)]),
+        ([(0, 10), (5, 15)], [(0, 15)]),
+        ([(0, 10), (10.3, 20)], [(0, 20)]),  # reports a few hundred ms apart are one stretch
+        ([(0, 10), (12, 20)], [(0, 10), (12, 20)]),
+        ([(5, 5), (3, 2)], []),  # empty and reversed segments count nothing
+        ([(0, 30), (10, 20)], [(0, 30)]),
+    ],
+)
+def test_merge_intervals(segments, merged):
+    assert merge_intervals(segments) == merged
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        None,
+        [],
+        "0-10",
+        [[0]],
+        [[0, 1, 2]],
+        [["a", 5]],
+        [[True, 5]],
+        [[-1, 5]],
+        [[5, 4]],
+        [[0, 1e9]],
+        [[0, float("nan")]],
+        [[0, float("inf")]],
+        [[0, 1]] * 201,
+    ],
+)
+def test_parse_segments_rejects_malformed_reports(raw):
+    with pytest.raises(ProgressRejectedError):
+        parse_segments(raw, duration=120.0)
+
+
+def test_parse_segments_clamps_an_end_just_past_the_duration():
+    assert parse_segments([[100, 120.4]], duration=120.0) == [(100.0, 120.0)]
+
+
+@pytest.fixture
+def learner(make):
+    return make.member(make.council("progressby"))
+
+
+def _member(member_id: int) -> Member:
+    return db.session.get(Member, member_id)
+
+
+def test_watching_at_normal_speed_is_accepted_and_merged(app, course, learner):
+    module = course.modules[0]
+    start = utcnow()
+    with app.app_context():
+        member = _member(learner.id)
+        services.open_module(member, module, "da", now=start)
+        services.record_segments(
+            member, course, module, "da", [[0, 5]], RULES, now=start + timedelta(seconds=5)
+        )
+        update = services.record_segments(
+            member, course, module, "da", [[5, 10], [3, 8]], RULES, now=start + timedelta(seconds=10)
+        )
+        db.session.commit()
+        progress = db.session.query(VideoProgress).one()
+        assert progress.intervals == [[0.0, 10.0]]
+        assert update.seconds_watched == pytest.approx(10.0)
+
+
+def test_more_new_seconds_than_wall_time_allows_is_rejected_and_records_nothing(app, course, learner):
+    module = course.modules[0]
+    duration = module.video("da").duration
+    start = utcnow()
+    # Wall time (+5 s slack) at 2x allows half the video; 90 % of it is not plausible.
+    wall = duration / 2 / RULES.max_playback_rate - RULES.slack_seconds
+    with app.app_context():
+        member = _member(learner.id)
+        services.open_module(member, module, "da", now=start)
+        db.session.commit()
+        with pytest.raises(ProgressRejectedError, match=f"at most {duration / 2:.1f}"):
+            services.record_segments(
+                member,
+                course,
+                module,
+                "da",
+                [[0, duration * 0.9]],
+                RULES,
+                now=start + timedelta(seconds=wall),
+            )
+        db.session.rollback()
+        progress = db.session.query(VideoProgress).one()
+        assert progress.seconds_watched == 0
+        assert progress.last_report_at is None
+
+
+def test_the_allowance_counts_from_the_last_report(app, course, learner):
+    module = course.modules[0]
+    start = utcnow()
+    with app.app_context():
+        member = _member(learner.id)
+        services.open_module(member, module, "da", now=start)
+        services.record_segments(
+            member, course, module, "da", [[0, 20]], RULES, now=start + timedelta(seconds=20)
+        )
+        # One second later, 30 more seconds cannot have been watched: (1 + 5 slack) × 2 = 12.
+        with pytest.raises(ProgressRejectedError):
+            services.record_segments(
+                member, course, module, "da", [[20, 50]], RULES, now=start + timedelta(seconds=21)
+            )
+        # Re-reporting seconds already counted adds nothing new, so it is fine at any time.
+        services.record_segments(
+            member, course, module, "da", [[0, 20]], RULES, now=start + timedelta(seconds=21)
+        )
+
+
+def test_seeking_to_the_end_counts_only_what_was_played(app, course, learner):
+    module = course.modules[0]
+    duration = module.video("da").duration
+    start = utcnow()
+    with app.app_context():
+        member = _member(learner.id)
+        services.open_module(member, module, "da", now=start)
+        # The player jumped to the end and played the last 4 seconds.
+        update = services.record_segments(
+            member,
+            course,
+            module,
+            "da",
+            [[duration - 4, duration]],
+            RULES,
+            now=start + timedelta(seconds=600),
+        )
+        assert update.seconds_watched == pytest.approx(4.0)
+        assert not update.is_video_done
+
+
+def test_reaching_the_threshold_completes_the_video_step_once(app, course, learner):
+    module = course.modules[0]
+    duration = module.video("en").duration
+    start = utcnow()
+    with app.app_context():
+        member = _member(learner.id)
+        services.open_module(member, module, "en", now=start)
+        below = services.record_segments(
+            member,
+            course,
+            module,
+            "en",
+            [[0, duration * 0.85]],
+            RULES,
+            now=start + timedelta(seconds=duration),
+        )
+        assert not below.is_video_done
+        reached = services.record_segments(
+            member,
+            course,
+            module,
+            "en",
+            [[0, duration * 0.95]],
+            RULES,
+            now=start + timedelta(seconds=duration + 30),
+        )
+        again = services.record_segments(
+            member, course, module, "en", [[0, duration]], RULES, now=start + timedelta(seconds=duration + 60)
+        )
+        db.session.commit()
+        assert reached.video_completed_now
+        assert reached.is_video_done
+        assert again.is_video_done
+        assert not again.video_completed_now
+        row = db.session.query(ModuleProgress).one()
+        assert row.video_route == "video"
+        assert row.video_completed_at is not None
+
+
+def test_transcript_route_completes_the_video_step_when_allowed(app, course, learner):
+    module = course.modules[1]
+    with app.app_context():
+        member = _member(learner.id)
+        assert not services.confirm_transcript(member, course, module, LearningRules(transcript_counts=False))
+        assert services.confirm_transcript(member, course, module, RULES)
+        db.session.commit()
+        assert db.session.query(ModuleProgress).one().video_route == "transcript"
+
+
+# --- through HTTP ---------------------------------------------------------------------------------------
+
+
+def test_progress_api_accepts_json_and_returns_coverage(client, auth, course, learner):
+    module = course.modules[0]
+    auth.login(learner.email)
+    client.get(f"/modules/{module.id}", headers={"Accept-Language": "da"})
+    response = client.post(
+        "/api/progress", json={"module": module.id, "language": "da", "segments": [[0, 4]]}
+    )
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["seconds_watched"] == pytest.approx(4.0)
+    assert body["coverage"] == pytest.approx(4.0 / module.video("da").duration, abs=1e-3)
+    assert body["video_done"] is False
+
+
+def test_progress_api_accepts_a_form_encoded_beacon(client, auth, course, learner):
+    module = course.modules[0]
+    auth.login(learner.email)
+    client.get(f"/modules/{module.id}")
+    response = client.post(
+        "/api/progress",
+        data={
+            "module": module.id,
+            "language": "en",
+            "segments": json.dumps([[0, 3]]),
+        },
+    )
+    assert response.status_code == 200
+
+
+def test_progress_api_rejects_an_implausible_jump_with_422(client, auth, course, learner):
+    module = course.modules[0]
+    auth.login(learner.email)
+    client.get(f"/modules/{module.id}")
+    duration = module.video("en").duration
+    response = client.post(
+        "/api/progress", json={"module": module.id, "language": "en", "segments": [[0, duration]]}
+    )
+    assert response.status_code == 422
+    assert "at most" in response.get_json()["error"]
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        [1, 2],
+        {"module": "no-such-module", "language": "en", "segments": [[0, 1]]},
+        {"module": None, "language": "en", "segments": [[0, 1]]},
+        {"module": "how-social-media-work", "language": "xx", "segments": [[0, 1]]},
+        {"module": "how-social-media-work", "language": "en", "segments": "[[0, 1]]"},
+    ],
+)
+def test_progress_api_rejects_bad_payloads_without_a_server_error(client, auth, learner, payload):
+    auth.login(learner.email)
+    response = client.post("/api/progress", json=payload)
+    assert response.status_code in (400, 422)
+    assert "error" in response.get_json()
+
+
+def test_progress_api_needs_a_signed_in_member(client):
+    response = client.post("/api/progress", json={"module": "x", "language": "en", "segments": [[0, 1]]})
+    assert response.status_code == 401

@@ -1,0 +1,229 @@
+"""Quizzes: locked until the video step, draws and shuffles, grading, incomplete and tampered forms,
+double submits, and privacy of attempts."""
+
+from __future__ import annotations
+
+import random
+import re
+
+import pytest
+from werkzeug.datastructures import MultiDict
+
+from course.content import QuestionType
+from course.councils.models import Member
+from course.extensions import db
+from course.learning import services
+from course.learning.models import AttemptQuestion, QuizAttempt
+from tests.helpers import answers_for, attempt_id_from, drawn_questions, open_quizzes_by_transcript
+
+
+@pytest.fixture
+def learner(make):
+    return make.member(make.council("quizby", country="dk"))
+
+
+@pytest.fixture
+def module(course):
+    return course.modules[0]
+
+
+@pytest.fixture
+def quiz(module):
+    return module.quizzes[0]
+
+
+def quiz_url(module, quiz) -> str:
+    return f"/modules/{module.id}/quizzes/{quiz.id}"
+
+
+def test_quiz_is_locked_until_the_video_step_is_done(client, auth, learner, module, quiz):
+    auth.login(learner.email)
+    response = client.get(quiz_url(module, quiz))
+    assert response.status_code == 403
+    assert 'name="attempt"' not in response.get_data(as_text=True)
+
+
+def test_quiz_page_is_a_plain_form_with_a_fieldset_per_drawn_question(client, auth, learner, module, quiz):
+    auth.login(learner.email)
+    open_quizzes_by_transcript(client, module.id)
+    html = client.get(quiz_url(module, quiz)).get_data(as_text=True)
+    assert html.count("<fieldset") == quiz.draw
+    assert html.count("<legend") == quiz.draw
+    drawn = re.findall(r'<input type="(?:radio|checkbox)"[^>]*name="([^"]+)"', html)
+    assert {name for name in drawn} <= {question.id for question in quiz.questions}
+    assert len(set(drawn)) == quiz.draw
+    assert 'name="csrf_token"' in html
+
+
+def test_reloading_the_quiz_keeps_the_same_draw_until_it_is_submitted(client, auth, learner, module, quiz):
+    auth.login(learner.email)
+    open_quizzes_by_transcript(client, module.id)
+    first = attempt_id_from(client.get(quiz_url(module, quiz)).get_data(as_text=True))
+    second = attempt_id_from(client.get(quiz_url(module, quiz)).get_data(as_text=True))
+    assert first == second
+
+
+def test_draw_respects_jurisdiction_and_shuffles_options(app, course, make):
+    swedish = make.member(make.council("malmo-test", country="se", locale="sv"))
+    module = next(
+        m for m in course.modules if any(q.jurisdiction for quiz in m.quizzes for q in quiz.questions)
+    )
+    quiz = next(q for q in module.quizzes if any(question.jurisdiction for question in q.questions))
+    with app.app_context():
+        member = db.session.get(Member, swedish.id)
+        services.confirm_transcript(member, course, module, services.LearningRules())
+        orders = set()
+        for seed in range(30):
+            attempt = services.get_or_start_attempt(member, course, module, quiz, rng=random.Random(seed))
+            for drawn in attempt.questions:
+                question = quiz.question(drawn.question_id)
+                assert question.jurisdiction in (None, "se")
+                if question.type != QuestionType.TRUE_FALSE:
+                    orders.add((question.id, tuple(drawn.option_order)))
+            attempt.submitted_at = attempt.started_at  # close it so the next call draws again
+            db.session.flush()
+        db.session.rollback()
+    # Over 30 draws, at least one question appeared with its options in more than one order.
+    by_question: dict[str, set] = {}
+    for question_id, order in orders:
+        by_question.setdefault(question_id, set()).add(order)
+    assert any(len(variants) > 1 for variants in by_question.values())
+
+
+def test_all_correct_answers_pass_and_show_feedback(client, auth, app, learner, module, quiz):
+    auth.login(learner.email)
+    open_quizzes_by_transcript(client, module.id)
+    attempt_id = attempt_id_from(client.get(quiz_url(module, quiz)).get_data(as_text=True))
+    response = client.post(quiz_url(module, quiz), data=answers_for(app, quiz, attempt_id))
+    assert response.status_code == 303
+    page = client.get(response.location).get_data(as_text=True)
+    assert "You passed" in page or "Du bestod" in page
+    for question_id, _ in drawn_questions(app, attempt_id):
+        question = quiz.question(question_id)
+        for option in question.options:
+            assert option.feedback.en.split()[0] in page or option.feedback.da.split()[0] in page
+
+
+def test_one_wrong_answer_in_five_still_passes_at_80_percent(client, auth, app, learner, module, quiz):
+    auth.login(learner.email)
+    open_quizzes_by_transcript(client, module.id)
+    attempt_id = attempt_id_from(client.get(quiz_url(module, quiz)).get_data(as_text=True))
+    wrong = max(0, quiz.draw - int(quiz.draw * quiz.pass_mark + 0.999999))
+    client.post(quiz_url(module, quiz), data=answers_for(app, quiz, attempt_id, wrong=wrong))
+    with app.app_context():
+        attempt = db.session.get(QuizAttempt, attempt_id)
+        assert attempt.is_passed is True
+        assert attempt.correct_count == quiz.draw - wrong
+
+
+def test_too_many_wrong_answers_fail_and_offer_a_new_draw(client, auth, app, learner, module, quiz):
+    auth.login(learner.email)
+    open_quizzes_by_transcript(client, module.id)
+    attempt_id = attempt_id_from(client.get(quiz_url(module, quiz)).get_data(as_text=True))
+    response = client.post(quiz_url(module, quiz), data=answers_for(app, quiz, attempt_id, wrong=quiz.draw))
+    page = client.get(response.location).get_data(as_text=True)
+    assert f'href="{quiz_url(module, quiz)}"' in page  # "Try again"
+    with app.app_context():
+        attempt = db.session.get(QuizAttempt, attempt_id)
+        assert attempt.is_passed is False
+        assert attempt.score == 0
+    next_attempt = attempt_id_from(client.get(quiz_url(module, quiz)).get_data(as_text=True))
+    assert next_attempt != attempt_id
+    with app.app_context():
+        assert db.session.get(QuizAttempt, next_attempt).number == 2
+
+
+def test_grading_multiple_choice_needs_exactly_the_correct_options(course):
+    question = next(
+        q
+        for module in course.modules
+        for quiz in module.quizzes
+        for q in quiz.questions
+        if q.type == QuestionType.MULTIPLE
+    )
+    correct = sorted(question.correct_ids)
+    wrong = [option.id for option in question.options if not option.is_correct]
+    assert services.grade_answer(question, correct)
+    assert not services.grade_answer(question, correct[:-1] or [])
+    assert not services.grade_answer(question, [*correct, wrong[0]])
+
+
+def test_grading_single_choice(course):
+    question = next(
+        q
+        for module in course.modules
+        for quiz in module.quizzes
+        for q in quiz.questions
+        if q.type == QuestionType.SINGLE
+    )
+    right = next(iter(question.correct_ids))
+    wrong = next(option.id for option in question.options if not option.is_correct)
+    assert services.grade_answer(question, [right])
+    assert not services.grade_answer(question, [wrong])
+
+
+def test_unanswered_questions_are_shown_again_with_an_error_and_answers_kept(
+    client, auth, app, learner, module, quiz
+):
+    auth.login(learner.email)
+    open_quizzes_by_transcript(client, module.id)
+    attempt_id = attempt_id_from(client.get(quiz_url(module, quiz)).get_data(as_text=True))
+    full = answers_for(app, quiz, attempt_id)
+    first_question = drawn_questions(app, attempt_id)[0][0]
+    partial = MultiDict([(key, value) for key, value in full.items(multi=True) if key != first_question])
+    response = client.post(quiz_url(module, quiz), data=partial)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert 'href="#question-1"' in html  # error summary links to the unanswered question
+    kept_question, kept_option = next((k, v) for k, v in partial.items(multi=True) if k != "attempt")
+    assert re.search(rf'name="{kept_question}" value="{kept_option}" checked', html)
+    with app.app_context():
+        assert db.session.get(QuizAttempt, attempt_id).submitted_at is None
+
+
+def test_an_option_that_was_not_offered_is_rejected(client, auth, app, learner, module, quiz):
+    auth.login(learner.email)
+    open_quizzes_by_transcript(client, module.id)
+    attempt_id = attempt_id_from(client.get(quiz_url(module, quiz)).get_data(as_text=True))
+    data = answers_for(app, quiz, attempt_id)
+    first_question = drawn_questions(app, attempt_id)[0][0]
+    data.setlist(first_question, ["not-an-option"])
+    assert client.post(quiz_url(module, quiz), data=data).status_code == 400
+    with app.app_context():
+        assert db.session.get(QuizAttempt, attempt_id).submitted_at is None
+
+
+def test_double_submit_records_one_attempt(client, auth, app, learner, module, quiz):
+    auth.login(learner.email)
+    open_quizzes_by_transcript(client, module.id)
+    attempt_id = attempt_id_from(client.get(quiz_url(module, quiz)).get_data(as_text=True))
+    data = answers_for(app, quiz, attempt_id)
+    first = client.post(quiz_url(module, quiz), data=data)
+    wrong = answers_for(app, quiz, attempt_id, wrong=quiz.draw)
+    second = client.post(quiz_url(module, quiz), data=wrong)
+    assert first.status_code == second.status_code == 303
+    assert first.location == second.location
+    with app.app_context():
+        attempts = db.session.query(QuizAttempt).filter_by(quiz_id=quiz.id).all()
+        assert len(attempts) == 1
+        assert attempts[0].is_passed is True
+        answered = db.session.query(AttemptQuestion).filter(AttemptQuestion.chosen.is_not(None)).count()
+        assert answered == quiz.draw
+
+
+def test_another_members_attempt_is_not_found(client, auth, app, make, learner, module, quiz):
+    auth.login(learner.email)
+    open_quizzes_by_transcript(client, module.id)
+    attempt_id = attempt_id_from(client.get(quiz_url(module, quiz)).get_data(as_text=True))
+    client.post(quiz_url(module, quiz), data=answers_for(app, quiz, attempt_id))
+    auth.logout()
+
+    neighbour = make.member(make.council("neighbour-town"))
+    auth.login(neighbour.email)
+    assert client.get(f"{quiz_url(module, quiz)}/attempts/{attempt_id}").status_code == 404
+    open_quizzes_by_transcript(client, module.id)
+    # Submitting answers to someone else's attempt is "not found" too, and changes nothing.
+    response = client.post(quiz_url(module, quiz), data=answers_for(app, quiz, attempt_id, wrong=quiz.draw))
+    assert response.status_code == 404
+    with app.app_context():
+        assert db.session.get(QuizAttempt, attempt_id).is_passed is True
