@@ -114,11 +114,36 @@ def _certificate_values(
     }
 
 
-def _insert_first_revision(values: dict[str, Any], completion_column: str) -> bool:
-    """Insert revision 1 for a completion unless it exists; True when inserted."""
-    return insert_ignoring_conflict(
-        Certificate, {**values, "code": _unused_code()}, [completion_column, "revision"]
+def _issue_first_revision(
+    member: Member,
+    council: Council,
+    course: Course,
+    *,
+    completed_on: date,
+    content_version: str,
+    completion_column: Any,
+    completion_id: int,
+    actor: Member | None,
+    now: datetime,
+    **event_details: Any,
+) -> IssueResult:
+    """Insert revision 1 for a completion (online or seminar) unless it exists, and audit a new one."""
+    values = _certificate_values(member, council, course, completed_on, content_version, now)
+    values.update({completion_column.key: completion_id, "issued_by_id": actor.id if actor else None})
+    inserted = insert_ignoring_conflict(
+        Certificate, {**values, "code": _unused_code()}, [completion_column.key, "revision"]
     )
+    certificate = _current_for(completion_column, completion_id)
+    if inserted:
+        record_event(
+            "certificate.issued",
+            actor=actor,
+            council_id=council.id,
+            member=member,
+            code=certificate.code,
+            **event_details,
+        )
+    return IssueResult(certificate, inserted)
 
 
 def _current_for(completion_column: Any, completion_id: int) -> Certificate:
@@ -141,28 +166,19 @@ def issue_certificate(
     member = db.session.get(Member, completion.member_id)
     council = member.council
     now = now or utcnow()
-    values = _certificate_values(
+    return _issue_first_revision(
         member,
         council,
         course,
-        validity.local_date(completion.completed_at, council.country),
-        completion.content_version,
-        now,
+        completed_on=validity.local_date(completion.completed_at, council.country),
+        content_version=completion.content_version,
+        completion_column=Certificate.course_completion_id,
+        completion_id=completion.id,
+        actor=actor,
+        now=now,
+        basis="online",
+        automatic=actor is None,
     )
-    values.update(course_completion_id=completion.id, issued_by_id=actor.id if actor else None)
-    inserted = _insert_first_revision(values, "course_completion_id")
-    certificate = _current_for(Certificate.course_completion_id, completion.id)
-    if inserted:
-        record_event(
-            "certificate.issued",
-            actor=actor,
-            council_id=council.id,
-            member=member,
-            code=certificate.code,
-            basis="online",
-            automatic=actor is None,
-        )
-    return IssueResult(certificate, inserted)
 
 
 def issue_certificates(
@@ -231,23 +247,21 @@ def record_seminar_completion(
         .where(SeminarCompletion.member_id == member.id)
         .execution_options(populate_existing=True)
     ).scalar_one()
-    values = _certificate_values(member, council, course, seminar.completed_on, seminar.content_version, now)
-    values.update(seminar_completion_id=seminar.id, issued_by_id=actor.id)
-    inserted = _insert_first_revision(values, "seminar_completion_id")
-    certificate = _current_for(Certificate.seminar_completion_id, seminar.id)
-    if inserted:
-        record_event(
-            "certificate.issued",
-            actor=actor,
-            council_id=council.id,
-            member=member,
-            code=certificate.code,
-            basis="seminar",
-            seminar_date=seminar.completed_on.isoformat(),
-            reason=seminar.reason,
-            seminar_recorded=recorded,
-        )
-    return IssueResult(certificate, inserted)
+    return _issue_first_revision(
+        member,
+        council,
+        course,
+        completed_on=seminar.completed_on,
+        content_version=seminar.content_version,
+        completion_column=Certificate.seminar_completion_id,
+        completion_id=seminar.id,
+        actor=actor,
+        now=now,
+        basis="seminar",
+        seminar_date=seminar.completed_on.isoformat(),
+        reason=seminar.reason,
+        seminar_recorded=recorded,
+    )
 
 
 # --- revoking and reissuing -----------------------------------------------------------------------

@@ -12,7 +12,7 @@ import pytest
 
 from tests.admin_helpers import link_in
 from tests.browser.conftest import AuditedPage
-from tests.browser.test_learner_journey import answer_with_mouse, sign_in
+from tests.browser.journeys import open_quizzes_through_the_transcript, pass_quiz, sign_in
 from tests.conftest import SMTPCollector, _free_port
 
 pytestmark = pytest.mark.browser
@@ -108,21 +108,9 @@ def test_an_administrator_imports_invites_and_sees_a_member_complete_a_module(
         mpage.get_by_role("link", name=re.compile("Start kurset")).click()
         mpage.wait_for_url(re.compile(f"/modules/{module.id}$"))
         member.audit()
-        mpage.get_by_text("Læs udskriften", exact=True).click()
-        mpage.get_by_label("Jeg har læst hele udskriften").check()
-        mpage.get_by_role("button", name="Bekræft, og åbn quizzerne").click()
-        mpage.wait_for_load_state("load")
-        member.audit()
+        open_quizzes_through_the_transcript(member)
         for quiz in module.quizzes:
-            mpage.get_by_role("link", name=re.compile(f"Tag quizzen.*{re.escape(quiz.title.da)}")).click()
-            mpage.wait_for_url(re.compile(f"/quizzes/{quiz.id}$"))
-            member.audit()
-            answer_with_mouse(member, quiz)
-            mpage.wait_for_url(re.compile("/attempts/"))
-            member.audit()
-            mpage.get_by_role("link", name="Tilbage til modulet").click()
-            mpage.wait_for_load_state("load")
-            member.audit()
+            pass_quiz(member, quiz)
         assert mpage.get_by_text(re.compile("Du gennemførte modulet den")).is_visible()
 
     # The dashboard shows it.

@@ -9,36 +9,9 @@ import re
 import pytest
 from pypdf import PdfReader
 
-from tests.browser.test_learner_journey import answer_with_mouse, sign_in
+from tests.browser.journeys import complete_module_through_the_transcript, sign_in, sign_out
 
 pytestmark = pytest.mark.browser
-
-
-def complete_module_through_the_transcript(site, module) -> None:
-    page = site.page
-    site.goto(f"/modules/{module.id}")
-    page.get_by_text("Læs udskriften", exact=True).click()
-    page.get_by_label("Jeg har læst hele udskriften").check()
-    page.get_by_role("button", name="Bekræft, og åbn quizzerne").click()
-    page.wait_for_load_state("load")
-    site.audit()
-    for quiz in module.quizzes:
-        page.get_by_role("link", name=re.compile(f"Tag quizzen.*{re.escape(quiz.title.da)}")).click()
-        page.wait_for_url(re.compile(f"/quizzes/{quiz.id}$"))
-        site.audit()
-        answer_with_mouse(site, quiz)
-        page.wait_for_url(re.compile("/attempts/"))
-        site.audit()
-        assert page.get_by_role("heading", name="Du bestod").is_visible()
-        page.get_by_role("link", name="Tilbage til modulet").click()
-        page.wait_for_load_state("load")
-        site.audit()
-
-
-def sign_out(site) -> None:
-    site.page.get_by_role("button", name="Log ud").click()
-    site.page.wait_for_url(re.compile("/login"))
-    site.audit()
 
 
 def test_a_councillor_gets_a_certificate_anyone_can_check_until_it_is_revoked(site, make, course):

@@ -8,19 +8,9 @@ import re
 
 import pytest
 
-from tests.conftest import PASSWORD
+from tests.browser.journeys import sign_in
 
 pytestmark = pytest.mark.browser
-
-
-def sign_in(site, email: str) -> None:
-    site.goto("/login")
-    page = site.page
-    page.get_by_label("E-mailadresse").fill(email)
-    page.get_by_label("Adgangskode").fill(PASSWORD)
-    page.get_by_role("button", name="Log ind").click()
-    page.wait_for_url(site.base_url + "/")
-    site.audit()
 
 
 def pdf_pages(page) -> list[str]:

@@ -8,62 +8,9 @@ import re
 import pytest
 
 from tests.browser.conftest import TEST_PLAYBACK_RATE
-from tests.conftest import PASSWORD
+from tests.browser.journeys import answer_with_keyboard, answer_with_mouse, pass_quiz, sign_in
 
 pytestmark = pytest.mark.browser
-
-
-def sign_in(site, email: str) -> None:
-    site.goto("/login")
-    page = site.page
-    page.get_by_label("E-mailadresse").fill(email)
-    page.get_by_label("Adgangskode").fill(PASSWORD)
-    page.get_by_role("button", name="Log ind").click()
-    page.wait_for_url(site.base_url + "/")
-    site.audit()
-
-
-def answer_with_mouse(site, quiz) -> None:
-    page = site.page
-    for fieldset in page.locator("fieldset[id^=question-]").all():
-        name = fieldset.locator("input").first.get_attribute("name")
-        for option_id in sorted(quiz.question(name).correct_ids):
-            fieldset.locator(f'input[value="{option_id}"]').check()
-    page.get_by_role("button", name="Send svar").click()
-
-
-def answer_with_keyboard(site, quiz) -> None:
-    """Tab into each question and choose with arrows and space, then submit with Enter."""
-    page = site.page
-    first_input = page.locator("fieldset[id^=question-] input").first
-    for _ in range(80):
-        page.keyboard.press("Tab")
-        if first_input.evaluate("element => element === document.activeElement"):
-            break
-    else:
-        pytest.fail("the first answer could not be reached with Tab")
-    # Keyboard focus is visible: the focused control has an outline.
-    assert first_input.evaluate("element => getComputedStyle(element).outlineStyle") != "none"
-
-    for fieldset in page.locator("fieldset[id^=question-]").all():
-        inputs = fieldset.locator("input")
-        values = [inputs.nth(index).get_attribute("value") for index in range(inputs.count())]
-        question = quiz.question(inputs.first.get_attribute("name"))
-        if inputs.first.get_attribute("type") == "radio":
-            target = values.index(next(iter(question.correct_ids)))
-            if target == 0:
-                page.keyboard.press("Space")
-            for _ in range(target):
-                page.keyboard.press("ArrowDown")
-            page.keyboard.press("Tab")
-        else:
-            for value in values:
-                if value in question.correct_ids:
-                    page.keyboard.press("Space")
-                page.keyboard.press("Tab")
-    focused = page.evaluate("document.activeElement.textContent.trim()")
-    assert focused == "Send svar"
-    page.keyboard.press("Enter")
 
 
 def play_until_quizzes_open(site) -> None:
@@ -97,28 +44,8 @@ def test_councillor_watches_the_video_passes_both_quizzes_and_completes_the_modu
     page.wait_for_load_state("load")
     site.audit()
 
-    page.get_by_role("link", name=re.compile(f"Tag quizzen.*{re.escape(mechanics.title.da)}")).click()
-    page.wait_for_url(re.compile(f"/quizzes/{mechanics.id}$"))
-    site.audit()
-    answer_with_mouse(site, mechanics)
-    page.wait_for_url(re.compile("/attempts/"))
-    site.audit()
-    assert page.get_by_role("heading", name="Du bestod").is_visible()
-
-    page.get_by_role("link", name="Tilbage til modulet").click()
-    page.wait_for_load_state("load")
-    site.audit()
-    page.get_by_role("link", name=re.compile(f"Tag quizzen.*{re.escape(conduct.title.da)}")).click()
-    page.wait_for_url(re.compile(f"/quizzes/{conduct.id}$"))
-    site.audit()
-    answer_with_keyboard(site, conduct)
-    page.wait_for_url(re.compile("/attempts/"))
-    site.audit()
-    assert page.get_by_role("heading", name="Du bestod").is_visible()
-
-    page.get_by_role("link", name="Tilbage til modulet").click()
-    page.wait_for_load_state("load")
-    site.audit()
+    pass_quiz(site, mechanics)
+    pass_quiz(site, conduct, answer=answer_with_keyboard)
     assert page.get_by_text(re.compile("Du gennemførte modulet den")).is_visible()
     site.goto("/")
     assert page.get_by_text("1 af 3 moduler gennemført").is_visible()
