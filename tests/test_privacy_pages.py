@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from course.audit.models import AuditEvent
 from course.councils.models import Council, Member
+from course.db import utcnow
 from course.extensions import db
 from tests.conftest import PASSWORD
 from tests.privacy_helpers import EMAIL, NAME, populate
@@ -196,3 +197,30 @@ def test_a_signed_in_member_sees_their_own_council_as_controller(app, client, po
     client.post("/login", data={"email": address, "password": "correct horse battery staple"})
     page = client.get("/privacy?lang=en").get_data(as_text=True)
     assert "For you, that is Privatby Kommune." in page
+
+
+def test_the_list_of_members_who_have_left_takes_the_same_queries_for_1_and_30(
+    app, admin_client, populated, make, count_queries
+):
+    def leave(count: int) -> None:
+        with app.app_context():
+            council = db.session.get(Council, populated.council_id)
+            for number in range(count):
+                member = Member(
+                    council=council,
+                    email=f"left-{council.id}-{number}-{count}@privatby.example",
+                    name=f"Left {number}",
+                    role="councillor",
+                )
+                member.removed_at = utcnow()
+                db.session.add(member)
+            db.session.commit()
+
+    leave(1)
+    with count_queries() as small:
+        assert admin_client.get("/admin/privacy").status_code == 200
+    leave(29)
+    with count_queries() as large:
+        page = admin_client.get("/admin/privacy").get_data(as_text=True)
+    assert "Left 28" in page
+    assert large.count == small.count
