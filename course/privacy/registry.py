@@ -135,11 +135,10 @@ def _export_sessions(member: Member) -> list[Row]:
 
 
 def _export_tokens(member: Member) -> list[Row]:
-    rows = _rows(
+    return _rows(
         select(AuthToken).where(AuthToken.member_id == member.id).order_by(AuthToken.created_at),
         ("id", "purpose", "created_at", "expires_at", "used_at"),
     )
-    return rows
 
 
 def _delete_where(model: Any) -> Eraser:
