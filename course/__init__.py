@@ -26,6 +26,7 @@ def _blueprints() -> list[Any]:
     from course.councils.views import bp as admin_bp
     from course.learning.views import bp as learning_bp
     from course.platform.views import bp as platform_bp
+    from course.privacy.views import bp as privacy_bp
     from course.site.views import bp as site_bp
 
     return [
@@ -37,6 +38,7 @@ def _blueprints() -> list[Any]:
         platform_bp,
         certificates_bp,
         verification_bp,
+        privacy_bp,
     ]
 
 

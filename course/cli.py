@@ -349,6 +349,45 @@ def send_reminders_command(slug: str | None, dry_run: bool) -> None:
         sys.exit(1)
 
 
+@click.command("purge")
+@click.option("--council", "slug", default=None, help="Only this council (its slug).")
+@click.option("--dry-run", is_flag=True, help="Print who would be erased; change nothing.")
+@with_appcontext
+def purge_command(slug: str | None, dry_run: bool) -> None:
+    """Erase the personal data of members who left their council's roster longer ago than the council
+    keeps it, and delete expired roster previews (run it daily from a scheduler).
+
+    Members are listed by id, not by name, so the output and the scheduler's logs hold no personal data.
+    """
+    from course.councils.services import get_council
+    from course.extensions import db
+    from course.privacy.services import plan_purge, purge
+
+    if slug is not None and get_council(slug) is None:
+        _fail(f"no council with the slug {slug!r}")
+        return
+    plan = plan_purge(council_slug=slug)
+    verb = "would erase" if dry_run else "erased"
+    lines = [
+        f"{verb} member {item.member.id} of {item.council.slug} "
+        f"(left {item.left_on.isoformat()}, kept until {item.kept_until.isoformat()})"
+        for item in plan.members
+    ]
+    if not dry_run:
+        purge(plan)
+        db.session.commit()
+    for line in lines:
+        click.echo(line)
+    imports = len(plan.expired_imports)
+    if dry_run:
+        click.echo(
+            f"{len(plan.members)} member(s) would be erased, {imports} expired import preview(s) deleted"
+        )
+        click.echo("Nothing was changed.")
+    else:
+        click.echo(f"Erased {len(plan.members)} member(s), deleted {imports} expired import preview(s)")
+
+
 # --- translations and demo -----------------------------------------------------------------------
 
 
@@ -423,6 +462,7 @@ def init_app(app: Flask) -> None:
         add_member_command,
         import_members_command,
         send_reminders_command,
+        purge_command,
         backup_command,
         restore_command,
     ):

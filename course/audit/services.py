@@ -17,7 +17,12 @@ def record_event(
     member: Member | None = None,
     **details: Any,
 ) -> AuditEvent:
-    """Add an audit event for ``action`` (a dotted verb such as ``member.added``); flushes."""
+    """Add an audit event for ``action`` (a dotted verb such as ``member.added``); flushes.
+
+    ``details`` hold ids, codes, dates, flags and counts: never names, e-mail addresses or free text
+    (reasons, corrections, file names). Events are append-only, so erasing a member's personal data
+    (course.privacy) must never need to change one.
+    """
     event = AuditEvent(
         action=action,
         actor_id=actor.id if actor is not None else None,

@@ -259,7 +259,6 @@ def record_seminar_completion(
         now=now,
         basis="seminar",
         seminar_date=seminar.completed_on.isoformat(),
-        reason=seminar.reason,
         seminar_recorded=recorded,
     )
 
@@ -298,7 +297,6 @@ def revoke_certificate(
         council_id=certificate.council_id,
         member=certificate.member,
         code=certificate.code,
-        reason=reason,
     )
 
 
@@ -356,7 +354,6 @@ def reissue_certificate(
         member=certificate.member,
         code=successor.code,
         replaces=certificate.code,
-        correction=correction,
         name_changed=name != certificate.member_name,
     )
     return successor
@@ -436,6 +433,8 @@ def get_council_certificate(council_id: int, certificate_id: int) -> Certificate
         select(Certificate)
         .options(joinedload(Certificate.member), joinedload(Certificate.seminar_completion))
         .where(Certificate.id == certificate_id, Certificate.council_id == council_id)
+        # An erased member's certificates are revoked and nameless: nothing left to manage or reissue.
+        .where(Certificate.member.has(Member.erased_at.is_(None)))
     ).scalar()
 
 
@@ -472,6 +471,7 @@ def list_council_certificates(council_id: int, now: datetime | None = None) -> l
     certificates = db.session.execute(
         select(Certificate)
         .where(Certificate.council_id == council_id, Certificate.replaced_at.is_(None))
+        .where(Certificate.member.has(Member.erased_at.is_(None)))
         .order_by(func.lower(Certificate.member_name), Certificate.id)
     ).scalars()
     return [CertificateEntry(entry, certificate_status(entry, now)) for entry in certificates]

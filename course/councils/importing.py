@@ -487,7 +487,6 @@ def confirm_import(
         "import.confirmed",
         actor=actor,
         council_id=council.id,
-        filename=pending.filename,
         added=result.added,
         changed=result.changed,
         unchanged=result.unchanged,

@@ -52,6 +52,10 @@ class Council(db.Model):
     has_certificate_email: Mapped[bool] = mapped_column(default=True, server_default=true())
     certificate_valid_until: Mapped[date | None] = mapped_column(Date)
 
+    # After this date `council-course purge` erases the members who have left the roster (None: one year
+    # after the end of the council term in which each of them left; see course.privacy.retention).
+    retention_until: Mapped[date | None] = mapped_column(Date)
+
     def __repr__(self) -> str:
         return f"<Council {self.slug}>"
 
@@ -98,6 +102,9 @@ class Member(UserMixin, db.Model):
     invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     joined_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the member's personal data was erased (course.privacy): the row stays, removed and anonymous,
+    # so audit events and revoked certificates keep pointing at something.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     @property
     def is_removed(self) -> bool:

@@ -1,0 +1,1 @@
+"""Personal data: access requests, erasure, retention and the public privacy page."""

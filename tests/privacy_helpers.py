@@ -1,0 +1,193 @@
+"""A member with something in every table that can hold personal data, for the privacy tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from course.auth.links import issue_token
+from course.auth.models import TokenPurpose
+from course.auth.services import set_password, start_login_session
+from course.certificates.models import Certificate, SeminarCompletion
+from course.certificates.services import issue_certificate, reissue_certificate, revoke_certificate
+from course.councils.dates import set_due_date
+from course.councils.importing import RawRow, create_pending_import
+from course.councils.models import Council, Member, Reminder
+from course.councils.roster import update_member
+from course.councils.services import add_member
+from course.db import utcnow
+from course.extensions import db
+from course.learning.models import (
+    AttemptQuestion,
+    CourseCompletion,
+    ModuleProgress,
+    QuizAttempt,
+    VideoProgress,
+)
+from course.registry import get_course
+
+#: Distinctive enough that finding any of these strings anywhere in the database means a leak.
+NAME = "Quirina Zebedæus-Pålsson"
+RENAMED = "Quirina Zebedæus-Paalsson"
+EMAIL = "quirina.private@example.dk"
+FINGERPRINTS = ("quirina", "zebedæus", "pålsson", "paalsson", "quirina.private")
+
+
+@dataclass(frozen=True)
+class Populated:
+    council_id: int
+    admin_id: int
+    member_id: int
+    other_id: int
+    codes: tuple[str, ...]
+
+
+def populate(app, slug: str = "privatby") -> Populated:
+    """A council with an administrator, the populated member (also an administrator, so they act too) and
+    another member whose data must survive the erasure."""
+    with app.app_context():
+        course = get_course()
+        council = Council(slug=slug, name=slug.title() + " Kommune", country="dk", default_locale="da")
+        db.session.add(council)
+        db.session.flush()
+        admin = add_member(council, f"chef@{slug}.example", "Cecilie Chef", is_admin=True, locale="en")
+        set_password(admin, "correct horse battery staple")
+        member = add_member(
+            council, "first.address@example.dk", "Quirina Zebedaeus", is_admin=True, actor=admin
+        )
+        other = add_member(council, f"other@{slug}.example", "Oskar Anden", actor=admin)
+        set_password(member, "correct horse battery staple")
+        now = utcnow()
+        # A change of name and address: the audit log must not keep the old ones either.
+        update_member(
+            council,
+            member,
+            name=NAME,
+            email=EMAIL,
+            role="councillor",
+            is_admin=True,
+            locale="da",
+            actor=admin,
+        )
+        start_login_session(member, now)
+        for purpose in (TokenPurpose.INVITE, TokenPurpose.LOGIN, TokenPurpose.RESET):
+            issue_token(member, purpose, now)
+        db.session.add(
+            Reminder(council_id=council.id, member_id=member.id, sent_by_id=admin.id, kind="manual")
+        )
+        # The member acts as an administrator too: a reminder they sent and a change they made.
+        db.session.add(
+            Reminder(council_id=council.id, member_id=other.id, sent_by_id=member.id, kind="manual")
+        )
+        set_due_date(council, date(2031, 3, 1), actor=member)
+        create_pending_import(
+            council,
+            admin,
+            f"{NAME}.csv",
+            [RawRow(1, NAME, EMAIL, "councillor", "da"), RawRow(2, "Oskar Anden", other.email, "", "")],
+        )
+        for module in course.modules:
+            db.session.add(
+                VideoProgress(
+                    member_id=member.id,
+                    module_id=module.id,
+                    language="da",
+                    intervals=[[0.0, 30.0]],
+                    seconds_watched=30.0,
+                    duration=60.0,
+                    last_report_at=now,
+                )
+            )
+            db.session.add(
+                ModuleProgress(
+                    member_id=member.id,
+                    module_id=module.id,
+                    video_completed_at=now,
+                    video_route="video",
+                    completed_at=now,
+                )
+            )
+            for quiz in module.quizzes:
+                attempt = QuizAttempt(
+                    member_id=member.id,
+                    module_id=module.id,
+                    quiz_id=quiz.id,
+                    number=1,
+                    content_version=course.version,
+                    submitted_at=now,
+                    correct_count=1,
+                    score=1.0,
+                    is_passed=True,
+                )
+                question = quiz.questions[0]
+                attempt.questions.append(
+                    AttemptQuestion(
+                        position=0,
+                        question_id=question.id,
+                        option_order=[option.id for option in question.options],
+                        chosen=sorted(question.correct_ids),
+                        is_correct=True,
+                    )
+                )
+                db.session.add(attempt)
+        # Written directly: the service records a seminar only for members without an online completion,
+        # and this member needs both for every table to hold something.
+        db.session.add(
+            SeminarCompletion(
+                council_id=council.id,
+                member_id=member.id,
+                completed_on=date(2026, 1, 15),
+                reason=f"{NAME} deltog i seminaret",
+                content_version=course.version,
+                recorded_by_id=admin.id,
+            )
+        )
+        completion = CourseCompletion(member_id=member.id, completed_at=now, content_version=course.version)
+        db.session.add(completion)
+        db.session.flush()
+        first = issue_certificate(completion, course, actor=admin, now=now).certificate
+        # A correction that quotes the old spelling, and a revocation reason that names the member.
+        second = reissue_certificate(
+            first, name=RENAMED, correction=f"Stavefejl: {NAME} skrives {RENAMED}", actor=admin, now=now
+        )
+        revoke_certificate(second, f"Udstedt til {RENAMED} ved en fejl", actor=admin, now=now)
+        third = reissue_certificate(
+            second, name=NAME, correction=f"Tilbage til {NAME}", actor=admin, now=now + timedelta(seconds=1)
+        )
+        db.session.commit()
+        codes = tuple(
+            db.session.execute(
+                db.select(Certificate.code).where(Certificate.member_id == member.id).order_by(Certificate.id)
+            ).scalars()
+        )
+        assert third.code in codes
+        return Populated(council.id, admin.id, member.id, other.id, codes)
+
+
+def text_columns_mentioning(fingerprints: tuple[str, ...]) -> list[tuple[str, str, object]]:
+    """Every (table, column, value) anywhere in the database whose text holds one of ``fingerprints``."""
+    found = []
+    for table in db.metadata.sorted_tables:
+        for row in db.session.execute(db.select(table)).mappings():
+            for column, value in row.items():
+                text = str(value).lower()
+                if any(fingerprint in text for fingerprint in fingerprints):
+                    found.append((table.name, column, value))
+    return found
+
+
+def member_rows(member_id: int) -> dict[str, int]:
+    """How many rows of each table refer to ``member_id`` through a member foreign key."""
+    counts = {}
+    for table in db.metadata.sorted_tables:
+        for column in table.columns:
+            if any(key.column.table.name == "member" for key in column.foreign_keys):
+                count = db.session.execute(
+                    db.select(db.func.count()).select_from(table).where(column == member_id)
+                ).scalar_one()
+                counts[f"{table.name}.{column.name}"] = count
+    return counts
+
+
+def the_member(member_id: int) -> Member:
+    return db.session.get(Member, member_id)
