@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 import threading
 import urllib.error
 import urllib.parse
@@ -41,10 +42,14 @@ class LiveSession:
         self.cookies = CookieJar()
         self._opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.cookies))
 
-    def request(self, method: str, path: str, *, form=None, json_body=None, headers=None) -> Reply:
+    def request(
+        self, method: str, path: str, *, form=None, json_body=None, files=None, headers=None
+    ) -> Reply:
         data = None
         headers = dict(headers or {})
-        if form is not None:
+        if files is not None:
+            data, headers["Content-Type"] = _multipart(form or {}, files)
+        elif form is not None:
             data = urllib.parse.urlencode(form, doseq=True).encode()
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         elif json_body is not None:
@@ -66,6 +71,24 @@ class LiveSession:
     def sign_in(self, email: str, password: str) -> Reply:
         token = self.get("/login").csrf_token()
         return self.post("/login", form={"email": email, "password": password, "csrf_token": token})
+
+
+def _multipart(form: dict[str, str], files: dict[str, tuple[str, bytes]]) -> tuple[bytes, str]:
+    """Encode form fields and ``{field: (filename, data)}`` files as multipart/form-data."""
+    boundary = secrets.token_hex(16)
+    parts = []
+    for name, value in form.items():
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        )
+    for name, (filename, content) in files.items():
+        header = (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+            "Content-Type: application/octet-stream\r\n\r\n"
+        )
+        parts.append(header.encode() + content + b"\r\n")
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
 
 
 @contextmanager

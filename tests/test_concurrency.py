@@ -1,8 +1,10 @@
 """Concurrency against the real server on PostgreSQL: 50 simultaneous progress reports and quiz submissions
-for the same member lose nothing and double-count nothing."""
+for the same member lose nothing and double-count nothing; two administrators importing the same roster at
+once add each member once."""
 
 from __future__ import annotations
 
+import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 from threading import Barrier
@@ -10,6 +12,8 @@ from threading import Barrier
 import pytest
 from sqlalchemy import func, select
 
+from course.audit.models import AuditEvent
+from course.councils.models import Member
 from course.extensions import db
 from course.learning.models import AttemptQuestion, QuizAttempt, VideoProgress
 from tests.conftest import PASSWORD, make_test_app
@@ -107,3 +111,59 @@ def test_simultaneous_quiz_submissions_record_one_attempt(app, server, make, cou
         assert len(graded) == quiz.draw
         assert all(value is attempt.is_passed for value in graded)
         assert attempt.correct_count == sum(graded)
+
+
+ROSTER = (
+    "navn;e-mail;rolle\r\n"
+    "Åse Ærø;aase@rosterby.example;byrådsmedlem\r\n"
+    "Bent Øster;bent@rosterby.example;stedfortræder\r\n"
+    "Carl Ågård;carl@rosterby.example;byrådsmedlem\r\n"
+).encode()
+
+
+def test_two_administrators_importing_the_same_roster_at_once_add_each_member_once(app, server, make):
+    council = make.council("rosterby")
+    admins = [make.member(council, f"admin{index}@rosterby.example", is_admin=True) for index in range(2)]
+    sessions, previews = [], []
+    for admin in admins:
+        session = LiveSession(server)
+        session.sign_in(admin.email, PASSWORD)
+        token = session.get("/admin/members/import").csrf_token()
+        preview = session.post(
+            "/admin/members/import", form={"csrf_token": token}, files={"file": ("roster.csv", ROSTER)}
+        )
+        assert preview.status == 200
+        assert "/admin/members/import/" in preview.url
+        sessions.append(session)
+        previews.append(preview)
+
+    def confirm(index):
+        preview = previews[index]
+        digest = re.search(r'name="digest" value="([^"]+)"', preview.body).group(1)
+        path = preview.url.removeprefix(server)
+        return sessions[index].post(path, form={"csrf_token": preview.csrf_token(), "digest": digest})
+
+    replies = simultaneously(2, confirm)
+    # One import writes the three members; the other is told the roster changed under it, and writes nothing.
+    assert sorted(reply.status for reply in replies) == [200, 409]
+    winner = next(reply for reply in replies if reply.status == 200)
+    assert winner.url.endswith("/admin/members")
+    with app.app_context():
+        emails = db.session.scalars(select(Member.email).where(Member.council_id == council.id)).all()
+        assert sorted(emails) == sorted(
+            [admin.email for admin in admins]
+            + ["aase@rosterby.example", "bent@rosterby.example", "carl@rosterby.example"]
+        )
+        confirmed = db.session.scalars(
+            select(AuditEvent).where(
+                AuditEvent.action == "import.confirmed", AuditEvent.council_id == council.id
+            )
+        ).all()
+        assert [event.details["added"] for event in confirmed] == [3]
+
+    # The other administrator's preview now says everyone is on the roster already; nothing was lost.
+    loser = next(index for index, reply in enumerate(replies) if reply.status == 409)
+    again = sessions[loser].get(previews[loser].url.removeprefix(server))
+    assert again.status == 200
+    assert "alle i filen står allerede på deltagerlisten" in again.body
+    assert 'name="digest"' not in again.body
