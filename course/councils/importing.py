@@ -31,6 +31,7 @@ from course.councils.roster import ROLE_LABELS
 from course.councils.services import MemberError, add_member, check_email
 from course.db import utcnow
 from course.extensions import db
+from course.i18n import PlainText
 
 MAX_FILE_BYTES = 1024 * 1024
 MAX_ROWS = 5000
@@ -324,20 +325,21 @@ def plan_import(council: Council, raw_rows: Iterable[RawRow]) -> ImportPlan:
                 row.email = check_email(raw.email)
             except MemberError:
                 row.email = raw.email.strip().lower()
-                row.reasons.append(_l("%(value)s is not a valid e-mail address.", value=raw.email))
+                row.reasons.append(PlainText(_l("%(value)s is not a valid e-mail address.", value=raw.email)))
         if raw.role:
             row.role = ROLES.get(_key(raw.role))
             if row.role is None:
                 row.reasons.append(
-                    _l(
-                        "Unknown role %(value)s: use councillor, substitute or staff.",
-                        value=raw.role,
+                    PlainText(
+                        _l("Unknown role %(value)s: use councillor, substitute or staff.", value=raw.role)
                     )
                 )
         if raw.language:
             row.locale = LANGUAGES.get(_key(raw.language))
             if row.locale is None:
-                row.reasons.append(_l("Unknown language %(value)s: use da, sv or en.", value=raw.language))
+                row.reasons.append(
+                    PlainText(_l("Unknown language %(value)s: use da, sv or en.", value=raw.language))
+                )
         planned.append(row)
 
     first_with: dict[str, int] = {}
