@@ -19,8 +19,8 @@ class PlainText:
     """A lazy message holding values a person typed, shown as text wherever it goes.
 
     flask-babel's lazy strings declare themselves safe HTML (``__html__``), so Jinja prints them unescaped:
-    ``_l("Unknown role %(value)s", value=cell)`` would put a roster file's ``<script>`` straight into the
-    page. Wrapped in this, the message is translated when shown and escaped like any other text.
+    a lazy message quoting a roster file's cell would put the file's ``<script>`` straight into the page.
+    Wrapped in this, the message is translated when shown and escaped like any other text.
     """
 
     __slots__ = ("_message",)
