@@ -19,6 +19,7 @@ __version__ = "0.1.0"
 
 def _blueprints() -> list[Any]:
     # One explicit list: a feature is on the site when, and only when, it is named here.
+    from course.audit.views import bp as audit_bp
     from course.auth.views import bp as auth_bp
     from course.certificates.views import bp as certificates_bp
     from course.certificates.views import verification_bp
@@ -39,6 +40,7 @@ def _blueprints() -> list[Any]:
         certificates_bp,
         verification_bp,
         privacy_bp,
+        audit_bp,
     ]
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask, current_app, request, session
 from flask_login import current_user
 
@@ -11,6 +13,32 @@ LOCALES: tuple[str, ...] = ("da", "sv", "en")
 # Each language named in itself, as language switches should be.
 LANGUAGE_NAMES: dict[str, str] = {"da": "Dansk", "sv": "Svenska", "en": "English"}
 TIMEZONES: dict[str, str] = {"dk": "Europe/Copenhagen", "se": "Europe/Stockholm"}
+
+
+class PlainText:
+    """A lazy message holding values a person typed, shown as text wherever it goes.
+
+    flask-babel's lazy strings declare themselves safe HTML (``__html__``), so Jinja prints them unescaped:
+    a lazy message quoting a roster file's cell would put the file's ``<script>`` straight into the page.
+    Wrapped in this, the message is translated when shown and escaped like any other text.
+    """
+
+    __slots__ = ("_message",)
+
+    def __init__(self, message: Any) -> None:
+        self._message = message
+
+    def __str__(self) -> str:
+        return str(self._message)
+
+    def __repr__(self) -> str:
+        return f"PlainText({str(self)!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return str(self) == str(other)
+
+    def __hash__(self) -> int:
+        return hash(str(self))
 
 
 def select_locale() -> str:

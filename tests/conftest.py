@@ -130,6 +130,9 @@ def _clean_database(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
     if "app" in request.fixturenames:
         from course.extensions import limiter
+        from course.mail.background import wait_for_jobs
+
+        wait_for_jobs()  # e-mail sent after a response writes to the database too
 
         _empty_tables(request.getfixturevalue("app"))
         with request.getfixturevalue("app").app_context():
@@ -276,22 +279,59 @@ class _Counter:
 
 
 class SMTPCollector:
-    """An aiosmtpd handler keeping every message that arrived, parsed."""
+    """An aiosmtpd handler keeping every message that arrived, parsed.
+
+    ``messages`` first waits for the e-mail the site sends after its responses (course.mail.background).
+    ``block()`` makes the server hold every message at DATA until ``release()``: a client sending
+    synchronously would hang there, which is how a test proves that a response did not wait for the mail.
+    """
 
     def __init__(self) -> None:
-        self.messages: list = []
+        import threading
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        self.received: list = []
+        self.arrived = threading.Event()  # a message reached DATA (and, when blocked, is being held)
+        self._gate = threading.Event()
+        self._gate.set()
+
+    def block(self) -> None:
+        self._gate.clear()
+
+    def release(self) -> None:
+        self._gate.set()
+
+    async def receive(self, envelope) -> str:
+        import asyncio
         import email
         import email.policy
 
+        self.arrived.set()
+        # Held in a thread, so the server's event loop stays free; bounded so a failing test cannot hang.
+        await asyncio.get_running_loop().run_in_executor(None, self._gate.wait, 60)
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         message.envelope_recipients = list(envelope.rcpt_tos)
-        self.messages.append(message)
+        self.received.append(message)
         return "250 Message accepted"
+
+    @property
+    def messages(self) -> list:
+        from course.mail.background import wait_for_jobs
+
+        wait_for_jobs()
+        return self.received
 
     def to(self, address: str) -> list:
         return [message for message in self.messages if address in message.envelope_recipients]
+
+
+class _SMTPHandler:
+    """aiosmtpd's handler; kept apart from the collector, whose properties aiosmtpd would read."""
+
+    def __init__(self, collector: SMTPCollector) -> None:
+        self.collector = collector
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        return await self.collector.receive(envelope)
 
 
 def _free_port() -> int:
@@ -309,7 +349,7 @@ def smtp_server(app, monkeypatch) -> Iterator[SMTPCollector]:
 
     collector = SMTPCollector()
     port = _free_port()
-    controller = Controller(collector, hostname="127.0.0.1", port=port)
+    controller = Controller(_SMTPHandler(collector), hostname="127.0.0.1", port=port)
     controller.start()
     monkeypatch.setitem(app.config, "COURSE_SMTP_HOST", "127.0.0.1")
     monkeypatch.setitem(app.config, "COURSE_SMTP_PORT", port)

@@ -211,6 +211,31 @@ def send_password_reset(member: Member, now: datetime | None = None) -> None:
     send_email(email)
 
 
+def deliver_sign_in_link(email: str, next_path: str | None = None) -> bool:
+    """E-mail a sign-in link to ``email`` when it belongs to an active member; flushes.
+
+    Runs after the response (:func:`course.mail.background.send_later`), so the answer to the request is
+    the same, and as quick, for any address. Returns whether a link was sent.
+    """
+    member = find_active_member(email)
+    if member is None:
+        return False
+    send_sign_in_link(member, next_path)
+    return True
+
+
+def deliver_password_reset(email: str) -> bool:
+    """E-mail a password reset link to ``email`` when it belongs to an active member; flushes.
+
+    Runs after the response, like :func:`deliver_sign_in_link`.
+    """
+    member = find_active_member(email)
+    if member is None:
+        return False
+    send_password_reset(member)
+    return True
+
+
 def renew_link(signed: str, purpose: str, now: datetime | None = None) -> SentLink | None:
     """Send a fresh link in place of a used or expired one, to the address the old one went to.
 

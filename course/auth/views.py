@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from functools import partial
+
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
@@ -11,6 +13,7 @@ from course.auth.links import LinkError, LinkProblem
 from course.auth.models import TokenPurpose
 from course.auth.passwords import MIN_PASSWORD_LENGTH
 from course.extensions import db, limiter
+from course.mail.background import send_later
 from course.mail.services import MailError
 from course.site.errors import render_error
 
@@ -116,14 +119,9 @@ def sign_out():
 def request_sign_in_link():
     form = EmailForm(next=safe_next_url(request.args.get("next")))
     if form.validate_on_submit():
-        member = links.find_active_member(form.email.data)
-        # The same answer whether or not the address is registered: the page tells nobody who is a member.
-        if member is not None:
-            try:
-                links.send_sign_in_link(member, safe_next_url(form.next.data))
-            except MailError:
-                return _mail_failed()
-            db.session.commit()
+        # The same answer, as fast, whether or not the address is registered: the address is looked up and
+        # the e-mail sent after the response, so neither the page nor its timing tells who is a member.
+        send_later(partial(links.deliver_sign_in_link, form.email.data, safe_next_url(form.next.data)))
         return render_template("auth/link_sent.html", purpose=TokenPurpose.LOGIN.value)
     return render_template("auth/request_link.html", form=form), 422 if form.errors else 200
 
@@ -211,13 +209,7 @@ def accept_invitation(token: str):
 def request_password_reset():
     form = EmailForm()
     if form.validate_on_submit():
-        member = links.find_active_member(form.email.data)
-        if member is not None:
-            try:
-                links.send_password_reset(member)
-            except MailError:
-                return _mail_failed()
-            db.session.commit()
+        send_later(partial(links.deliver_password_reset, form.email.data))
         return render_template("auth/link_sent.html", purpose=TokenPurpose.RESET.value)
     return render_template("auth/request_reset.html", form=form), 422 if form.errors else 200
 

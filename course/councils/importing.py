@@ -31,8 +31,12 @@ from course.councils.roster import ROLE_LABELS
 from course.councils.services import MemberError, add_member, check_email
 from course.db import utcnow
 from course.extensions import db
+from course.i18n import PlainText
 
 MAX_FILE_BYTES = 1024 * 1024
+#: A roster workbook unpacks to well under a megabyte. One that unpacks to more is refused before it is read:
+#: a 1 MB file of compressed blanks would otherwise make the parser wade through a gigabyte.
+MAX_UNPACKED_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 5000
 MAX_COLUMNS = 50
 PENDING_LIFETIME = timedelta(hours=1)
@@ -159,9 +163,26 @@ def _cell_text(value: Any) -> str:
     return str(value)
 
 
+def _check_archive(data: bytes) -> None:
+    # The sizes are the ones the archive declares; zipfile stops at them and fails on a lie (CRC check).
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError) as error:
+        raise ImportFileError(_l("The file is not a readable Excel workbook (.xlsx).")) from error
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise ImportFileError(
+            _l(
+                "The workbook unpacks to more than %(max)s MB. Copy the member list into a new workbook.",
+                max=MAX_UNPACKED_BYTES // (1024 * 1024),
+            )
+        )
+
+
 def _xlsx_rows(data: bytes) -> Iterator[list[str]]:
     from openpyxl import load_workbook
 
+    _check_archive(data)
     try:
         # read_only streams the sheet; data_only gives the values Excel saved, never evaluating formulas.
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
@@ -324,20 +345,21 @@ def plan_import(council: Council, raw_rows: Iterable[RawRow]) -> ImportPlan:
                 row.email = check_email(raw.email)
             except MemberError:
                 row.email = raw.email.strip().lower()
-                row.reasons.append(_l("%(value)s is not a valid e-mail address.", value=raw.email))
+                row.reasons.append(PlainText(_l("%(value)s is not a valid e-mail address.", value=raw.email)))
         if raw.role:
             row.role = ROLES.get(_key(raw.role))
             if row.role is None:
                 row.reasons.append(
-                    _l(
-                        "Unknown role %(value)s: use councillor, substitute or staff.",
-                        value=raw.role,
+                    PlainText(
+                        _l("Unknown role %(value)s: use councillor, substitute or staff.", value=raw.role)
                     )
                 )
         if raw.language:
             row.locale = LANGUAGES.get(_key(raw.language))
             if row.locale is None:
-                row.reasons.append(_l("Unknown language %(value)s: use da, sv or en.", value=raw.language))
+                row.reasons.append(
+                    PlainText(_l("Unknown language %(value)s: use da, sv or en.", value=raw.language))
+                )
         planned.append(row)
 
     first_with: dict[str, int] = {}

@@ -23,6 +23,7 @@ from course.councils.models import Council, Member, Role
 from course.councils.services import LOCALES, MemberError, add_member, check_email, get_member_by_email
 from course.db import utcnow
 from course.extensions import db
+from course.i18n import PlainText
 from course.mail.services import MailError
 
 ROLE_LABELS = {
@@ -73,10 +74,12 @@ def _check_fields(name: str, role: str, locale: str | None) -> None:
 
 def _taken_message(existing: Member, council: Council) -> Any:
     if existing.council_id == council.id:
-        return _l("%(email)s is already on the roster.", email=existing.email)
-    return _l(
-        "%(email)s is registered with another council. A person can be a member of one council only.",
-        email=existing.email,
+        return PlainText(_l("%(email)s is already on the roster.", email=existing.email))
+    return PlainText(
+        _l(
+            "%(email)s is registered with another council. A person can be a member of one council only.",
+            email=existing.email,
+        )
     )
 
 

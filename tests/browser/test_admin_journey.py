@@ -13,7 +13,7 @@ import pytest
 from tests.admin_helpers import link_in
 from tests.browser.conftest import AuditedPage
 from tests.browser.journeys import open_quizzes_through_the_transcript, pass_quiz, sign_in
-from tests.conftest import SMTPCollector, _free_port
+from tests.conftest import SMTPCollector, _free_port, _SMTPHandler
 
 pytestmark = pytest.mark.browser
 
@@ -30,7 +30,7 @@ def live_smtp(live_app, monkeypatch) -> Iterator[SMTPCollector]:
     from aiosmtpd.controller import Controller
 
     collector = SMTPCollector()
-    controller = Controller(collector, hostname="127.0.0.1", port=_free_port())
+    controller = Controller(_SMTPHandler(collector), hostname="127.0.0.1", port=_free_port())
     controller.start()
     monkeypatch.setitem(live_app.config, "COURSE_SMTP_HOST", "127.0.0.1")
     monkeypatch.setitem(live_app.config, "COURSE_SMTP_PORT", controller.port)
