@@ -78,7 +78,7 @@ class Settings:
         workers = args.workers or os.cpu_count() or 1
         quick = bool(args.quick)
         return cls(
-            duration=args.duration or (5.0 if quick else 20.0),
+            duration=args.duration or (4.0 if quick else 20.0),
             warmup=1.0 if quick else 3.0,
             connections=args.connections or 2 * workers,
             workers=workers,
@@ -519,9 +519,14 @@ def _load(
         run_wrk(wrk, server.url, data_file, settings.warmup, settings.connections)
         summary = run_wrk(wrk, server.url, data_file, settings.duration, settings.connections)
         measurement = Measurement.from_wrk(name, label, summary)
+        # Then one user alone, for the page's own latency.
+        single = run_wrk(wrk, server.url, data_file, settings.duration / 2, 1)
+        measurement.single_p50_ms = single["p50_us"] / 1000
+        measurement.single_p95_ms = single["p95_us"] / 1000
+        measurement.errors += Measurement.from_wrk(name, label, single).errors
         echo(
             f"  {label:<36} {measurement.rps:8,.0f} req/s  p95 {measurement.p95_ms:7.1f} ms  "
-            f"errors {measurement.errors}"
+            f"one user p95 {measurement.single_p95_ms:6.1f} ms  errors {measurement.errors}"
         )
         return measurement
 
@@ -547,6 +552,8 @@ def _load(
     hello_measurement.p50_ms = max(m.p50_ms for m in hello_runs)
     hello_measurement.p95_ms = max(m.p95_ms for m in hello_runs)
     hello_measurement.p99_ms = max(m.p99_ms for m in hello_runs)
+    hello_measurement.single_p50_ms = max(m.single_p50_ms or 0.0 for m in hello_runs)
+    hello_measurement.single_p95_ms = max(m.single_p95_ms or 0.0 for m in hello_runs)
     hello_measurement.errors = sum(m.errors for m in hello_runs)
     all_measurements = [*measurements, hello_measurement]
     apply_ratios(all_measurements, hello_rps)

@@ -146,15 +146,17 @@ def _measurement(name: str, requests: int, p95_ms: float, errors: int = 0) -> Me
         "p95_us": p95_ms * 1000,
         "p99_us": p95_ms * 1500,
     }
-    return Measurement.from_wrk(name, name.replace("_", " "), summary)
+    measurement = Measurement.from_wrk(name, name.replace("_", " "), summary)
+    measurement.single_p50_ms, measurement.single_p95_ms = p95_ms / 4, p95_ms / 2
+    return measurement
 
 
 def test_the_report_gives_ratios_to_hello_world_and_checks_the_targets():
     measurements = [
         _measurement("module", 6_000, 8.0),
         _measurement("progress", 5_000, 9.0, errors=3),
-        _measurement("dashboard", 800, 40.0),
-        _measurement("platform", 100, 300.0),
+        _measurement("dashboard", 800, 80.0),  # 40 ms for one user
+        _measurement("platform", 100, 600.0),  # 300 ms for one user
         _measurement("hello", 10_000, 1.0),
     ]
     apply_ratios(measurements, hello_rps=1_000)
@@ -179,7 +181,7 @@ def test_the_report_gives_ratios_to_hello_world_and_checks_the_targets():
         "peak memory of a worker": True,
     }
     table = format_table(measurements)
-    assert table.splitlines()[2] == "| module | 600 | 60% | 4.0 | 8.0 | 12.0 | 0 | — |"
+    assert table.splitlines()[2] == "| module | 600 | 60% | 4.0 | 8.0 | 12.0 | 2.0 / 4.0 | 0 | — |"
     assert "| progress | 500 | 50% |" in table
     data = to_json(results)
     assert data["measurements"][0]["rps"] == 600
