@@ -36,6 +36,15 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _table(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from bench.report import format_docs, read_json
+
+    print(format_docs([read_json(Path(name)) for name in args.results]))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -54,6 +63,10 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--only", nargs="+", metavar="SCENARIO", help="run only these scenarios")
     run.add_argument("--output", default=None, help="where to write the results (bench/results.json)")
     run.set_defaults(handler=_run)
+
+    table = commands.add_parser("table", help="print the results section of docs/benchmarks.md")
+    table.add_argument("results", nargs="+", help="results files of `run` (SQLite, PostgreSQL, ...)")
+    table.set_defaults(handler=_table)
 
     args = parser.parse_args(argv)
     return args.handler(args)

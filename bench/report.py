@@ -187,3 +187,54 @@ def to_json(results: Results) -> dict[str, Any]:
 
 def write_json(results: Results, path: Path) -> None:
     path.write_text(json.dumps(to_json(results), indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+def read_json(path: Path) -> Results:
+    """A run written by :func:`write_json`, read back."""
+    data = json.loads(path.read_text())
+    measurements = []
+    for row in data["measurements"]:
+        fields = {key: value for key, value in row.items() if key != "rps"}
+        measurements.append(Measurement(**fields))
+    return Results(
+        database=data["database"],
+        machine=data["machine"],
+        settings=data["settings"],
+        measurements=measurements,
+        memory_mb=data["memory_mb"],
+        pdf_ms=data["pdf_ms"],
+        hello_runs=data["hello_runs"],
+    )
+
+
+def format_docs(runs: Sequence[Results]) -> str:
+    """The results section of docs/benchmarks.md: a table per run, then the targets side by side."""
+    parts = []
+    for results in runs:
+        hello = ", ".join(f"{rps:,.0f}" for rps in results.hello_runs)
+        parts += [
+            f"### {results.machine.get('database', results.database)}",
+            "",
+            f"Hello world: {hello} requests/s before and after the site. One certificate PDF: "
+            f"{results.pdf_ms['median']:.1f} ms (median, in-process). Peak memory of a site worker: "
+            f"{results.memory_mb['site_worker_peak']:.0f} MB (of a hello world worker: "
+            f"{results.memory_mb['hello_worker_peak']:.0f} MB).",
+            "",
+            format_table(results.measurements),
+            "",
+        ]
+
+    def cell(target: Target) -> str:
+        value = "—" if target.value is None else f"{target.value:.{1 if target.unit else 0}f}{target.unit}"
+        return f"{value} {'met' if target.is_met else '**missed**'}"
+
+    checked = [targets(results) for results in runs]
+    names = [results.machine.get("database", results.database).split(" (")[0] for results in runs]
+    parts += ["### Targets", "", "| target | " + " | ".join(names) + " |"]
+    parts.append("|---|" + "---:|" * len(runs))
+    for row in zip(*checked, strict=True):
+        first = row[0]
+        sign = "≥" if first.direction == "min" else "<"
+        cells = " | ".join(cell(target) for target in row)
+        parts.append(f"| {first.what} ({sign} {first.limit:g}{first.unit}) | {cells} |")
+    return "\n".join(parts)

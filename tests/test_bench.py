@@ -5,9 +5,20 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import func, select
+from werkzeug.datastructures import MultiDict
 
 from bench import load, sessions
-from bench.report import Measurement, Results, apply_ratios, format_table, targets, to_json
+from bench.report import (
+    Measurement,
+    Results,
+    apply_ratios,
+    format_docs,
+    format_table,
+    read_json,
+    targets,
+    to_json,
+    write_json,
+)
 from bench.seed import PASSWORD, SeedError, seed
 from course.certificates.models import Certificate
 from course.councils.models import Council, Member
@@ -106,7 +117,7 @@ def test_prepared_attempts_are_graded_by_the_quiz_form(app, client, course):
     with app.app_context():
         email = db.session.get(Member, attempts[0].member_id).email
     client.post("/login", data={"email": email, "password": PASSWORD})
-    data = [("attempt", str(attempts[0].attempt_id)), *attempts[0].answers]
+    data = MultiDict([("attempt", str(attempts[0].attempt_id)), *attempts[0].answers])
     response = client.post(f"/modules/{module.id}/quizzes/{quiz.id}", data=data)
     assert response.status_code == 303
     assert sessions.count_submitted(app, [a.attempt_id for a in attempts]) == 1
@@ -151,7 +162,7 @@ def _measurement(name: str, requests: int, p95_ms: float, errors: int = 0) -> Me
     return measurement
 
 
-def test_the_report_gives_ratios_to_hello_world_and_checks_the_targets():
+def test_the_report_gives_ratios_to_hello_world_and_checks_the_targets(tmp_path):
     measurements = [
         _measurement("module", 6_000, 8.0),
         _measurement("progress", 5_000, 9.0, errors=3),
@@ -186,3 +197,12 @@ def test_the_report_gives_ratios_to_hello_world_and_checks_the_targets():
     data = to_json(results)
     assert data["measurements"][0]["rps"] == 600
     assert [t["met"] for t in data["targets"]].count(True) == 3
+
+    # Written, read back and laid out for docs/benchmarks.md.
+    results.hello_runs = [950.0, 1050.0]
+    results.memory_mb["hello_worker_peak"] = 30.0
+    write_json(results, tmp_path / "results.json")
+    docs = format_docs([read_json(tmp_path / "results.json")])
+    assert "Hello world: 950, 1,050 requests/s" in docs
+    assert "| module | 600 | 60% |" in docs
+    assert "| one certificate PDF (< 50 ms) | 60.0 ms **missed** |" in docs
