@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import case, exists, func, select
 
 from course.auth.links import send_invitation
 from course.certificates.services import count_certificates_by_council
@@ -55,44 +55,42 @@ class CouncilSummary:
 
 
 def list_council_summaries(now: datetime | None = None) -> list[CouncilSummary]:
-    """Every council with its figures, in five queries whatever the number of councils."""
+    """Every council with its figures, in three queries whatever the number of councils."""
     now = now or utcnow()
     councils = db.session.execute(select(Council).order_by(Council.name)).scalars().all()
-    active = Member.removed_at.is_(None)
-    members = dict(
-        db.session.execute(
-            select(Member.council_id, func.count()).where(active).group_by(Member.council_id)
-        ).all()
-    )
-    complete = dict(
-        db.session.execute(
-            select(Member.council_id, func.count(CourseCompletion.id))
-            .join(CourseCompletion, CourseCompletion.member_id == Member.id)
-            .where(active)
+    # One pass over the members counts all three figures: a separate grouped join per figure read the
+    # member table three times, which at 400 councils was most of the page's time.
+    has_started = exists().where(ModuleProgress.member_id == Member.id)
+    figures = {
+        council_id: (members, complete, started)
+        for council_id, members, complete, started in db.session.execute(
+            select(
+                Member.council_id,
+                func.count(),
+                func.count(CourseCompletion.id),
+                func.sum(case((has_started, 1), else_=0)),
+            )
+            .outerjoin(CourseCompletion, CourseCompletion.member_id == Member.id)
+            .where(Member.removed_at.is_(None))
             .group_by(Member.council_id)
-        ).all()
-    )
-    # A member who has completed has also started, so "started" counts both.
-    started = dict(
-        db.session.execute(
-            select(Member.council_id, func.count(func.distinct(ModuleProgress.member_id)))
-            .join(ModuleProgress, ModuleProgress.member_id == Member.id)
-            .where(active)
-            .group_by(Member.council_id)
-        ).all()
-    )
-    certificates = count_certificates_by_council()
-    return [
-        CouncilSummary(
-            council=council,
-            members=members.get(council.id, 0),
-            complete=complete.get(council.id, 0),
-            started=max(started.get(council.id, 0), complete.get(council.id, 0)),
-            due=get_due_state(council, now),
-            certificates=certificates.get(council.id, 0),
         )
-        for council in councils
-    ]
+    }
+    certificates = count_certificates_by_council()
+    summaries = []
+    for council in councils:
+        members, complete, started = figures.get(council.id, (0, 0, 0))
+        summaries.append(
+            CouncilSummary(
+                council=council,
+                members=members,
+                complete=complete,
+                # A member who has completed has also started, so "started" counts both.
+                started=max(int(started or 0), complete),
+                due=get_due_state(council, now),
+                certificates=certificates.get(council.id, 0),
+            )
+        )
+    return summaries
 
 
 SORT_KEYS: dict[str, Callable[[CouncilSummary], Any]] = {

@@ -1,0 +1,208 @@
+"""The parts of the load benchmark that need no network: the seed, the signed-in sessions, the wrk data
+and the report. The load itself (gunicorn, wrk) runs on demand only: ``python -m bench run``."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+from werkzeug.datastructures import MultiDict
+
+from bench import load, sessions
+from bench.report import (
+    Measurement,
+    Results,
+    apply_ratios,
+    format_docs,
+    format_table,
+    read_json,
+    targets,
+    to_json,
+    write_json,
+)
+from bench.seed import PASSWORD, SeedError, seed
+from course.certificates.models import Certificate
+from course.councils.models import Council, Member
+from course.extensions import db
+from course.learning.models import (
+    AttemptQuestion,
+    CourseCompletion,
+    ModuleProgress,
+    QuizAttempt,
+    VideoProgress,
+)
+
+
+def _count(model, *conditions) -> int:
+    return db.session.execute(select(func.count()).select_from(model).where(*conditions)).scalar_one()
+
+
+def test_the_seed_makes_councils_with_a_spread_of_progress(app, course):
+    result = seed(app, councils=4, members=12, random_seed=3)
+    assert result.members == 48
+    with app.app_context():
+        assert _count(Council) == 4
+        assert _count(Member, ~Member.is_platform_admin) == 48
+        assert _count(Member, Member.is_admin) == 4
+        assert _count(Member, Member.is_platform_admin) == 1
+        completed = _count(CourseCompletion)
+        started = db.session.execute(select(func.count(func.distinct(ModuleProgress.member_id)))).scalar_one()
+        assert 0 < completed < started < 48, "some complete, some on the way, some not started"
+        assert 0 < _count(Certificate) <= completed
+        # Every completed member has every module complete, and passed both quizzes of each.
+        for member_id in db.session.execute(select(CourseCompletion.member_id)).scalars():
+            done = _count(
+                ModuleProgress,
+                ModuleProgress.member_id == member_id,
+                ModuleProgress.completed_at.is_not(None),
+            )
+            assert done == len(course.modules)
+            passed = db.session.execute(
+                select(func.count(func.distinct(QuizAttempt.quiz_id))).where(
+                    QuizAttempt.member_id == member_id, QuizAttempt.is_passed.is_(True)
+                )
+            ).scalar_one()
+            assert passed == 2 * len(course.modules)
+        # Watched intervals lie inside their video, and attempts hold real questions from the content.
+        for progress in db.session.execute(select(VideoProgress)).scalars():
+            assert all(0 <= start < end <= progress.duration + 5 for start, end in progress.intervals)
+        for question_id, attempt_quiz in db.session.execute(
+            select(AttemptQuestion.question_id, QuizAttempt.quiz_id).join(QuizAttempt)
+        ):
+            quiz = next(q for m in course.modules for q in m.quizzes if q.id == attempt_quiz)
+            assert quiz.question(question_id) is not None
+
+
+def test_the_seed_refuses_a_database_with_councils(app):
+    seed(app, councils=1, members=3)
+    with pytest.raises(SeedError, match="--reset"):
+        seed(app, councils=1, members=3)
+
+
+def test_seeded_members_sign_in_with_the_bench_password(app, client):
+    seed(app, councils=1, members=3)
+    with app.app_context():
+        email = db.session.execute(select(Member.email).where(~Member.is_admin).limit(1)).scalar_one()
+    response = client.post("/login", data={"email": email, "password": PASSWORD})
+    assert response.status_code == 302
+    assert client.get("/").status_code == 200
+
+
+def test_harness_sessions_are_accepted_by_the_site(app, course):
+    """The cookie and CSRF token the harness gives wrk sign the member in and pass the CSRF check."""
+    seed(app, councils=1, members=4)
+    member_id = sessions.learners(app, 1)[0]
+    signed = sessions.sign_in(app, [member_id])[member_id]
+    checked = app.test_client(use_cookies=False)
+    headers = {"Cookie": f"{load.SESSION_COOKIE}={signed.cookie}", "User-Agent": sessions.USER_AGENT}
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        assert checked.get("/", headers=headers).status_code == 200
+        report = {"module": course.modules[0].id, "language": "da", "segments": [[0, 2]]}
+        assert checked.post("/api/progress", json=report, headers=headers).status_code == 400  # no token
+        response = checked.post("/api/progress", json=report, headers={**headers, "X-CSRFToken": signed.csrf})
+        assert response.status_code == 200, response.get_data(as_text=True)
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+    sessions.sign_out(app, [member_id])
+    assert checked.get("/", headers=headers).status_code == 302
+
+
+def test_prepared_attempts_are_graded_by_the_quiz_form(app, client, course):
+    seed(app, councils=2, members=20, random_seed=5)
+    module = course.modules[0]
+    quiz = module.quizzes[0]
+    takers = sessions.quiz_takers(app, module, 2)
+    attempts = sessions.open_attempts(app, module, quiz, takers, per_member=2)
+    assert [a.member_id for a in attempts] == takers * 2
+    with app.app_context():
+        email = db.session.get(Member, attempts[0].member_id).email
+    client.post("/login", data={"email": email, "password": PASSWORD})
+    data = MultiDict([("attempt", str(attempts[0].attempt_id)), *attempts[0].answers])
+    response = client.post(f"/modules/{module.id}/quizzes/{quiz.id}", data=data)
+    assert response.status_code == 303
+    assert sessions.count_submitted(app, [a.attempt_id for a in attempts]) == 1
+    with app.app_context():
+        assert db.session.get(QuizAttempt, attempts[0].attempt_id).is_passed
+    sessions.drop_attempts(app, [a.attempt_id for a in attempts])
+    assert sessions.count_submitted(app, [a.attempt_id for a in attempts]) == 0
+
+
+def test_wrk_data_is_a_lua_table_of_entries(tmp_path):
+    scenario = load.Scenario(
+        "progress",
+        "POST /api/progress",
+        "progress",
+        [{"path": "/api/progress", "cookie": 'a"b', "csrf": "t"}],
+        extra={"step": 2.0, "span": 219.5},
+    )
+    target = tmp_path / "progress.lua"
+    load.write_lua_data(scenario, target)
+    text = target.read_text()
+    assert text.startswith("return {")
+    assert 'kind = "progress"' in text
+    assert "step = 2.0" in text
+    assert 'cookie = "a\\"b"' in text  # quotes escaped
+
+
+def _measurement(name: str, requests: int, p95_ms: float, errors: int = 0) -> Measurement:
+    summary = {
+        "requests": requests,
+        "duration_us": 10_000_000,
+        "connect": 0,
+        "read": 0,
+        "write": 0,
+        "status": errors,
+        "timeout": 0,
+        "p50_us": p95_ms * 500,
+        "p95_us": p95_ms * 1000,
+        "p99_us": p95_ms * 1500,
+    }
+    measurement = Measurement.from_wrk(name, name.replace("_", " "), summary)
+    measurement.single_p50_ms, measurement.single_p95_ms = p95_ms / 4, p95_ms / 2
+    return measurement
+
+
+def test_the_report_gives_ratios_to_hello_world_and_checks_the_targets(tmp_path):
+    measurements = [
+        _measurement("module", 6_000, 8.0),
+        _measurement("progress", 5_000, 9.0, errors=3),
+        _measurement("dashboard", 800, 80.0),  # 40 ms for one user
+        _measurement("platform", 100, 600.0),  # 300 ms for one user
+        _measurement("hello", 10_000, 1.0),
+    ]
+    apply_ratios(measurements, hello_rps=1_000)
+    assert [m.rps for m in measurements] == [600, 500, 80, 10, 1000]
+    assert measurements[0].ratio == pytest.approx(0.6)
+    results = Results(
+        "sqlite",
+        {},
+        {"workers": 2},
+        measurements,
+        memory_mb={"site_worker_peak": 120.0},
+        pdf_ms={"median": 60.0, "first": 80.0},
+    )
+    met = {target.what.split(",")[0].split(" p95")[0]: target.is_met for target in targets(results)}
+    assert met == {
+        "module page": True,
+        "POST /api/progress": False,  # 50% < 60%
+        "errors": False,
+        "council dashboard (60 members)": True,
+        "platform overview (400 councils)": False,
+        "one certificate PDF": False,
+        "peak memory of a worker": True,
+    }
+    table = format_table(measurements)
+    assert table.splitlines()[2] == "| module | 600 | 60% | 4.0 | 8.0 | 12.0 | 2.0 / 4.0 | 0 | — |"
+    assert "| progress | 500 | 50% |" in table
+    data = to_json(results)
+    assert data["measurements"][0]["rps"] == 600
+    assert [t["met"] for t in data["targets"]].count(True) == 3
+
+    # Written, read back and laid out for docs/benchmarks.md.
+    results.hello_runs = [950.0, 1050.0]
+    results.memory_mb["hello_worker_peak"] = 30.0
+    write_json(results, tmp_path / "results.json")
+    docs = format_docs([read_json(tmp_path / "results.json")])
+    assert "Hello world: 950, 1,050 requests/s" in docs
+    assert "| module | 600 | 60% |" in docs
+    assert "| one certificate PDF (< 50 ms) | 60.0 ms **missed** |" in docs
