@@ -64,12 +64,29 @@ def test_only_files_named_in_the_manifest_are_served(client, course, path):
     assert client.get(f"/media/{course.modules[0].id}/da/{path}").status_code == 404
 
 
-def test_error_pages_are_translated_and_reveal_nothing(client):
-    response = client.get("/no-such-page", headers={"Accept-Language": "sv"})
+@pytest.mark.parametrize(
+    ("language", "not_found", "forbidden"),
+    [
+        ("da", "Siden findes ikke", "Du har ikke adgang"),
+        ("sv", "Sidan hittades inte", "Du har inte behörighet"),
+        ("en", "Page not found", "You do not have access"),
+    ],
+)
+def test_error_pages_are_translated_and_reveal_nothing(client, auth, make, language, not_found, forbidden):
+    response = client.get("/no-such-page", headers={"Accept-Language": language})
     html = response.get_data(as_text=True)
     assert response.status_code == 404
-    assert "Sidan hittades inte" in html
+    assert not_found in html
     assert "Traceback" not in html
+
+    # A councillor asking for the administration's pages.
+    auth.login(make.member(make.council("errorby"), locale=language).email)
+    response = client.get("/admin/", headers={"Accept-Language": language})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 403
+    assert forbidden in html
+    assert "Traceback" not in html
+    assert "admin_required" not in html
 
 
 def test_pages_about_a_signed_in_member_are_not_cached(client, auth, make):
