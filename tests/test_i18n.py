@@ -144,3 +144,24 @@ def test_dates_are_formatted_for_the_language(client, auth, app, course, member)
         as_text=True
     )
     assert re.search(r"den \d{1,2}\. \w+ \d{4}", danish)
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [("da", "4. maj 2026"), ("sv", "4 maj 2026"), ("en", "May 4, 2026")],
+)
+def test_the_date_filter_uses_the_language_and_the_time_zone(app, language, expected):
+    from datetime import UTC, date, datetime
+
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    # 23:30 in UTC is already the next day in Copenhagen (summer time, UTC+2).
+    late_evening = datetime(2026, 5, 3, 23, 30, tzinfo=UTC)
+    with app.test_request_context(), force_locale(language):
+        rendered = render_template_string(
+            "{{ moment | dateformat('long') }}|{{ day | dateformat('long') }}",
+            moment=late_evening,
+            day=date(2026, 5, 4),
+        )
+    assert rendered == f"{expected}|{expected}"
