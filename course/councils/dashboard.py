@@ -29,6 +29,7 @@ from course.learning.models import (
     QuizAttempt,
     VideoProgress,
 )
+from course.sorting import ColumnSorting
 
 COMPLETE, IN_PROGRESS, NOT_STARTED, OVERDUE = "complete", "in_progress", "not_started", "overdue"
 STATUS_LABELS = {
@@ -245,7 +246,7 @@ SORT_KEYS: dict[str, Callable[[MemberRow], Any]] = {
 
 
 @dataclass(frozen=True, slots=True)
-class Filters:
+class Filters(ColumnSorting):
     """What the table shows: filtered by role and status, sorted by one column."""
 
     role: str | None = None
@@ -276,15 +277,6 @@ class Filters:
             "order": "desc" if changed.is_descending else None,
         }
         return {key: value for key, value in values.items() if value}
-
-    def sort_args(self, key: str) -> dict[str, str]:
-        """The link of a column header: sort by it, or turn the order round when it is sorted by it."""
-        return self.args(sort=key, is_descending=not self.is_descending if self.sort == key else False)
-
-    def aria_sort(self, key: str) -> str | None:
-        if self.sort != key:
-            return None
-        return "descending" if self.is_descending else "ascending"
 
     def matches(self, row: MemberRow) -> bool:
         if self.role and row.member.role != self.role:

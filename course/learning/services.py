@@ -161,6 +161,13 @@ def open_module(member: Member, module: Module, language: str, now: datetime | N
         return False
     now = now or utcnow()
     _ensure_module_progress(member, module.id, now)
+    return _insert_video_progress(member, module, language, video.duration, now)
+
+
+def _insert_video_progress(
+    member: Member, module: Module, language: str, duration: float, now: datetime
+) -> bool:
+    """The member's empty progress row for the video, unless it exists; True when inserted."""
     return insert_ignoring_conflict(
         VideoProgress,
         {
@@ -169,7 +176,7 @@ def open_module(member: Member, module: Module, language: str, now: datetime | N
             "language": language,
             "intervals": [],
             "seconds_watched": 0.0,
-            "duration": video.duration,
+            "duration": duration,
             "created_at": now,
         },
         ["member_id", "module_id", "language"],
@@ -200,19 +207,7 @@ def record_segments(
 
     # The insert takes SQLite's write lock; FOR UPDATE takes PostgreSQL's row lock. Either way
     # concurrent reports for the same video are applied one after the other.
-    insert_ignoring_conflict(
-        VideoProgress,
-        {
-            "member_id": member.id,
-            "module_id": module.id,
-            "language": language,
-            "intervals": [],
-            "seconds_watched": 0.0,
-            "duration": video.duration,
-            "created_at": now,
-        },
-        ["member_id", "module_id", "language"],
-    )
+    _insert_video_progress(member, module, language, video.duration, now)
     progress = db.session.execute(
         select(VideoProgress)
         .where(

@@ -26,6 +26,7 @@ from course.councils.services import (
 from course.db import utcnow
 from course.extensions import db
 from course.learning.models import CourseCompletion, ModuleProgress
+from course.sorting import ColumnSorting
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +105,7 @@ SORT_KEYS: dict[str, Callable[[CouncilSummary], Any]] = {
 
 
 @dataclass(frozen=True, slots=True)
-class Sorting:
+class Sorting(ColumnSorting):
     sort: str = "name"
     is_descending: bool = False
 
@@ -120,14 +121,6 @@ class Sorting:
             "order": "desc" if changed.is_descending else None,
         }
         return {key: value for key, value in values.items() if value}
-
-    def sort_args(self, key: str) -> dict[str, str]:
-        return self.args(sort=key, is_descending=not self.is_descending if self.sort == key else False)
-
-    def aria_sort(self, key: str) -> str | None:
-        if self.sort != key:
-            return None
-        return "descending" if self.is_descending else "ascending"
 
     def apply(self, summaries: list[CouncilSummary]) -> list[CouncilSummary]:
         key = SORT_KEYS[self.sort]
