@@ -7,6 +7,7 @@ import json
 from click.testing import CliRunner
 
 from course.cli import main
+from tests.content_helpers import copy_content
 
 
 def test_create_council_and_add_member_with_a_password_from_stdin(runner, client):
@@ -73,12 +74,8 @@ def test_check_content_passes_on_the_shipped_content():
 
 
 def test_check_content_lists_problems_and_exits_non_zero(tmp_path, monkeypatch):
-    import shutil
 
-    from course.config import default_data_dir
-
-    content = tmp_path / "modules"
-    shutil.copytree(default_data_dir("modules"), content)
+    content = copy_content(tmp_path)
     (content / "sources.yaml").write_text("sources: {broken")
     monkeypatch.setenv("COURSE_CONTENT_DIR", str(content))
     result = CliRunner().invoke(main, ["check-content", "--no-videos"])

@@ -13,28 +13,16 @@ from click.testing import CliRunner
 
 from course.cli import main
 from course.config import default_data_dir
-from course.content import AdviceKind, CardKind, InvalidContentError, course_as_dict, load_course
+from course.content import AdviceKind, CardKind, course_as_dict, load_course
+from tests.content_helpers import copy_content, edit_yaml, errors_for
 
 CONTENT = default_data_dir("modules")
 
 
 @pytest.fixture
 def content(tmp_path: Path) -> Path:
-    target = tmp_path / "modules"
-    shutil.copytree(CONTENT, target)
-    return target
-
-
-def edit_yaml(path: Path, change) -> None:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    change(data)
-    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-
-
-def errors_for(content_dir: Path) -> list[str]:
-    with pytest.raises(InvalidContentError) as raised:
-        load_course(content_dir)
-    return [str(error) for error in raised.value.errors]
+    """A writable copy of the real content to break in different ways."""
+    return copy_content(tmp_path)
 
 
 def test_real_material_has_both_card_sets_and_the_dos_and_donts():

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -11,6 +10,7 @@ import yaml
 
 from course.config import default_data_dir
 from course.content import InvalidContentError, QuizKind, course_as_dict, load_course
+from tests.content_helpers import copy_content, edit_yaml, errors_for
 
 CONTENT = default_data_dir("modules")
 
@@ -18,21 +18,7 @@ CONTENT = default_data_dir("modules")
 @pytest.fixture
 def content(tmp_path: Path) -> Path:
     """A writable copy of the real content to break in different ways."""
-    target = tmp_path / "modules"
-    shutil.copytree(CONTENT, target)
-    return target
-
-
-def edit_yaml(path: Path, change) -> None:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    change(data)
-    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-
-
-def errors_for(content_dir: Path) -> list[str]:
-    with pytest.raises(InvalidContentError) as raised:
-        load_course(content_dir)
-    return [str(error) for error in raised.value.errors]
+    return copy_content(tmp_path)
 
 
 def first_module(content_dir: Path) -> Path:

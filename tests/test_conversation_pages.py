@@ -4,13 +4,12 @@ member's language, and what happens without the material."""
 from __future__ import annotations
 
 import re
-import shutil
 from html import unescape
 
 import pytest
 import yaml
 
-from course.config import default_data_dir
+from tests.content_helpers import copy_content
 
 PAGES = (
     "/cards",
@@ -170,8 +169,7 @@ def test_pages_carry_no_inline_script_or_style(client, danish):
 def test_without_material_the_pages_are_not_found_and_the_menu_has_no_link(database_url, tmp_path, make):
     from tests.conftest import PASSWORD, make_test_app
 
-    content = tmp_path / "modules"
-    shutil.copytree(default_data_dir("modules"), content)
+    content = copy_content(tmp_path)
     course_file = content / "course.yaml"
     data = yaml.safe_load(course_file.read_text(encoding="utf-8"))
     data.pop("conversation")

@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import io
 import re
-import shutil
 import zipfile
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 import yaml
@@ -24,6 +22,7 @@ from course.councils.models import Council, Member
 from course.extensions import db
 from tests.admin_helpers import html_of
 from tests.conftest import PASSWORD, make_test_app
+from tests.content_helpers import copy_content
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = '"><img src=x onerror=alert(1)>'
@@ -251,8 +250,7 @@ def poison(text: dict) -> dict:
 @pytest.fixture
 def poisoned_site(tmp_path, course):
     """A site whose content folder carries script in a module's texts and a question's feedback."""
-    content = tmp_path / "modules"
-    shutil.copytree(_content_dir(), content)
+    content = copy_content(tmp_path)
     module_file = content / "how-social-media-work" / "module.yaml"
     module = yaml.safe_load(module_file.read_text())
     module["summary"] = poison(module["summary"])
@@ -278,12 +276,6 @@ def poisoned_site(tmp_path, course):
     yield site
     with site.app_context():
         db.engine.dispose()
-
-
-def _content_dir() -> Path:
-    from course.config import default_data_dir
-
-    return default_data_dir("modules")
 
 
 def test_poisoned_content_renders_sanitised(poisoned_site):
