@@ -14,6 +14,7 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from course.content import Text, Video
+from course.fragments import ContentCache
 from course.i18n import LANGUAGE_NAMES, LOCALES
 from course.registry import get_course
 
@@ -108,6 +109,7 @@ def icon_sprite_url() -> str:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.add_extension(ContentCache)
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
         gettext=lambda s: _translations().ugettext(s),
         ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
