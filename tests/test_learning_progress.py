@@ -114,6 +114,23 @@ def test_more_new_seconds_than_wall_time_allows_is_rejected_and_records_nothing(
         assert progress.last_report_at is None
 
 
+def test_a_report_without_an_opened_page_creates_the_rows_and_is_judged_from_now(app, course, learner):
+    """An old tab may report after the rows are gone; the report starts the progress from its own time."""
+    module = course.modules[0]
+    start = utcnow()
+    with app.app_context():
+        member = _member(learner.id)
+        update = services.record_segments(member, course, module, "da", [[0, 4]], RULES, now=start)
+        db.session.commit()
+        assert update.seconds_watched == pytest.approx(4.0)
+        assert not update.is_video_done
+        assert db.session.query(ModuleProgress).one().last_activity_at == start
+        assert db.session.query(VideoProgress).one().created_at == start
+        # Five seconds of slack at twice the speed allow ten seconds at once, not more.
+        with pytest.raises(ProgressRejectedError):
+            services.record_segments(member, course, module, "da", [[4, 30]], RULES, now=start)
+
+
 def test_the_allowance_counts_from_the_last_report(app, course, learner):
     module = course.modules[0]
     start = utcnow()

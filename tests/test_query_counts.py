@@ -20,7 +20,7 @@ from tests.helpers import answers_for, attempt_id_from
 BUDGET = {
     "overview": 5,
     "module": 5,
-    "progress": 8,
+    "progress": 4,
     "quiz": 11,
     "dashboard": 8,
     "platform": 4,

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import Row, case, func, select, update
 
 from course.content import Course, Module, Question, QuestionType, Quiz
 from course.councils.models import Member
@@ -205,19 +205,19 @@ def record_segments(
     segments = parse_segments(raw_segments, video.duration)
     now = now or utcnow()
 
-    # The insert takes SQLite's write lock; FOR UPDATE takes PostgreSQL's row lock. Either way
-    # concurrent reports for the same video are applied one after the other.
-    _insert_video_progress(member, module, language, video.duration, now)
-    progress = db.session.execute(
-        select(VideoProgress)
-        .where(
-            VideoProgress.member_id == member.id,
-            VideoProgress.module_id == module.id,
-            VideoProgress.language == language,
-        )
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).scalar_one()
+    # Touching the module's progress row first takes SQLite's write lock and PostgreSQL's row lock, so
+    # concurrent reports for the same module are applied one after the other; it also tells whether the
+    # video step is done. The rows exist once the module page has been opened; a report without that
+    # (an old tab, a cleared database) creates them.
+    video_done_at = _touch(member, module.id, now)
+    if video_done_at is None:
+        _ensure_module_progress(member, module.id, now)
+        video_done_at = _touch(member, module.id, now)
+    progress = _video_progress_for_update(member, module, language)
+    if progress is None:
+        _insert_video_progress(member, module, language, video.duration, now)
+        progress = _video_progress_for_update(member, module, language)
+    assert progress is not None
 
     merged = merge_intervals([*progress.intervals, *segments])
     watched = covered_seconds(merged)
@@ -235,13 +235,12 @@ def record_segments(
         progress.seconds_watched = watched
     progress.duration = video.duration
     progress.last_report_at = now
-    _ensure_module_progress(member, module.id, now)
-    _touch(member, module.id, now)
 
+    is_done = video_done_at[0] is not None
     completed_now = False
-    if watched / video.duration >= rules.video_threshold:
+    if not is_done and watched / video.duration >= rules.video_threshold:
         completed_now = _complete_video_step(member, course, module, "video", now)
-    is_done = completed_now or _is_video_done(member, module.id)
+        is_done = True
     db.session.flush()
     return ProgressUpdate(watched, video.duration, is_done, completed_now)
 
@@ -260,13 +259,28 @@ def confirm_transcript(
     return True
 
 
-def _touch(member: Member, module_id: str, now: datetime) -> None:
-    db.session.execute(
+def _touch(member: Member, module_id: str, now: datetime) -> Row[tuple[datetime | None]] | None:
+    """Note the member's activity in the module; the row's ``video_completed_at``, or None without a row."""
+    return db.session.execute(
         update(ModuleProgress)
         .where(ModuleProgress.member_id == member.id, ModuleProgress.module_id == module_id)
         .values(last_activity_at=now)
+        .returning(ModuleProgress.video_completed_at)
         .execution_options(synchronize_session=False)
-    )
+    ).first()
+
+
+def _video_progress_for_update(member: Member, module: Module, language: str) -> VideoProgress | None:
+    return db.session.execute(
+        select(VideoProgress)
+        .where(
+            VideoProgress.member_id == member.id,
+            VideoProgress.module_id == module.id,
+            VideoProgress.language == language,
+        )
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
 
 
 def _is_video_done(member: Member, module_id: str) -> bool:
