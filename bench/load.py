@@ -32,7 +32,7 @@ from flask import Flask
 from sqlalchemy import event, func, select, text
 
 from bench import database, sessions
-from bench.report import HELLO, Measurement, Results, apply_ratios, format_report, write_json
+from bench.report import FLOOR, HELLO, Measurement, Results, apply_ratios, format_report, write_json
 from course.certificates.models import Certificate
 from course.certificates.services import certificate_pdf
 from course.councils.models import Council
@@ -473,7 +473,8 @@ def run(args: argparse.Namespace, echo: Callable[[str], None] = print) -> Result
         for scenario in scenarios:
             scenario.queries = count_queries(app, scenario)
         pdf_ms = time_certificate_pdf(app)
-        results = _load(app, wrk, url, secret, settings, scenarios, echo)
+        floor = next(s for s in prepared.scenarios if s.name == "module")
+        results = _load(app, wrk, url, secret, settings, scenarios, floor, echo)
         results.pdf_ms = pdf_ms
         results.machine = machine_info(app, wrk)
         submitted = sessions.count_submitted(app, prepared.attempt_ids)
@@ -501,6 +502,7 @@ def _load(
     secret: str,
     settings: Settings,
     scenarios: list[Scenario],
+    floor: Scenario,
     echo: Callable[[str], None],
 ) -> Results:
     env = {
@@ -512,6 +514,8 @@ def _load(
     }
     hello_data = database.WORK_DIR / "hello.lua"
     write_lua_data(Scenario(HELLO, "hello world", "get", [{"path": "/", "cookie": "none"}]), hello_data)
+    floor_data = database.WORK_DIR / "floor.lua"
+    write_lua_data(floor, floor_data)
     measurements: list[Measurement] = []
     hello_runs: list[Measurement] = []
 
@@ -532,9 +536,12 @@ def _load(
 
     with (
         gunicorn("hello", "bench.hello:app", settings.workers, env) as hello,
+        gunicorn("floor", "bench.floor:create_app()", settings.workers, env) as floor_app,
         gunicorn("site", "course:create_app()", settings.workers, env) as site,
     ):
         hello_runs.append(measure(hello, HELLO, "hello world", hello_data))
+        # The module page's requests, answered by the least a signed-in page must do.
+        floor_measurement = measure(floor_app, FLOOR, "signed-in floor (one query)", floor_data)
         for scenario in scenarios:
             data_file = database.WORK_DIR / f"{scenario.name}.lua"
             write_lua_data(scenario, data_file)
@@ -555,7 +562,7 @@ def _load(
     hello_measurement.single_p50_ms = max(m.single_p50_ms or 0.0 for m in hello_runs)
     hello_measurement.single_p95_ms = max(m.single_p95_ms or 0.0 for m in hello_runs)
     hello_measurement.errors = sum(m.errors for m in hello_runs)
-    all_measurements = [*measurements, hello_measurement]
+    all_measurements = [*measurements, floor_measurement, hello_measurement]
     apply_ratios(all_measurements, hello_rps)
     return Results(
         database=database.dialect_name(url),

@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 HELLO = "hello"
+#: bench/floor.py: the session check alone, the ceiling of any signed-in page's share of hello world.
+FLOOR = "floor"
 
 
 @dataclass
@@ -147,6 +149,17 @@ def format_table(measurements: Sequence[Measurement]) -> str:
     return "\n".join(lines)
 
 
+def floor_note(results: Results) -> str | None:
+    """The share of hello world that no signed-in page can exceed, as measured in the run."""
+    floor = results.by_name(FLOOR)
+    if floor is None or floor.ratio is None:
+        return None
+    return (
+        f"signed-in floor (session cookie and one indexed query, nothing else): {floor.ratio * 100:.0f}% "
+        "of hello world's req/s, the most any signed-in page can reach on this stack"
+    )
+
+
 def format_report(results: Results) -> str:
     settings = results.settings
     parts = [
@@ -159,6 +172,8 @@ def format_report(results: Results) -> str:
     if results.hello_runs:
         runs = ", ".join(f"{rps:,.0f}" for rps in results.hello_runs)
         parts.append(f"hello world req/s, before and after the site: {runs}")
+    if (note := floor_note(results)) is not None:
+        parts.append(note)
     if results.pdf_ms:
         parts.append(
             f"one certificate PDF: {results.pdf_ms['median']:.1f} ms median "
@@ -223,6 +238,8 @@ def format_docs(runs: Sequence[Results]) -> str:
             format_table(results.measurements),
             "",
         ]
+        if (note := floor_note(results)) is not None:
+            parts += [note[0].upper() + note[1:] + ".", ""]
 
     def cell(target: Target) -> str:
         value = "—" if target.value is None else f"{target.value:.{1 if target.unit else 0}f}{target.unit}"

@@ -13,6 +13,7 @@ from bench.report import (
     Results,
     apply_ratios,
     format_docs,
+    format_report,
     format_table,
     read_json,
     targets,
@@ -107,6 +108,30 @@ def test_harness_sessions_are_accepted_by_the_site(app, course):
     assert checked.get("/", headers=headers).status_code == 302
 
 
+def test_the_floor_app_checks_a_session_as_the_site_does(app, database_url, monkeypatch):
+    """The floor answers the harness's cookies for live sessions only, like the site's sign-in check."""
+    from bench import floor
+
+    seed(app, councils=1, members=4)
+    member_id = sessions.learners(app, 1)[0]
+    signed = sessions.sign_in(app, [member_id])[member_id]
+    monkeypatch.setenv("COURSE_SECRET_KEY", app.secret_key)
+    monkeypatch.setenv("COURSE_DATABASE_URL", database_url)
+    floor_app = floor.create_app()
+    client = floor_app.test_client(use_cookies=False)
+    headers = {"Cookie": f"{load.SESSION_COOKIE}={signed.cookie}"}
+    try:
+        response = client.get("/modules/anything", headers=headers)
+        assert response.status_code == 200
+        assert response.get_data(as_text=True) == f"member {member_id}"
+        assert client.get("/", headers={"Cookie": f"{load.SESSION_COOKIE}=forged"}).status_code == 401
+        assert client.get("/").status_code == 401
+        sessions.sign_out(app, [member_id])
+        assert client.get("/", headers=headers).status_code == 401
+    finally:
+        floor_app.extensions["bench.engine"].dispose()
+
+
 def test_prepared_attempts_are_graded_by_the_quiz_form(app, client, course):
     seed(app, councils=2, members=20, random_seed=5)
     module = course.modules[0]
@@ -168,10 +193,11 @@ def test_the_report_gives_ratios_to_hello_world_and_checks_the_targets(tmp_path)
         _measurement("progress", 5_000, 9.0, errors=3),
         _measurement("dashboard", 800, 80.0),  # 40 ms for one user
         _measurement("platform", 100, 600.0),  # 300 ms for one user
+        _measurement("floor", 7_000, 2.0),
         _measurement("hello", 10_000, 1.0),
     ]
     apply_ratios(measurements, hello_rps=1_000)
-    assert [m.rps for m in measurements] == [600, 500, 80, 10, 1000]
+    assert [m.rps for m in measurements] == [600, 500, 80, 10, 700, 1000]
     assert measurements[0].ratio == pytest.approx(0.6)
     results = Results(
         "sqlite",
@@ -206,3 +232,5 @@ def test_the_report_gives_ratios_to_hello_world_and_checks_the_targets(tmp_path)
     assert "Hello world: 950, 1,050 requests/s" in docs
     assert "| module | 600 | 60% |" in docs
     assert "| one certificate PDF (< 50 ms) | 60.0 ms **missed** |" in docs
+    assert "Signed-in floor (session cookie and one indexed query, nothing else): 70% of hello world" in docs
+    assert "one indexed query, nothing else): 70% of hello world" in format_report(results)
