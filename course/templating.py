@@ -88,10 +88,11 @@ def _translations() -> NullTranslations:
     """
     if not has_request_context():
         return get_translations()
-    locale = getattr(g.get("_flask_babel"), "babel_locale", None)
+    state = g._get_current_object()  # one context lookup instead of one per attribute
+    locale = getattr(getattr(state, "_flask_babel", None), "babel_locale", None)
     if locale is None:
         return get_translations()
-    cache = g.setdefault("_course_translations", {})
+    cache = state.__dict__.setdefault("_course_translations", {})
     translations = cache.get(locale)
     if translations is None:
         translations = cache[locale] = get_translations()

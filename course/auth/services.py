@@ -6,7 +6,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import contains_eager
 
 from course.auth.models import LoginSession
@@ -68,20 +68,25 @@ def start_login_session(member: Member, now: datetime | None = None) -> str:
     return token
 
 
+#: The sign-in check of every request, built once: the member of a live session, with their council (needed
+#: on nearly every page) in the same query.
+_MEMBER_FOR_SESSION = (
+    select(Member)
+    .join(LoginSession, LoginSession.member_id == Member.id)
+    .join(Member.council)
+    .options(contains_eager(Member.council))
+    .where(
+        LoginSession.token_hash == bindparam("token_hash"),
+        LoginSession.expires_at > bindparam("now"),
+        Member.removed_at.is_(None),
+    )
+)
+
+
 def load_member_for_session(token: str, now: datetime | None = None) -> Member | None:
     """The signed-in member for a session token, with their council, in one query."""
-    now = now or utcnow()
     member = db.session.execute(
-        select(Member)
-        .join(LoginSession, LoginSession.member_id == Member.id)
-        .join(Member.council)
-        # The council is needed on nearly every page; loading it here avoids a second query.
-        .options(contains_eager(Member.council))
-        .where(
-            LoginSession.token_hash == token_hash(token),
-            LoginSession.expires_at > now,
-            Member.removed_at.is_(None),
-        )
+        _MEMBER_FOR_SESSION, {"token_hash": token_hash(token), "now": now or utcnow()}
     ).scalar()
     if member is not None:
         member.session_token = token
