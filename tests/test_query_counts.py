@@ -19,7 +19,7 @@ from tests.helpers import answers_for, attempt_id_from
 #: Statements per request, counted once the session cookie is loaded (the sign-in lookup is included).
 BUDGET = {
     "overview": 5,
-    "module": 5,
+    "module": 4,
     "progress": 4,
     "quiz": 11,
     "dashboard": 8,

@@ -9,12 +9,12 @@ from __future__ import annotations
 import math
 import random
 import secrets
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, case, func, select, update
+from sqlalchemy import Row, bindparam, case, func, select, update
 
 from course.content import Course, Module, Question, QuestionType, Quiz
 from course.councils.models import Member
@@ -141,23 +141,34 @@ def _ensure_module_progress(member: Member, module_id: str, now: datetime) -> No
     )
 
 
-def open_module(member: Member, module: Module, language: str, now: datetime | None = None) -> bool:
+def open_module(
+    member: Member,
+    module: Module,
+    language: str,
+    now: datetime | None = None,
+    *,
+    opened: Collection[str] | None = None,
+) -> bool:
     """Note that the member opened the module's video in ``language``; True when that is new.
 
     The first progress report is judged against this moment: nobody can have watched more than the
-    time since the video was opened, times the fastest playback rate.
+    time since the video was opened, times the fastest playback rate. ``opened``, the languages already
+    opened as a :class:`ModuleState` tells, spares the query that finds out.
     """
     video = module.video(language)
     if video is None:
         return False
-    exists = db.session.execute(
-        select(VideoProgress.id).where(
-            VideoProgress.member_id == member.id,
-            VideoProgress.module_id == module.id,
-            VideoProgress.language == language,
+    if opened is None:
+        opened = (
+            db.session.execute(
+                select(VideoProgress.language).where(
+                    VideoProgress.member_id == member.id, VideoProgress.module_id == module.id
+                )
+            )
+            .scalars()
+            .all()
         )
-    ).first()
-    if exists:
+    if language in opened:
         return False
     now = now or utcnow()
     _ensure_module_progress(member, module.id, now)
@@ -558,6 +569,8 @@ class ModuleState:
     completed_at: datetime | None
     is_started: bool
     quizzes: Mapping[str, QuizState] = field(default_factory=dict)
+    #: The languages in which the member has opened the module's video.
+    video_languages: frozenset[str] = frozenset()
 
     @property
     def is_video_done(self) -> bool:
@@ -595,36 +608,40 @@ class CourseState:
         return next(module for module in self.modules if module.module_id == module_id)
 
 
+# The statements of get_course_state, built once: every page of a learner reads them.
+_MEMBER_ID = bindparam("member_id")
+_MODULE_IDS = bindparam("module_ids", expanding=True)
+_STATE_PROGRESS = select(ModuleProgress).where(
+    ModuleProgress.member_id == _MEMBER_ID, ModuleProgress.module_id.in_(_MODULE_IDS)
+)
+_STATE_WATCHED = select(
+    VideoProgress.module_id, VideoProgress.language, VideoProgress.seconds_watched, VideoProgress.duration
+).where(VideoProgress.member_id == _MEMBER_ID, VideoProgress.module_id.in_(_MODULE_IDS))
+_STATE_QUIZZES = (
+    select(
+        QuizAttempt.quiz_id,
+        func.count(QuizAttempt.submitted_at),
+        func.max(QuizAttempt.score),
+        func.sum(case((QuizAttempt.is_passed.is_(True), 1), else_=0)),
+    )
+    .where(QuizAttempt.member_id == _MEMBER_ID, QuizAttempt.module_id.in_(_MODULE_IDS))
+    .group_by(QuizAttempt.quiz_id)
+)
+_STATE_COMPLETED = select(CourseCompletion.completed_at).where(CourseCompletion.member_id == _MEMBER_ID)
+
+
 def get_course_state(member: Member, course: Course, modules: Sequence[Module] | None = None) -> CourseState:
     """Every module's state for one member, read in four queries whatever the number of modules."""
     modules = list(modules if modules is not None else course.modules)
-    module_ids = [module.id for module in modules]
-    progress = {
-        row.module_id: row
-        for row in db.session.execute(
-            select(ModuleProgress).where(
-                ModuleProgress.member_id == member.id, ModuleProgress.module_id.in_(module_ids)
-            )
-        ).scalars()
-    }
+    params = {"member_id": member.id, "module_ids": [module.id for module in modules]}
+    progress = {row.module_id: row for row in db.session.execute(_STATE_PROGRESS, params).scalars()}
     watched: dict[str, float] = {}
-    for module_id, seconds, duration in db.session.execute(
-        select(VideoProgress.module_id, VideoProgress.seconds_watched, VideoProgress.duration).where(
-            VideoProgress.member_id == member.id, VideoProgress.module_id.in_(module_ids)
-        )
-    ):
+    languages: dict[str, set[str]] = {}
+    for module_id, language, seconds, duration in db.session.execute(_STATE_WATCHED, params):
+        languages.setdefault(module_id, set()).add(language)
         if duration:
             watched[module_id] = max(watched.get(module_id, 0.0), min(seconds / duration, 1.0))
-    quiz_rows = db.session.execute(
-        select(
-            QuizAttempt.quiz_id,
-            func.count(QuizAttempt.submitted_at),
-            func.max(QuizAttempt.score),
-            func.sum(case((QuizAttempt.is_passed.is_(True), 1), else_=0)),
-        )
-        .where(QuizAttempt.member_id == member.id, QuizAttempt.module_id.in_(module_ids))
-        .group_by(QuizAttempt.quiz_id)
-    ).all()
+    quiz_rows = db.session.execute(_STATE_QUIZZES, params).all()
     quiz_stats = {quiz_id: (count, best) for quiz_id, count, best, _ in quiz_rows}
     passed = {quiz_id for quiz_id, _, _, passes in quiz_rows if passes}
 
@@ -649,13 +666,12 @@ def get_course_state(member: Member, course: Course, modules: Sequence[Module] |
                 completed_at=row.completed_at if row else None,
                 is_started=row is not None or module.id in watched,
                 quizzes=quizzes,
+                video_languages=frozenset(languages.get(module.id, ())),
             )
         )
     completed_at = None
     if len(modules) == len(course.modules):
-        completed_at = db.session.execute(
-            select(CourseCompletion.completed_at).where(CourseCompletion.member_id == member.id)
-        ).scalar()
+        completed_at = db.session.execute(_STATE_COMPLETED, {"member_id": member.id}).scalar()
     return CourseState(tuple(states), completed_at)
 
 

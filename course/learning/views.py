@@ -54,9 +54,10 @@ def show_module(module_id: str):
     course = get_course()
     module = _module_or_404(module_id)
     language = _video_language(module)
-    if services.open_module(current_user, module, language):
-        db.session.commit()
     state = services.get_module_state(current_user, course, module)
+    if services.open_module(current_user, module, language, opened=state.video_languages):
+        db.session.commit()
+        state = services.get_module_state(current_user, course, module)
     return render_template(
         "learning/module.html",
         course=course,
