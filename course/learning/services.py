@@ -241,18 +241,16 @@ def record_segments(
             f"{new_seconds:.1f} new seconds reported, but at most {allowance:.1f} are possible"
         )
 
+    values: dict[str, Any] = {"duration": video.duration, "last_report_at": now}
     if new_seconds > 0:
-        progress.intervals = [[start, end] for start, end in merged]
-        progress.seconds_watched = watched
-    progress.duration = video.duration
-    progress.last_report_at = now
+        values |= {"intervals": [[start, end] for start, end in merged], "seconds_watched": watched}
+    db.session.execute(update(_video_table).where(_video_table.c.id == progress.id).values(values))
 
     is_done = video_done_at[0] is not None
     completed_now = False
     if not is_done and watched / video.duration >= rules.video_threshold:
         completed_now = _complete_video_step(member, course, module, "video", now)
         is_done = True
-    db.session.flush()
     return ProgressUpdate(watched, video.duration, is_done, completed_now)
 
 
@@ -270,28 +268,50 @@ def confirm_transcript(
     return True
 
 
+_progress_table = ModuleProgress.__table__
+#: Through the table rather than the mapped class: a progress report runs this every few seconds, and the
+#: ORM's bulk-update machinery cost more than the statement itself.
+_TOUCH = (
+    update(_progress_table)
+    .where(
+        _progress_table.c.member_id == bindparam("touch_member"),
+        _progress_table.c.module_id == bindparam("touch_module"),
+    )
+    .values(last_activity_at=bindparam("touch_now"))
+    .returning(_progress_table.c.video_completed_at)
+)
+
+
 def _touch(member: Member, module_id: str, now: datetime) -> Row[tuple[datetime | None]] | None:
     """Note the member's activity in the module; the row's ``video_completed_at``, or None without a row."""
     return db.session.execute(
-        update(ModuleProgress)
-        .where(ModuleProgress.member_id == member.id, ModuleProgress.module_id == module_id)
-        .values(last_activity_at=now)
-        .returning(ModuleProgress.video_completed_at)
-        .execution_options(synchronize_session=False)
+        _TOUCH, {"touch_member": member.id, "touch_module": module_id, "touch_now": now}
     ).first()
 
 
-def _video_progress_for_update(member: Member, module: Module, language: str) -> VideoProgress | None:
+_video_table = VideoProgress.__table__
+_VIDEO_FOR_UPDATE = (
+    select(
+        _video_table.c.id,
+        _video_table.c.intervals,
+        _video_table.c.seconds_watched,
+        _video_table.c.created_at,
+        _video_table.c.last_report_at,
+    )
+    .where(
+        _video_table.c.member_id == bindparam("member_id"),
+        _video_table.c.module_id == bindparam("module_id"),
+        _video_table.c.language == bindparam("language"),
+    )
+    .with_for_update()
+)
+
+
+def _video_progress_for_update(member: Member, module: Module, language: str) -> Row[Any] | None:
+    """The member's watched intervals of the video, locked until the transaction ends."""
     return db.session.execute(
-        select(VideoProgress)
-        .where(
-            VideoProgress.member_id == member.id,
-            VideoProgress.module_id == module.id,
-            VideoProgress.language == language,
-        )
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).scalar_one_or_none()
+        _VIDEO_FOR_UPDATE, {"member_id": member.id, "module_id": module.id, "language": language}
+    ).first()
 
 
 def _is_video_done(member: Member, module_id: str) -> bool:
