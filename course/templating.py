@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from functools import lru_cache
+from typing import Any
 
 import nh3
 from babel import Locale, dates, numbers
@@ -23,15 +24,22 @@ _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("
 ALLOWED_TAGS = {"p", "em", "strong", "a", "ul", "ol", "li", "br", "s", "code"}
 
 
+def _settled(name: str) -> Any:
+    """What flask-babel has settled on for the request (``babel_locale``, ``babel_tzinfo``), read with one
+    context lookup; None before it has."""
+    if not has_app_context():
+        return None
+    return getattr(getattr(g._get_current_object(), "_flask_babel", None), name, None)
+
+
 def request_locale() -> Locale | None:
-    """flask-babel's locale for the request (or for a ``force_locale`` block); ``get_locale`` with one
-    context lookup instead of four once the locale has been settled. Pages ask for it dozens of times."""
-    if has_app_context():
-        state = g._get_current_object()
-        locale = getattr(getattr(state, "_flask_babel", None), "babel_locale", None)
-        if locale is not None:
-            return locale
-    return get_locale()
+    """flask-babel's locale for the request (or for a ``force_locale`` block); ``get_locale`` without its
+    four context lookups once the locale has been settled. Pages ask for it dozens of times."""
+    return _settled("babel_locale") or get_locale()
+
+
+def request_timezone() -> tzinfo | None:
+    return _settled("babel_tzinfo") or get_timezone()
 
 
 def current_locale() -> str:
@@ -71,12 +79,18 @@ def timestamp(seconds: float) -> str:
 def dateformat(value: date | datetime, format: str = "medium") -> str:
     """The date in the current language, a time of day first moved to the member's time zone.
 
-    What flask-babel's ``dateformat`` does, a third of the cost: a dashboard formats some 300 dates.
+    What flask-babel's ``dateformat`` does, a fraction of the cost: a dashboard formats some 300 dates,
+    many of them the same day.
     """
     if isinstance(value, datetime):
         moment = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-        value = moment.astimezone(get_timezone()).date()
-    return dates.format_date(value, format, locale=request_locale())
+        value = moment.astimezone(request_timezone()).date()
+    return _format_date(value, format, request_locale())
+
+
+@lru_cache(maxsize=4096)
+def _format_date(day: date, format: str, locale: Locale | None) -> str:
+    return dates.format_date(day, format, locale=locale)
 
 
 @lru_cache(maxsize=8)
