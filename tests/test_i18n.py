@@ -70,6 +70,28 @@ def test_catalogue_template_matches_the_code():
     assert not missing, f"run scripts/update_translations.sh; not extracted: {missing[:10]}"
 
 
+def test_the_extractor_can_read_every_template():
+    """Babel's Jinja extractor skips a template it cannot parse without a word, and its strings with it:
+    every tag the templates use must be among the extensions babel.cfg gives it."""
+    from configparser import ConfigParser
+
+    from jinja2 import Environment, TemplateSyntaxError
+
+    root = Path(__file__).resolve().parent.parent
+    config = ConfigParser()
+    config.read(root / "babel.cfg")
+    extensions = config["jinja2: templates/**.html"]["extensions"].split(",")
+    environment = Environment(extensions=[name.strip() for name in extensions])
+    unreadable = []
+    for path in sorted((root / "course" / "templates").rglob("*.*")):
+        if path.suffix in (".html", ".txt"):
+            try:
+                environment.parse(path.read_text(encoding="utf-8"))
+            except TemplateSyntaxError as error:
+                unreadable.append(f"{path.name}: {error}")
+    assert not unreadable
+
+
 @pytest.fixture
 def member(make):
     return make.member(make.council("sprogby", country="dk", locale="da"))
