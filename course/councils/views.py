@@ -38,7 +38,11 @@ def _due_date_helpers() -> dict[str, object]:
 
 @bp.context_processor
 def _labels() -> dict[str, object]:
-    return {"role_labels": roster.ROLE_LABELS, "status_labels": dashboard.STATUS_LABELS}
+    # Translated once per page: the dashboard shows a role for each of its rows.
+    return {
+        "role_labels": {value: str(label) for value, label in roster.ROLE_LABELS.items()},
+        "status_labels": {value: str(label) for value, label in dashboard.STATUS_LABELS.items()},
+    }
 
 
 # --- the dashboard ----------------------------------------------------------------------------------
