@@ -14,6 +14,7 @@ from flask_login import current_user
 from course.auth import links
 from course.auth.access import admin_required
 from course.councils import dashboard, exports, importing, reminders, roster
+from course.councils.cells import draw_module_cell
 from course.councils.dates import get_due_state, set_due_date
 from course.councils.forms import DueDateForm, ImportForm, MemberForm
 from course.councils.models import Council
@@ -34,6 +35,9 @@ def _council() -> Council:
 def _due_date_helpers() -> dict[str, object]:
     # The member's overview shows the council's due date; the council is already loaded with the member.
     return {"council_due": get_due_state}
+
+
+bp.add_app_template_global(draw_module_cell)
 
 
 @bp.context_processor
