@@ -371,3 +371,39 @@ def test_exports_work_for_any_council_name_and_an_empty_selection(app, client, a
     data = client.get("/admin/export.csv?status=complete").get_data().decode("utf-8-sig")
     [header] = list(csv.reader(io.StringIO(data)))
     assert "Module 3: completed" in header
+
+
+@pytest.mark.parametrize(
+    ("language", "watched", "completed"),
+    [
+        ("en", "Video: 40% watched", "Completed May 3, 2026"),
+        ("da", "Video: 40 % set", "Gennemført 3. maj 2026"),
+    ],
+)
+def test_a_module_cell_in_each_state_of_the_video(app, course, language, watched, completed):
+    from datetime import UTC, datetime
+
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    from course.councils.cells import draw_module_cell
+    from course.councils.dashboard import ModuleCell, QuizCell
+
+    module = course.modules[0]
+    quizzes = tuple(QuizCell(quiz, is_passed=i == 0, attempts=7) for i, quiz in enumerate(module.quizzes))
+    template = '{% from "councils/_cells.html" import CELL_PIECES %}{{ draw(cell, CELL_PIECES) }}'
+    day = datetime(2026, 5, 3, 10, tzinfo=UTC)
+
+    def drawn(coverage=0.0, route=None, done_at=None, completed_at=None):
+        cell = ModuleCell(module, True, coverage, route, done_at, quizzes, completed_at)
+        with app.test_request_context(), force_locale(language):
+            html = render_template_string(template, cell=cell, draw=draw_module_cell)
+        return re.sub(r"<svg.*?</svg>", "", html)
+
+    assert watched in drawn(coverage=0.4)
+    assert "step-none" in drawn()
+    finished = drawn(coverage=1.0, route="video", done_at=day, completed_at=day)
+    assert completed in finished
+    assert finished.startswith('<ul class="cell-steps">')
+    assert finished.count("<li") == 2 + len(module.quizzes)
+    assert "7" not in finished  # passed or not, never how often a member tried
