@@ -16,6 +16,8 @@ from datetime import UTC, datetime
 from flask import Flask, abort, session
 from sqlalchemy import DateTime, bindparam, create_engine, text
 
+from bench.load import SESSION_COOKIE
+
 SESSION_QUERY = text(
     "SELECT member_id FROM login_session WHERE token_hash = :token_hash AND expires_at > :now"
 ).bindparams(bindparam("now", type_=DateTime(timezone=True)))
@@ -25,7 +27,7 @@ def create_app() -> Flask:
     """The app for ``COURSE_DATABASE_URL`` and the site's ``COURSE_SECRET_KEY``."""
     app = Flask(__name__)
     app.secret_key = os.environ["COURSE_SECRET_KEY"]
-    app.config["SESSION_COOKIE_NAME"] = "council_course_session"
+    app.config["SESSION_COOKIE_NAME"] = SESSION_COOKIE
     engine = create_engine(os.environ["COURSE_DATABASE_URL"], pool_size=2)
     # The site keeps UTC times without a zone on SQLite and with one on PostgreSQL.
     aware = engine.dialect.name == "postgresql"

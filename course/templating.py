@@ -24,12 +24,17 @@ _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("
 ALLOWED_TAGS = {"p", "em", "strong", "a", "ul", "ol", "li", "br", "s", "code"}
 
 
-def _settled(name: str) -> Any:
-    """What flask-babel has settled on for the request (``babel_locale``, ``babel_tzinfo``), read with one
-    context lookup; None before it has."""
+def _babel_context() -> Any:
+    """flask-babel's per-context namespace, read with one context lookup; None outside one or before
+    flask-babel has made it."""
     if not has_app_context():
         return None
-    return getattr(getattr(g._get_current_object(), "_flask_babel", None), name, None)
+    return getattr(g._get_current_object(), "_flask_babel", None)
+
+
+def _settled(name: str) -> Any:
+    """What flask-babel has settled on for the request (``babel_locale``, ``babel_tzinfo``); None before."""
+    return getattr(_babel_context(), name, None)
 
 
 def request_locale() -> Locale | None:
@@ -120,13 +125,11 @@ def _translations() -> NullTranslations:
     flask-babel has settled on for the request (``force_locale`` swaps it, for e-mails in another
     language); before it has settled, flask-babel's own lookup runs.
     """
-    if not has_request_context():
-        return get_translations()
-    state = g._get_current_object()  # one context lookup instead of one per attribute
-    locale = getattr(getattr(state, "_flask_babel", None), "babel_locale", None)
+    context = _babel_context() if has_request_context() else None
+    locale = getattr(context, "babel_locale", None)
     if locale is None:
         return get_translations()
-    cache = state.__dict__.setdefault("_course_translations", {})
+    cache = vars(context).setdefault("course_translations", {})
     translations = cache.get(locale)
     if translations is None:
         translations = cache[locale] = get_translations()
