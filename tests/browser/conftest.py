@@ -10,7 +10,7 @@ from pathlib import Path
 from urllib.parse import urldefrag
 
 import pytest
-from werkzeug.serving import make_server
+from werkzeug.serving import ThreadedWSGIServer
 
 from tests.conftest import make_test_app
 
@@ -38,12 +38,48 @@ def live_app(app, database_url: str, tmp_path_factory: pytest.TempPathFactory):
     )
 
 
+class LiveServer(ThreadedWSGIServer):
+    """The development server, counting the connections it is serving.
+
+    A page can still be sending a request (a progress report from a playing video, say) when its test ends.
+    Closing the browser context closes the connection, but a request the server already took goes on in its
+    thread; emptying the tables under it can deadlock on PostgreSQL. A test's teardown therefore waits until
+    every connection the server took is done.
+    """
+
+    def __init__(self, app) -> None:
+        super().__init__("127.0.0.1", 0, app)
+        self.serving = 0
+        self._changed = threading.Condition()
+
+    def process_request(self, request, client_address) -> None:
+        with self._changed:
+            self.serving += 1
+        super().process_request(request, client_address)
+
+    def process_request_thread(self, request, client_address) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            with self._changed:
+                self.serving -= 1
+                self._changed.notify_all()
+
+    def wait_until_idle(self, timeout: float) -> bool:
+        with self._changed:
+            return self._changed.wait_for(lambda: self.serving == 0, timeout)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_port}"
+
+
 @pytest.fixture(scope="session")
-def live_server(live_app) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, live_app, threaded=True)
+def live_server(live_app) -> Iterator[LiveServer]:
+    server = LiveServer(live_app)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
+    yield server
     server.shutdown()
     thread.join(timeout=10)
 
@@ -116,10 +152,12 @@ def site(browser, live_server) -> Iterator[AuditedPage]:
     context = browser.new_context(locale="da-DK", viewport={"width": 412, "height": 915})
     page = context.new_page()
     page.set_default_timeout(20_000)
-    audited = AuditedPage(page, live_server)
+    audited = AuditedPage(page, live_server.url)
     yield audited
     context.close()
-    unaudited = sorted(url for url in audited.visited - audited.audited if url.startswith(live_server))
+    # The database is emptied after this: no request of the page may still be running then.
+    assert live_server.wait_until_idle(timeout=30), "the live server was still serving 30 s after the test"
+    unaudited = sorted(url for url in audited.visited - audited.audited if url.startswith(live_server.url))
     assert not unaudited, f"pages visited without an axe audit: {unaudited}"
     assert not audited.problems, audited.problems
     assert not audited.failed_responses, audited.failed_responses
