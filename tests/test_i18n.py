@@ -187,3 +187,19 @@ def test_the_date_filter_uses_the_language_and_the_time_zone(app, language, expe
             day=date(2026, 5, 4),
         )
     assert rendered == f"{expected}|{expected}"
+
+
+def test_the_percent_filter_formats_each_share_in_the_language_it_is_shown_in(app):
+    """Shares are formatted once per language and kept: the same share in another language is its own."""
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    template = "{{ 0.5 | percent }}|{{ 1234.5 | percent }}|{{ (2 / 3) | percent }}"
+    rendered = {}
+    with app.test_request_context():
+        for language in ("da", "en", "sv", "da"):
+            with force_locale(language):
+                rendered.setdefault(language, []).append(render_template_string(template))
+    assert rendered["da"] == ["50 %|123.450 %|67 %"] * 2
+    assert rendered["sv"] == ["50 %|123\xa0450 %|67 %"]
+    assert rendered["en"] == ["50%|123,450%|67%"]
