@@ -48,7 +48,11 @@ def request_timezone() -> tzinfo | None:
 
 
 def current_locale() -> str:
-    locale = request_locale()
+    return _language(request_locale())
+
+
+def _language(locale: Locale | None) -> str:
+    """The course language for ``locale``: one of :data:`LOCALES`, else English."""
     return locale.language if locale is not None and locale.language in LOCALES else "en"
 
 
@@ -110,8 +114,8 @@ def percent(value: float) -> str:
     The pattern is parsed once, and each share is formatted once per language: the platform overview
     shows some 800 shares, most of them the same few fractions of a council's size.
     """
-    locale = request_locale() or Locale.parse("en")
-    return _format_percent(value, locale.language if locale.language in LOCALES else "en", locale)
+    locale = request_locale()
+    return _format_percent(value, _language(locale), locale or Locale.parse("en"))
 
 
 @lru_cache(maxsize=4096)
