@@ -35,9 +35,9 @@ from bench import database, sessions
 from bench.report import FLOOR, HELLO, Measurement, Results, apply_ratios, format_report, write_json
 from course.certificates.models import Certificate
 from course.certificates.services import certificate_pdf
-from course.councils.models import Council
 from course.extensions import db
-from course.registry import get_course
+from course.people.models import Council
+from course.web.course import get_course
 
 ROOT = database.BENCH_DIR.parent
 LUA_SCRIPT = database.BENCH_DIR / "scenario.lua"

@@ -18,11 +18,11 @@ from flask import Flask
 from flask_migrate import upgrade
 from sqlalchemy import Table, func, select, text
 
+from course.admin.models import Reminder
 from course.auth.passwords import hash_password
 from course.certificates.models import Certificate
-from course.certificates.validity import local_date, valid_until
+from course.certificates.validity import valid_until
 from course.content import Course, Quiz
-from course.councils.models import Council, Member, Reminder, Role
 from course.extensions import db
 from course.learning.models import (
     AttemptQuestion,
@@ -31,7 +31,9 @@ from course.learning.models import (
     QuizAttempt,
     VideoProgress,
 )
-from course.registry import get_course
+from course.people.calendar import local_date
+from course.people.models import Council, Member, Role
+from course.web.course import get_course
 
 #: Every seeded member signs in with this password (one hash, computed once).
 PASSWORD = "bench password 2026"
@@ -346,7 +348,7 @@ def _build(
                 content_version=course.version,
             )
             if rng.random() < 0.9:  # the rest completed before the council switched certificates on
-                completed_on = local_date(completed_at, country)
+                completed_on = local_date(country, completed_at)
                 rows.add(
                     _table(Certificate),
                     council_id=council_id,

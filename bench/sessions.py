@@ -23,11 +23,11 @@ from course.auth.models import LoginSession
 from course.auth.services import token_hash
 from course.certificates.models import Certificate
 from course.content import Module, Quiz
-from course.councils.models import Member
 from course.db import utcnow
 from course.extensions import db
 from course.learning.models import AttemptQuestion, ModuleProgress, QuizAttempt
-from course.registry import get_course
+from course.people.models import Member
+from course.web.course import get_course
 
 #: wrk sends this User-Agent; Flask-Login's session protection compares it with the one signed in.
 USER_AGENT = "council-course-bench/1"
@@ -180,7 +180,7 @@ def open_attempts(
                 select(Member.id, Member.council_id).where(Member.id.in_(list(member_ids)))
             ).all()
         )
-        from course.councils.models import Council
+        from course.people.models import Council
 
         country_of = dict(db.session.execute(select(Council.id, Council.country)).all())
         now = utcnow()

@@ -19,12 +19,11 @@ __version__ = "0.1.0"
 
 def _blueprints() -> list[Any]:
     # One explicit list: a feature is on the site when, and only when, it is named here.
-    from course.audit.views import bp as audit_bp
+    from course.admin.views import bp as admin_bp
     from course.auth.views import bp as auth_bp
     from course.certificates.views import bp as certificates_bp
     from course.certificates.views import verification_bp
     from course.conversation.views import bp as conversation_bp
-    from course.councils.views import bp as admin_bp
     from course.learning.views import bp as learning_bp
     from course.platform.views import bp as platform_bp
     from course.privacy.views import bp as privacy_bp
@@ -40,7 +39,6 @@ def _blueprints() -> list[Any]:
         certificates_bp,
         verification_bp,
         privacy_bp,
-        audit_bp,
     ]
 
 
@@ -111,14 +109,13 @@ def _init_extensions(app: Flask) -> None:
         cli,
         i18n,
         models,  # noqa: F401
-        registry,
-        templating,
     )
     from course.auth import passwords
     from course.auth.access import unauthorized
     from course.auth.services import load_member_for_session
     from course.extensions import csrf, db, limiter, login_manager, migrate
-    from course.site import errors, headers
+    from course.web import course as loaded_course
+    from course.web import errors, headers, templating
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True)
@@ -131,7 +128,7 @@ def _init_extensions(app: Flask) -> None:
     login_manager.unauthorized_handler(unauthorized)
     passwords.configure(fast=bool(app.config.get("ARGON2_FAST")))
 
-    registry.init_app(app)
+    loaded_course.init_app(app)
     i18n.init_app(app)
     templating.init_app(app)
     errors.init_app(app)

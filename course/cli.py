@@ -127,8 +127,8 @@ def _safe_url(url: str) -> str:
 @with_appcontext
 def create_council_command(slug: str, name: str, country: str, locale: str | None) -> None:
     """Create a council."""
-    from course.councils.services import CouncilError, create_council
     from course.extensions import db
+    from course.people.services import CouncilError, create_council
 
     try:
         council = create_council(slug, name, country, locale or {"dk": "da", "se": "sv"}[country])
@@ -161,8 +161,8 @@ def add_member_command(
 ) -> None:
     """Add a member to a council."""
     from course.auth.services import WeakPasswordError, set_password
-    from course.councils.services import MemberError, add_member, get_council
     from course.extensions import db
+    from course.people.services import MemberError, add_member, get_council
 
     council = get_council(slug)
     if council is None:
@@ -233,7 +233,7 @@ def restore_command(source: Path) -> None:
 
 
 def _import_line(row) -> str:
-    from course.councils.importing import CHANGED, ERROR, NEW
+    from course.admin.importing import CHANGED, ERROR, NEW
 
     person = f"{row.raw.name or '(no name)'} <{row.raw.email or 'no e-mail'}>"
     if row.status == ERROR:
@@ -261,9 +261,9 @@ def import_members_command(slug: str, file: str, dry_run: bool) -> None:
     """
     from flask_babel import force_locale
 
-    from course.councils import importing
-    from course.councils.services import get_council
+    from course.admin import importing
     from course.extensions import db
+    from course.people.services import get_council
 
     council = get_council(slug)
     if council is None:
@@ -313,11 +313,11 @@ def send_reminders_command(slug: str | None, dry_run: bool) -> None:
     Each member gets at most one reminder every 7 days, a more urgent one in the week before their
     council's due date and one last reminder after it. Running it twice sends nothing the second time.
     """
-    from course.councils.reminders import plan_scheduled_reminders, send_reminder
-    from course.councils.services import get_council
+    from course.admin.reminders import plan_scheduled_reminders, send_reminder
     from course.extensions import db
     from course.mail.services import MailError
-    from course.registry import get_course
+    from course.people.services import get_council
+    from course.web.course import get_course
 
     if slug is not None and get_council(slug) is None:
         _fail(f"no council with the slug {slug!r}")
@@ -359,8 +359,8 @@ def purge_command(slug: str | None, dry_run: bool) -> None:
 
     Members are listed by id, not by name, so the output and the scheduler's logs hold no personal data.
     """
-    from course.councils.services import get_council
     from course.extensions import db
+    from course.people.services import get_council
     from course.privacy.services import plan_purge, purge
 
     if slug is not None and get_council(slug) is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from course.auth.services import set_password
-from course.councils.services import add_member, create_council, get_council, get_member_by_email
+from course.people.services import add_member, create_council, get_council, get_member_by_email
 
 DEMO_COUNCILS = (
     ("demo-kommune", "Demo Kommune", "dk", "da"),

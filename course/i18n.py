@@ -8,11 +8,11 @@ from flask import Flask, current_app, request, session
 from flask_login import current_user
 
 from course.extensions import babel
+from course.people.calendar import TIMEZONES
 
 LOCALES: tuple[str, ...] = ("da", "sv", "en")
 # Each language named in itself, as language switches should be.
 LANGUAGE_NAMES: dict[str, str] = {"da": "Dansk", "sv": "Svenska", "en": "English"}
-TIMEZONES: dict[str, str] = {"dk": "Europe/Copenhagen", "se": "Europe/Stockholm"}
 
 
 class PlainText:

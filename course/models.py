@@ -1,9 +1,9 @@
 """Every model, imported in one place so the mappers and Alembic see the whole schema."""
 
+from course.admin.models import PendingImport, Reminder
 from course.audit.models import AuditEvent
 from course.auth.models import AuthToken, LoginSession
 from course.certificates.models import Certificate, SeminarCompletion
-from course.councils.models import Council, Member, PendingImport, Reminder
 from course.learning.models import (
     AttemptQuestion,
     CourseCompletion,
@@ -11,6 +11,7 @@ from course.learning.models import (
     QuizAttempt,
     VideoProgress,
 )
+from course.people.models import Council, Member
 
 __all__ = [
     "AttemptQuestion",

@@ -158,7 +158,7 @@ def runner(app: Flask):
 
 @pytest.fixture
 def course(app: Flask):
-    from course.registry import get_course
+    from course.web.course import get_course
 
     with app.app_context():
         return get_course()
@@ -174,7 +174,7 @@ class Factory:
     def council(
         self, slug: str = "testby", *, country: str = "dk", locale: str = "da", name: str | None = None
     ):
-        from course.councils.services import create_council
+        from course.people.services import create_council
 
         with self.app.app_context():
             council = create_council(slug, name or slug.title() + " Kommune", country, locale)
@@ -191,8 +191,8 @@ class Factory:
         **options,
     ):
         from course.auth.services import set_password
-        from course.councils.models import Council
-        from course.councils.services import add_member
+        from course.people.models import Council
+        from course.people.services import add_member
 
         council = council or self.council(f"council-{secrets.token_hex(3)}")
         with self.app.app_context():
@@ -377,7 +377,7 @@ def record_completion(app: Flask):
     completion signal is not sent, so no certificate is issued."""
     from course.db import utcnow
     from course.learning.models import CourseCompletion
-    from course.registry import get_course
+    from course.web.course import get_course
 
     def record(member, completed_at=None) -> int:
         with app.app_context():
@@ -399,7 +399,7 @@ def certify(app: Flask, record_completion):
     certificate, issued as the automatic issuing does."""
     from course.certificates.services import issue_certificate
     from course.learning.models import CourseCompletion
-    from course.registry import get_course
+    from course.web.course import get_course
 
     def run(member, completed_at=None, now=None) -> IssuedCertificate:
         completion_id = record_completion(member, completed_at)

@@ -5,16 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from course.admin.due_date import set_due_date
+from course.admin.importing import RawRow, create_pending_import
+from course.admin.models import Reminder
+from course.admin.roster import update_member
 from course.auth.links import issue_token
 from course.auth.models import TokenPurpose
 from course.auth.services import set_password, start_login_session
 from course.certificates.models import Certificate, SeminarCompletion
 from course.certificates.services import issue_certificate, reissue_certificate, revoke_certificate
-from course.councils.dates import set_due_date
-from course.councils.importing import RawRow, create_pending_import
-from course.councils.models import Council, Member, Reminder
-from course.councils.roster import update_member
-from course.councils.services import add_member
 from course.db import utcnow
 from course.extensions import db
 from course.learning.models import (
@@ -24,7 +23,9 @@ from course.learning.models import (
     QuizAttempt,
     VideoProgress,
 )
-from course.registry import get_course
+from course.people.models import Council, Member
+from course.people.services import add_member
+from course.web.course import get_course
 
 #: Distinctive enough that finding any of these strings anywhere in the database means a leak.
 NAME = "Quirina Zebedæus-Pålsson"

@@ -11,11 +11,12 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
+from course.admin.models import Reminder
 from course.audit.models import AuditEvent
-from course.councils.dates import council_today
-from course.councils.models import Council, Member, Reminder
 from course.db import utcnow
 from course.extensions import db
+from course.people import calendar
+from course.people.models import Council, Member
 from tests.admin_helpers import complete_course, first_attempt_answers, record_module
 from tests.conftest import PASSWORD
 
@@ -179,7 +180,7 @@ def test_an_administrator_sets_the_due_date_and_members_see_it(
 ):
     # "Today" is the council's: near midnight in Copenhagen the machine's date may be another.
     with app.app_context():
-        today = council_today(db.session.get(Council, council.id))
+        today = calendar.today(db.session.get(Council, council.id).country)
     due = today + timedelta(days=10)
     response = signed_in.post("/admin/due-date", data={"due_date": due.isoformat()}, follow_redirects=True)
     html = response.get_data(as_text=True)
@@ -390,18 +391,18 @@ def test_a_module_cell_in_each_state_of_the_video(app, course, language, watched
     from flask import render_template_string
     from flask_babel import force_locale
 
-    from course.councils.cells import draw_module_cell
-    from course.councils.dashboard import ModuleCell, QuizCell
+    from course.admin.views import cell_labels
+    from course.learning.progress import ModuleState, QuizState
 
     module = course.modules[0]
-    quizzes = tuple(QuizCell(quiz, is_passed=i == 0, attempts=7) for i, quiz in enumerate(module.quizzes))
-    template = '{% from "councils/_cells.html" import CELL_PIECES %}{{ draw(cell, CELL_PIECES) }}'
+    quizzes = {quiz.id: QuizState(quiz, i == 0, 7, 1.0) for i, quiz in enumerate(module.quizzes)}
+    template = '{% from "admin/_cells.html" import module_cell %}{{ module_cell(cell, labels) }}'
     day = datetime(2026, 5, 3, 10, tzinfo=UTC)
 
     def drawn(coverage=0.0, route=None, done_at=None, completed_at=None):
-        cell = ModuleCell(module, True, coverage, route, done_at, quizzes, completed_at)
+        cell = ModuleState(module, coverage, route, done_at, completed_at, True, quizzes=quizzes)
         with app.test_request_context(), force_locale(language):
-            html = render_template_string(template, cell=cell, draw=draw_module_cell)
+            html = render_template_string(template, cell=cell, labels=cell_labels())
         return re.sub(r"<svg.*?</svg>", "", html)
 
     assert watched in drawn(coverage=0.4)
@@ -411,3 +412,41 @@ def test_a_module_cell_in_each_state_of_the_video(app, course, language, watched
     assert finished.startswith('<ul class="cell-steps">')
     assert finished.count("<li") == 2 + len(module.quizzes)
     assert "7" not in finished  # passed or not, never how often a member tried
+
+
+def test_each_administrator_sees_the_dashboard_in_their_own_language(app, signed_in, seeded, admin):
+    """One application renders the dashboard in English, Danish, Swedish and English again: every cell and
+    tag is in the language of the request, never in that of whoever opened the dashboard first."""
+    from flask_babel import force_locale, gettext
+
+    labels = (
+        "Video watched",
+        "Transcript read",
+        "Mechanics quiz",
+        "not passed yet",
+        "In progress",
+        "Not started",
+    )
+
+    def dashboard_in(language: str) -> str:
+        with app.app_context():
+            db.session.get(Member, admin.id).locale = language
+            db.session.commit()
+        html = signed_in.get("/admin/").get_data(as_text=True)
+        table = html[html.index("<table") : html.rindex("</table>")]
+        return re.sub(r'name="csrf_token" value="[^"]*"', "", table)
+
+    def translated(language: str) -> set[str]:
+        with app.test_request_context(), force_locale(language):
+            return {gettext(label) for label in labels}
+
+    first_english = dashboard_in("en")
+    for language in ("da", "sv"):
+        table = dashboard_in(language)
+        for label in translated(language):
+            assert label in table, f"{label!r} missing from the {language} dashboard"
+        for label in translated("en") - translated(language):
+            assert f">{label}<" not in table and f">{label}:" not in table, (
+                f"{label!r} in the {language} dashboard"
+            )
+    assert dashboard_in("en") == first_english

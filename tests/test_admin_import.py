@@ -10,9 +10,10 @@ import threading
 import pytest
 from sqlalchemy import func, select, text
 
+from course.admin.models import PendingImport
 from course.audit.models import AuditEvent
-from course.councils.models import Council, Member, PendingImport
 from course.extensions import db
+from course.people.models import Council, Member
 
 GOOD_ROWS = [
     ("Åse Ødegaard", "aase@importby.example", "byrådsmedlem", "dansk"),
@@ -249,7 +250,7 @@ def test_confirming_a_preview_after_the_roster_changed_asks_again(app, make, sig
 
 def test_a_member_added_while_confirming_makes_the_whole_import_fail_cleanly(app, make, admin, council):
     """The database's unique e-mail constraint decides; the import writes nothing and says so."""
-    from course.councils import importing
+    from course.admin import importing
 
     rows = [
         importing.RawRow(2, "Race", "race@importby.example", "", ""),

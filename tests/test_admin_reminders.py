@@ -10,10 +10,11 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select, update
 
+from course.admin.models import Reminder
 from course.audit.models import AuditEvent
-from course.councils.models import Council, Member, Reminder
 from course.db import utcnow
 from course.extensions import db
+from course.people.models import Council, Member
 from tests.admin_helpers import complete_course, html_of, links_in, record_module, text_of
 
 

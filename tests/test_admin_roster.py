@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import select
 
 from course.audit.models import AuditEvent
-from course.councils.models import Member
 from course.extensions import db
+from course.people.models import Member
 from tests.admin_helpers import complete_course
 from tests.conftest import PASSWORD
 

@@ -203,7 +203,7 @@ def test_bulk_statements_cannot_change_the_log(app, logged, statement):
 
 
 def test_new_events_are_still_written_and_other_objects_still_change(app, logged, council):
-    from course.councils.models import Council
+    from course.people.models import Council
 
     with app.app_context():
         db.session.get(Council, council.id).name = "Renamed Kommune"

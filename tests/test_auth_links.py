@@ -10,9 +10,9 @@ from sqlalchemy import select, update
 
 from course.audit.models import AuditEvent
 from course.auth.models import AuthToken, LoginSession
-from course.councils.models import Member
 from course.db import utcnow
 from course.extensions import db
+from course.people.models import Member
 from tests.admin_helpers import html_of, link_in, text_of
 from tests.conftest import PASSWORD
 

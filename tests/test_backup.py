@@ -54,7 +54,7 @@ def test_backup_restored_into_an_empty_database_has_everything(
     result = restored.test_cli_runner().invoke(args=["restore", str(backup)])
     assert result.exit_code == 0, result.output
     with restored.app_context():
-        from course.councils.models import Member
+        from course.people.models import Member
 
         names = db.session.scalars(select(Member.name)).all()
         restored_attempts = db.session.scalar(select(func.count()).select_from(QuizAttempt))

@@ -22,7 +22,6 @@ from bench.report import (
 )
 from bench.seed import PASSWORD, SeedError, seed
 from course.certificates.models import Certificate
-from course.councils.models import Council, Member
 from course.extensions import db
 from course.learning.models import (
     AttemptQuestion,
@@ -31,6 +30,7 @@ from course.learning.models import (
     QuizAttempt,
     VideoProgress,
 )
+from course.people.models import Council, Member
 
 
 def _count(model, *conditions) -> int:

@@ -16,8 +16,8 @@ from course.audit.models import AuditEvent
 from course.certificates import services
 from course.certificates.codes import format_code
 from course.certificates.models import Certificate
-from course.councils.models import Council, Member
 from course.extensions import db
+from course.people.models import Council, Member
 from tests.conftest import PASSWORD
 
 

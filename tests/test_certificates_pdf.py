@@ -34,7 +34,7 @@ def swedish(make, certify):
 def render(app, issued, language: str) -> tuple[Certificate, bytes]:
     with app.app_context():
         certificate = db.session.get(Certificate, issued.id)
-        from course.registry import get_course
+        from course.web.course import get_course
 
         content = services.certificate_pdf(certificate, get_course(), language)
         db.session.expunge(certificate)
@@ -161,7 +161,7 @@ def test_the_verification_address_follows_the_base_url(app, danish, monkeypatch)
 def test_a_seminar_certificate_says_so(app, course, make):
     from datetime import date
 
-    from course.councils.models import Member
+    from course.people.models import Member
 
     council = make.council("seminarby")
     admin, member = make.member(council, is_admin=True), make.member(council, name="Kai Kjær")

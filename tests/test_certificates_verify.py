@@ -12,8 +12,8 @@ from sqlalchemy import update
 from course.certificates import services
 from course.certificates.codes import format_code
 from course.certificates.models import Certificate
-from course.councils.models import Member
 from course.extensions import db
+from course.people.models import Member
 
 LONG_AGO = datetime(2021, 3, 1, 12, 0, tzinfo=UTC)
 

@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import func, select
 
 from course.audit.models import AuditEvent
-from course.councils.models import Member
 from course.extensions import db
 from course.learning.models import AttemptQuestion, QuizAttempt, VideoProgress
+from course.people.models import Member
 from tests.conftest import PASSWORD, make_test_app
 from tests.helpers import answers_for, attempt_id_from
 from tests.live import LiveSession, serve

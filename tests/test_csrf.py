@@ -13,8 +13,8 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from course.councils.models import Member
 from course.extensions import db
+from course.people.models import Member
 from tests.conftest import PASSWORD
 from tests.test_route_matrix import ROUTES, build_world, fill
 

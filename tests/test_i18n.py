@@ -98,7 +98,7 @@ def member(make):
 
 
 def test_member_preference_wins(client, auth, app, member):
-    from course.councils.models import Member
+    from course.people.models import Member
 
     with app.app_context():
         db.session.get(Member, member.id).locale = "sv"
@@ -135,7 +135,7 @@ def test_unsupported_query_language_is_ignored(client):
 
 
 def test_switch_sets_the_members_preference_and_returns_to_the_page(client, auth, app, member, course):
-    from course.councils.models import Member
+    from course.people.models import Member
 
     auth.login(member.email)
     target = f"/modules/{course.modules[0].id}"

@@ -7,12 +7,12 @@ from datetime import timedelta
 
 import pytest
 
-from course.councils.models import Member
 from course.db import utcnow
 from course.extensions import db
-from course.learning import services
+from course.learning import watching
 from course.learning.models import ModuleProgress, VideoProgress
-from course.learning.services import LearningRules, ProgressRejectedError, merge_intervals, parse_segments
+from course.learning.watching import LearningRules, ProgressRejectedError, merge_intervals, parse_segments
+from course.people.models import Member
 
 RULES = LearningRules(video_threshold=0.9, max_playback_rate=2.0, transcript_counts=True, slack_seconds=5.0)
 
@@ -75,11 +75,11 @@ def test_watching_at_normal_speed_is_accepted_and_merged(app, course, learner):
     start = utcnow()
     with app.app_context():
         member = _member(learner.id)
-        services.open_module(member, module, "da", now=start)
-        services.record_segments(
+        watching.open_module(member, module, "da", now=start)
+        watching.record_segments(
             member, course, module, "da", [[0, 5]], RULES, now=start + timedelta(seconds=5)
         )
-        update = services.record_segments(
+        update = watching.record_segments(
             member, course, module, "da", [[5, 10], [3, 8]], RULES, now=start + timedelta(seconds=10)
         )
         db.session.commit()
@@ -96,10 +96,10 @@ def test_more_new_seconds_than_wall_time_allows_is_rejected_and_records_nothing(
     wall = duration / 2 / RULES.max_playback_rate - RULES.slack_seconds
     with app.app_context():
         member = _member(learner.id)
-        services.open_module(member, module, "da", now=start)
+        watching.open_module(member, module, "da", now=start)
         db.session.commit()
         with pytest.raises(ProgressRejectedError, match=f"at most {duration / 2:.1f}"):
-            services.record_segments(
+            watching.record_segments(
                 member,
                 course,
                 module,
@@ -120,7 +120,7 @@ def test_a_report_without_an_opened_page_creates_the_rows_and_is_judged_from_now
     start = utcnow()
     with app.app_context():
         member = _member(learner.id)
-        update = services.record_segments(member, course, module, "da", [[0, 4]], RULES, now=start)
+        update = watching.record_segments(member, course, module, "da", [[0, 4]], RULES, now=start)
         db.session.commit()
         assert update.seconds_watched == pytest.approx(4.0)
         assert not update.is_video_done
@@ -128,7 +128,7 @@ def test_a_report_without_an_opened_page_creates_the_rows_and_is_judged_from_now
         assert db.session.query(VideoProgress).one().created_at == start
         # Five seconds of slack at twice the speed allow ten seconds at once, not more.
         with pytest.raises(ProgressRejectedError):
-            services.record_segments(member, course, module, "da", [[4, 30]], RULES, now=start)
+            watching.record_segments(member, course, module, "da", [[4, 30]], RULES, now=start)
 
 
 def test_the_allowance_counts_from_the_last_report(app, course, learner):
@@ -136,17 +136,17 @@ def test_the_allowance_counts_from_the_last_report(app, course, learner):
     start = utcnow()
     with app.app_context():
         member = _member(learner.id)
-        services.open_module(member, module, "da", now=start)
-        services.record_segments(
+        watching.open_module(member, module, "da", now=start)
+        watching.record_segments(
             member, course, module, "da", [[0, 20]], RULES, now=start + timedelta(seconds=20)
         )
         # One second later, 30 more seconds cannot have been watched: (1 + 5 slack) × 2 = 12.
         with pytest.raises(ProgressRejectedError):
-            services.record_segments(
+            watching.record_segments(
                 member, course, module, "da", [[20, 50]], RULES, now=start + timedelta(seconds=21)
             )
         # Re-reporting seconds already counted adds nothing new, so it is fine at any time.
-        services.record_segments(
+        watching.record_segments(
             member, course, module, "da", [[0, 20]], RULES, now=start + timedelta(seconds=21)
         )
 
@@ -157,9 +157,9 @@ def test_seeking_to_the_end_counts_only_what_was_played(app, course, learner):
     start = utcnow()
     with app.app_context():
         member = _member(learner.id)
-        services.open_module(member, module, "da", now=start)
+        watching.open_module(member, module, "da", now=start)
         # The player jumped to the end and played the last 4 seconds.
-        update = services.record_segments(
+        update = watching.record_segments(
             member,
             course,
             module,
@@ -178,8 +178,8 @@ def test_reaching_the_threshold_completes_the_video_step_once(app, course, learn
     start = utcnow()
     with app.app_context():
         member = _member(learner.id)
-        services.open_module(member, module, "en", now=start)
-        below = services.record_segments(
+        watching.open_module(member, module, "en", now=start)
+        below = watching.record_segments(
             member,
             course,
             module,
@@ -189,7 +189,7 @@ def test_reaching_the_threshold_completes_the_video_step_once(app, course, learn
             now=start + timedelta(seconds=duration),
         )
         assert not below.is_video_done
-        reached = services.record_segments(
+        reached = watching.record_segments(
             member,
             course,
             module,
@@ -198,7 +198,7 @@ def test_reaching_the_threshold_completes_the_video_step_once(app, course, learn
             RULES,
             now=start + timedelta(seconds=duration + 30),
         )
-        again = services.record_segments(
+        again = watching.record_segments(
             member, course, module, "en", [[0, duration]], RULES, now=start + timedelta(seconds=duration + 60)
         )
         db.session.commit()
@@ -215,8 +215,8 @@ def test_transcript_route_completes_the_video_step_when_allowed(app, course, lea
     module = course.modules[1]
     with app.app_context():
         member = _member(learner.id)
-        assert not services.confirm_transcript(member, course, module, LearningRules(transcript_counts=False))
-        assert services.confirm_transcript(member, course, module, RULES)
+        assert not watching.confirm_transcript(member, course, module, LearningRules(transcript_counts=False))
+        assert watching.confirm_transcript(member, course, module, RULES)
         db.session.commit()
         assert db.session.query(ModuleProgress).one().video_route == "transcript"
 

@@ -10,10 +10,10 @@ import pytest
 from werkzeug.datastructures import MultiDict
 
 from course.content import QuestionType
-from course.councils.models import Member
 from course.extensions import db
-from course.learning import services
+from course.learning import quizzes, watching
 from course.learning.models import AttemptQuestion, QuizAttempt
+from course.people.models import Member
 from tests.helpers import answers_for, attempt_id_from, drawn_questions, open_quizzes_by_transcript
 
 
@@ -71,10 +71,10 @@ def test_draw_respects_jurisdiction_and_shuffles_options(app, course, make):
     quiz = next(q for q in module.quizzes if any(question.jurisdiction for question in q.questions))
     with app.app_context():
         member = db.session.get(Member, swedish.id)
-        services.confirm_transcript(member, course, module, services.LearningRules())
+        watching.confirm_transcript(member, course, module, watching.LearningRules())
         orders = set()
         for seed in range(30):
-            attempt = services.get_or_start_attempt(member, course, module, quiz, rng=random.Random(seed))
+            attempt = quizzes.get_or_start_attempt(member, course, module, quiz, rng=random.Random(seed))
             for drawn in attempt.questions:
                 question = quiz.question(drawn.question_id)
                 assert question.jurisdiction in (None, "se")
@@ -143,9 +143,9 @@ def test_grading_multiple_choice_needs_exactly_the_correct_options(course):
     )
     correct = sorted(question.correct_ids)
     wrong = [option.id for option in question.options if not option.is_correct]
-    assert services.grade_answer(question, correct)
-    assert not services.grade_answer(question, correct[:-1] or [])
-    assert not services.grade_answer(question, [*correct, wrong[0]])
+    assert quizzes.grade_answer(question, correct)
+    assert not quizzes.grade_answer(question, correct[:-1] or [])
+    assert not quizzes.grade_answer(question, [*correct, wrong[0]])
 
 
 def test_grading_single_choice(course):
@@ -158,8 +158,8 @@ def test_grading_single_choice(course):
     )
     right = next(iter(question.correct_ids))
     wrong = next(option.id for option in question.options if not option.is_correct)
-    assert services.grade_answer(question, [right])
-    assert not services.grade_answer(question, [wrong])
+    assert quizzes.grade_answer(question, [right])
+    assert not quizzes.grade_answer(question, [wrong])
 
 
 def test_unanswered_questions_are_shown_again_with_an_error_and_answers_kept(

@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import select
 
 from course.audit.models import AuditEvent
-from course.councils.models import Council, Member
 from course.db import utcnow
 from course.extensions import db
+from course.people.models import Council, Member
 from tests.admin_helpers import complete_course, link_in, record_module
 
 

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import select
 
 from course.audit.models import AuditEvent
-from course.councils.models import Council, Member
 from course.db import utcnow
 from course.extensions import db
+from course.people.models import Council, Member
 from tests.conftest import PASSWORD
 from tests.privacy_helpers import EMAIL, NAME, populate
 

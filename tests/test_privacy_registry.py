@@ -12,8 +12,8 @@ from course.audit.models import AuditEvent
 from course.auth.models import AuthToken, LoginSession
 from course.certificates.models import Certificate
 from course.certificates.services import verify_certificate
-from course.councils.models import Member
 from course.extensions import db
+from course.people.models import Member
 from course.privacy import services
 from course.privacy.registry import BY_TABLE, POLICIES, erased_email
 from tests.privacy_helpers import EMAIL, FINGERPRINTS, NAME, member_rows, populate, text_columns_mentioning

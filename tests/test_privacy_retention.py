@@ -8,10 +8,11 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import select
 
+from course.admin.models import PendingImport
 from course.audit.models import AuditEvent
-from course.councils.models import Council, Member, PendingImport
 from course.db import utcnow
 from course.extensions import db
+from course.people.models import Council, Member
 from course.privacy.services import default_retention_until, plan_purge
 
 

@@ -11,9 +11,9 @@ from sqlalchemy import delete, select
 
 from bench.seed import PASSWORD, PLATFORM_ADMIN_EMAIL, seed
 from course.certificates.models import Certificate
-from course.councils.models import Council, Member
 from course.extensions import db
 from course.learning.models import CourseCompletion, ModuleProgress
+from course.people.models import Council, Member
 from tests.helpers import answers_for, attempt_id_from
 
 #: Statements per request, counted once the session cookie is loaded (the sign-in lookup is included).

@@ -22,11 +22,12 @@ import pytest
 from sqlalchemy import func, select
 
 from course import create_app
+from course.admin.models import PendingImport, Reminder
 from course.auth.access import ADMIN, MEMBER, PLATFORM_ADMIN, PUBLIC
 from course.certificates.models import Certificate
-from course.councils.models import Council, Member, PendingImport, Reminder
 from course.extensions import db
 from course.learning.models import ModuleProgress, QuizAttempt
+from course.people.models import Council, Member
 from tests.conftest import PASSWORD
 
 ROLES = ("anonymous", "councillor", "admin", "other_admin", "platform_admin")
@@ -165,8 +166,8 @@ def world(app, make, certify, course):
 
 def build_world(app, make, certify, course) -> dict:
     """This council with its people and things, another council's administrator, a platform administrator."""
+    from course.admin.importing import RawRow, create_pending_import
     from course.auth.links import issue_token
-    from course.councils.importing import RawRow, create_pending_import
     from tests.admin_helpers import record_module
 
     council = make.council("thisby", name="Thisby Kommune")

@@ -101,9 +101,9 @@ def test_every_sign_in_runs_one_argon2_verification(app, client, make, monkeypat
         "right": make.member(council, "ok@hashby.example").email,
     }
     if case == "removed":
-        from course.councils.models import Member
         from course.db import utcnow
         from course.extensions import db
+        from course.people.models import Member
 
         with app.app_context():
             db.session.query(Member).filter_by(email=emails["removed"]).one().removed_at = utcnow()

@@ -142,8 +142,8 @@ def test_a_sign_in_as_someone_else_ends_the_previous_members_session(client, app
     client.post("/login", data={"email": first.email, "password": PASSWORD})
     first_cookie = session_cookie(client)
     from course.auth.links import issue_token
-    from course.councils.models import Member
     from course.extensions import db
+    from course.people.models import Member
 
     with app.app_context():
         token = issue_token(db.session.get(Member, second.id), "login")

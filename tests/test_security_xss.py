@@ -18,8 +18,8 @@ import pytest
 import yaml
 from sqlalchemy import select
 
-from course.councils.models import Council, Member
 from course.extensions import db
+from course.people.models import Council, Member
 from tests.admin_helpers import html_of
 from tests.conftest import PASSWORD, make_test_app
 from tests.content_helpers import copy_content
@@ -280,8 +280,8 @@ def poisoned_site(tmp_path, course):
 
 def test_poisoned_content_renders_sanitised(poisoned_site):
     from course.auth.services import set_password
-    from course.councils.services import add_member, create_council
-    from course.registry import get_course
+    from course.people.services import add_member, create_council
+    from course.web.course import get_course
     from tests.helpers import answers_for, attempt_id_from
 
     with poisoned_site.app_context():
@@ -326,7 +326,7 @@ def test_poisoned_content_renders_sanitised(poisoned_site):
     ],
 )
 def test_markdown_keeps_only_harmless_tags(app, source):
-    from course.templating import render_markdown
+    from course.web.templating import render_markdown
 
     html = str(render_markdown(source))
     assert_inert(html, source)

@@ -24,12 +24,12 @@ from sqlalchemy.orm import joinedload
 from course.audit.services import record_event
 from course.auth.models import AuthToken, TokenPurpose
 from course.auth.services import token_hash
-from course.councils.dates import local_date
-from course.councils.models import Member
-from course.councils.services import normalize_email
 from course.db import utcnow
 from course.extensions import db
 from course.mail import compose, send_email
+from course.people.calendar import local_date
+from course.people.models import Member
+from course.people.services import normalize_email
 from course.urls import absolute_url
 
 INVITE_DAYS = 14
@@ -59,11 +59,6 @@ class LinkError(Exception):
 
 def _signer(purpose: str) -> Signer:
     return Signer(current_app.secret_key, salt=f"council-course.link.{purpose}")
-
-
-def member_locale(member: Member) -> str:
-    """The language a member's e-mail is written in: their own choice, else their council's."""
-    return member.locale or member.council.default_locale
 
 
 def issue_token(member: Member, purpose: str, now: datetime | None = None) -> str:
@@ -162,12 +157,12 @@ def send_invitation(member: Member, *, actor: Member | None, now: datetime | Non
     email = compose(
         "invitation",
         to=member.email,
-        locale=member_locale(member),
+        locale=member.language,
         subject=_l("You are invited to the course on social media and local democracy"),
         member=member,
         council=member.council,
         link=absolute_url("auth.show_invitation", token=signed),
-        expires_on=local_date(member.council, now + LIFETIMES[TokenPurpose.INVITE]),
+        expires_on=local_date(member.council.country, now + LIFETIMES[TokenPurpose.INVITE]),
         inviter=actor,
     )
     send_email(email)
@@ -186,7 +181,7 @@ def send_sign_in_link(member: Member, next_path: str | None = None, now: datetim
     email = compose(
         "sign_in_link",
         to=member.email,
-        locale=member_locale(member),
+        locale=member.language,
         subject=_l("Your sign-in link"),
         member=member,
         link=absolute_url("auth.show_sign_in_link", **values),
@@ -202,7 +197,7 @@ def send_password_reset(member: Member, now: datetime | None = None) -> None:
     email = compose(
         "password_reset",
         to=member.email,
-        locale=member_locale(member),
+        locale=member.language,
         subject=_l("Choose a new password"),
         member=member,
         link=absolute_url("auth.reset_password", token=signed),

@@ -8,9 +8,9 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from course.councils.models import Member
 from course.db import UTCDateTime, utcnow
 from course.extensions import db
+from course.people.models import Member
 
 
 class LoginSession(db.Model):
@@ -24,7 +24,7 @@ class LoginSession(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
-    member: Mapped[Member] = relationship(back_populates="login_sessions")
+    member: Mapped[Member] = relationship()
 
 
 class TokenPurpose(enum.StrEnum):

@@ -11,10 +11,10 @@ from sqlalchemy.orm import contains_eager
 
 from course.auth.models import LoginSession
 from course.auth.passwords import MIN_PASSWORD_LENGTH, hash_password, needs_rehash, verify_password
-from course.councils.models import Member
-from course.councils.services import normalize_email
 from course.db import utcnow
 from course.extensions import db
+from course.people.models import Member
+from course.people.services import normalize_email
 
 SESSION_LIFETIME = timedelta(days=14)
 

@@ -15,7 +15,7 @@ from course.auth.passwords import MIN_PASSWORD_LENGTH
 from course.extensions import db, limiter
 from course.mail.background import send_later
 from course.mail.services import MailError
-from course.site.errors import render_error
+from course.web.errors import render_error
 
 bp = Blueprint("auth", __name__)
 

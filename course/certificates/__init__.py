@@ -32,7 +32,7 @@ def _issue_on_completion(sender: Any, *, member: Any, completion: Any) -> None:
     automatic certificates on, and e-mail it after the commit when the council sends them."""
     from course.certificates import services
     from course.extensions import db
-    from course.registry import get_course
+    from course.web.course import get_course
 
     council = member.council
     if not council.has_automatic_certificates:

@@ -13,9 +13,9 @@ from datetime import date, datetime
 from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from course.councils.models import Member
 from course.db import UTCDateTime, utcnow
 from course.extensions import db
+from course.people.models import Member
 
 
 class SeminarCompletion(db.Model):

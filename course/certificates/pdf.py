@@ -33,8 +33,8 @@ from PIL import Image
 
 from course.certificates.codes import format_code
 from course.certificates.models import Certificate
-from course.certificates.validity import local_date
 from course.content import Course
+from course.people.calendar import local_date
 from course.urls import absolute_url
 
 log = logging.getLogger(__name__)
@@ -95,7 +95,7 @@ def certificate_sheet(certificate: Certificate, course: Course, language: str) -
             modules.append(_("Module %(number)s: %(title)s", number=number, title=title))
         details = (
             (_("Completed"), format_date(certificate.completed_on, "long")),
-            (_("Issued"), format_date(local_date(certificate.issued_at, certificate.country), "long")),
+            (_("Issued"), format_date(local_date(certificate.country, certificate.issued_at), "long")),
             (_("Valid until"), format_date(certificate.valid_until, "long")),
             (_("Content version"), certificate.content_version),
             (_("Certificate code"), code),

@@ -27,12 +27,13 @@ from course.certificates import codes, validity
 from course.certificates.models import Certificate, SeminarCompletion
 from course.certificates.pdf import certificate_sheet, render_pdf
 from course.content import Course
-from course.councils.models import Council, Member
 from course.db import insert_ignoring_conflict, utcnow
 from course.extensions import db
 from course.learning.models import CourseCompletion
 from course.mail import Attachment, Email, compose, send_email
 from course.mail.services import MailError
+from course.people import calendar
+from course.people.models import Council, Member
 from course.urls import absolute_url
 
 log = logging.getLogger(__name__)
@@ -86,15 +87,10 @@ class IssueResult:
     is_new: bool
 
 
-def member_language(member: Member) -> str:
-    """The language a member's certificate and e-mails are written in."""
-    return member.locale or member.council.default_locale
-
-
 def _certificate_values(
     member: Member, council: Council, course: Course, completed_on: date, content_version: str, now: datetime
 ) -> dict[str, Any]:
-    issued_on = validity.local_date(now, council.country)
+    issued_on = calendar.local_date(council.country, now)
     # Never valid for less than the day of completion (the database insists too), whatever the clocks say.
     return {
         "council_id": council.id,
@@ -170,7 +166,7 @@ def issue_certificate(
         member,
         council,
         course,
-        completed_on=validity.local_date(completion.completed_at, council.country),
+        completed_on=calendar.local_date(council.country, completion.completed_at),
         content_version=completion.content_version,
         completion_column=Certificate.course_completion_id,
         completion_id=completion.id,
@@ -225,7 +221,7 @@ def record_seminar_completion(
     reason = reason.strip()
     if not reason or len(reason) > MAX_REASON_LENGTH:
         raise ValueError("the reason must have 1 to 500 characters")
-    if completed_on > validity.local_date(now, council.country):
+    if completed_on > calendar.local_date(council.country, now):
         raise InvalidSeminarDateError(completed_on)
     if db.session.execute(select(CourseCompletion.id).where(CourseCompletion.member_id == member.id)).first():
         raise CompletedOnlineError(member.id)
@@ -405,21 +401,17 @@ def update_certificate_settings(
 
 def default_valid_until(council: Council, now: datetime | None = None) -> date:
     """The end of the council's current term: the validity of certificates issued today without a date."""
-    return validity.term_end(council.country, validity.local_date(now or utcnow(), council.country))
+    return calendar.term_end(council.country, calendar.today(council.country, now))
 
 
 # --- status ---------------------------------------------------------------------------------------
-
-
-def today_in(country: str, now: datetime | None = None) -> date:
-    return validity.local_date(now or utcnow(), country)
 
 
 def certificate_status(certificate: Certificate, now: datetime | None = None) -> str:
     """valid, expired or revoked, on today's date where the council is."""
     if certificate.revoked_at is not None:
         return Status.REVOKED
-    if certificate.valid_until < today_in(certificate.country, now):
+    if certificate.valid_until < calendar.today(certificate.country, now):
         return Status.EXPIRED
     return Status.VALID
 
@@ -670,7 +662,7 @@ def verify_certificate(raw_code: str, now: datetime | None = None) -> Verificati
         completed_on=certificate.completed_on,
         valid_until=certificate.valid_until,
         revoked_on=(
-            validity.local_date(certificate.revoked_at, certificate.country)
+            calendar.local_date(certificate.country, certificate.revoked_at)
             if certificate.revoked_at is not None
             else None
         ),
@@ -718,7 +710,7 @@ EMAIL_SUBJECT = _l("Your course certificate")
 
 def certificate_email(certificate: Certificate, member: Member, course: Course) -> Email:
     """The certificate as an e-mail to the member, in their language, with the PDF attached."""
-    language = member_language(member)
+    language = member.language
     attachment = Attachment(
         pdf_filename(certificate, language), certificate_pdf(certificate, course, language), "application/pdf"
     )

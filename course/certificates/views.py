@@ -19,8 +19,9 @@ from course.certificates.forms import (
 from course.certificates.models import Certificate
 from course.extensions import db, limiter
 from course.i18n import LOCALES
-from course.learning import services as learning
-from course.registry import get_course
+from course.learning.progress import get_course_state
+from course.people import calendar
+from course.web.course import get_course
 
 bp = Blueprint("certificates", __name__)
 verification_bp = Blueprint("verification", __name__)
@@ -53,13 +54,13 @@ def _requested_language(default: str) -> str:
 def show_certificate():
     course = get_course()
     entries = services.list_member_certificates(current_user)
-    state = learning.get_course_state(current_user, course)
+    state = get_course_state(current_user, course)
     return render_template(
         "certificates/member.html",
         course=course,
         entries=entries,
         state=state,
-        language=services.member_language(current_user),
+        language=current_user.language,
     )
 
 
@@ -69,7 +70,7 @@ def download_certificate(certificate_id: int):
     certificate = services.get_member_certificate(current_user, certificate_id)
     if certificate is None:
         abort(404)
-    return _pdf_response(certificate, _requested_language(services.member_language(current_user)))
+    return _pdf_response(certificate, _requested_language(current_user.language))
 
 
 # --- the council's certificates -----------------------------------------------------------------------
@@ -92,7 +93,7 @@ def _settings_form(council, formdata=None) -> SettingsForm:
             "valid_until": council.certificate_valid_until,
         },
     )
-    form.today = services.today_in(council.country)
+    form.today = calendar.today(council.country)
     return form
 
 
@@ -113,7 +114,7 @@ def _seminar_form(council, candidates: services.Candidates, formdata=None) -> Se
     form.member_id.choices = [(None, _("Choose a member"))] + [
         (candidate.member_id, candidate.name) for candidate in candidates.for_seminar
     ]
-    form.today = services.today_in(council.country)
+    form.today = calendar.today(council.country)
     return form
 
 
@@ -285,7 +286,7 @@ def download_council_certificate(certificate_id: int):
     certificate = _council_certificate_or_404(certificate_id)
     if not certificate.is_current or certificate.revoked_at is not None:
         abort(404)
-    return _pdf_response(certificate, _requested_language(services.member_language(certificate.member)))
+    return _pdf_response(certificate, _requested_language(certificate.member.language))
 
 
 @bp.post("/admin/certificates/<int:certificate_id>/revoke")

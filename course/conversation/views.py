@@ -7,7 +7,7 @@ from flask import Blueprint, abort, render_template
 
 from course.auth.access import member_required
 from course.content import CARD_SETS, CardSet, Conversation
-from course.registry import get_course
+from course.web.course import get_course
 
 bp = Blueprint("conversation", __name__, url_prefix="/cards")
 

@@ -9,10 +9,10 @@ from flask_login import current_user
 from course.auth.access import member_required
 from course.content import Module, Quiz
 from course.extensions import db
-from course.learning import services
-from course.learning.services import LearningRules
-from course.registry import get_course
-from course.templating import current_locale
+from course.learning import progress, quizzes, watching
+from course.learning.watching import LearningRules
+from course.web.course import get_course
+from course.web.templating import current_locale
 
 bp = Blueprint("learning", __name__)
 
@@ -44,7 +44,7 @@ def _video_language(module: Module) -> str:
 @member_required
 def show_overview():
     course = get_course()
-    state = services.get_course_state(current_user, course)
+    state = progress.get_course_state(current_user, course)
     return render_template("learning/overview.html", course=course, state=state)
 
 
@@ -54,10 +54,10 @@ def show_module(module_id: str):
     course = get_course()
     module = _module_or_404(module_id)
     language = _video_language(module)
-    state = services.get_module_state(current_user, course, module)
-    if services.open_module(current_user, module, language, opened=state.video_languages):
+    state = progress.get_module_state(current_user, course, module)
+    if watching.open_module(current_user, module, language, opened=state.video_languages):
         db.session.commit()
-        state = services.get_module_state(current_user, course, module)
+        state = progress.get_module_state(current_user, course, module)
     return render_template(
         "learning/module.html",
         course=course,
@@ -76,7 +76,7 @@ def confirm_transcript(module_id: str):
     if request.form.get("read") != "yes":
         flash(_("Tick the box to confirm that you have read the whole transcript."), "error")
         return redirect(url_for("learning.show_module", module_id=module.id, _anchor="transcript"))
-    if not services.confirm_transcript(current_user, course, module, _rules()):
+    if not watching.confirm_transcript(current_user, course, module, _rules()):
         abort(403)
     db.session.commit()
     flash(_("Thank you. The quizzes are now open."), "success")
@@ -90,11 +90,11 @@ def take_quiz(module_id: str, quiz_id: str):
     module = _module_or_404(module_id)
     quiz = _quiz_or_404(module, quiz_id)
     try:
-        attempt = services.get_or_start_attempt(current_user, course, module, quiz)
-    except services.QuizLockedError:
+        attempt = quizzes.get_or_start_attempt(current_user, course, module, quiz)
+    except quizzes.QuizLockedError:
         return render_template("learning/quiz_locked.html", module=module, quiz=quiz), 403
     db.session.commit()
-    state = services.get_module_state(current_user, course, module)
+    state = progress.get_module_state(current_user, course, module)
     return render_template(
         "learning/quiz.html", module=module, quiz=quiz, attempt=attempt, state=state, answers={}, missing=[]
     )
@@ -111,16 +111,16 @@ def submit_quiz(module_id: str, quiz_id: str):
         abort(400)
     answers = {key: request.form.getlist(key) for key in request.form if key not in ("attempt", "csrf_token")}
     try:
-        result = services.submit_attempt(current_user, course, module, quiz, attempt_id, answers)
-    except services.AttemptNotFoundError:
+        result = quizzes.submit_attempt(current_user, course, module, quiz, attempt_id, answers)
+    except quizzes.AttemptNotFoundError:
         abort(404)
-    except services.InvalidAnswersError:
+    except quizzes.InvalidAnswersError:
         db.session.rollback()
         abort(400)
-    except services.IncompleteAnswersError as incomplete:
+    except quizzes.IncompleteAnswersError as incomplete:
         db.session.rollback()
-        attempt = services.get_attempt(current_user, attempt_id, module.id, quiz.id)
-        state = services.get_module_state(current_user, course, module)
+        attempt = quizzes.get_attempt(current_user, attempt_id, module.id, quiz.id)
+        state = progress.get_module_state(current_user, course, module)
         return render_template(
             "learning/quiz.html",
             module=module,
@@ -144,12 +144,12 @@ def show_attempt(module_id: str, quiz_id: str, attempt_id: int):
     module = _module_or_404(module_id)
     quiz = _quiz_or_404(module, quiz_id)
     try:
-        attempt = services.get_attempt(current_user, attempt_id, module.id, quiz.id)
-    except services.AttemptNotFoundError:
+        attempt = quizzes.get_attempt(current_user, attempt_id, module.id, quiz.id)
+    except quizzes.AttemptNotFoundError:
         abort(404)
     if attempt.submitted_at is None:
         return redirect(url_for("learning.take_quiz", module_id=module.id, quiz_id=quiz.id))
-    state = services.get_module_state(current_user, course, module)
+    state = progress.get_module_state(current_user, course, module)
     return render_template("learning/attempt.html", module=module, quiz=quiz, attempt=attempt, state=state)
 
 
@@ -178,8 +178,8 @@ def report_progress():
     if module is None or not isinstance(language, str):
         return jsonify(error="unknown module or language"), 400
     try:
-        update = services.record_segments(current_user, course, module, language, segments, _rules())
-    except services.ProgressRejectedError as rejected:
+        update = watching.record_segments(current_user, course, module, language, segments, _rules())
+    except watching.ProgressRejectedError as rejected:
         db.session.rollback()
         return jsonify(error=str(rejected)), 422
     db.session.commit()

@@ -8,13 +8,16 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, exists, func, select
+from sqlalchemy import select
 
 from course.auth.links import send_invitation
 from course.certificates.services import count_certificates_by_council
-from course.councils.dates import DueState, get_due_state
-from course.councils.models import Council, Member, Role
-from course.councils.services import (
+from course.db import utcnow
+from course.extensions import db
+from course.learning.progress import CouncilFigures, count_progress_by_council
+from course.people.calendar import DueState, get_due_state
+from course.people.models import Council, Member, Role
+from course.people.services import (
     SLUG_PATTERN,
     MemberError,
     add_member,
@@ -23,10 +26,9 @@ from course.councils.services import (
     get_council,
     get_member_by_email,
 )
-from course.db import utcnow
-from course.extensions import db
-from course.learning.models import CourseCompletion, ModuleProgress
-from course.sorting import ColumnSorting
+from course.web.sorting import ColumnSorting
+
+NO_MEMBERS = CouncilFigures(members=0, complete=0, started=0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,34 +61,17 @@ def list_council_summaries(now: datetime | None = None) -> list[CouncilSummary]:
     """Every council with its figures, in three queries whatever the number of councils."""
     now = now or utcnow()
     councils = db.session.execute(select(Council).order_by(Council.name)).scalars().all()
-    # One pass over the members counts all three figures: a separate grouped join per figure read the
-    # member table three times, which at 400 councils was most of the page's time.
-    has_started = exists().where(ModuleProgress.member_id == Member.id)
-    figures = {
-        council_id: (members, complete, started)
-        for council_id, members, complete, started in db.session.execute(
-            select(
-                Member.council_id,
-                func.count(),
-                func.count(CourseCompletion.id),
-                func.sum(case((has_started, 1), else_=0)),
-            )
-            .outerjoin(CourseCompletion, CourseCompletion.member_id == Member.id)
-            .where(Member.removed_at.is_(None))
-            .group_by(Member.council_id)
-        )
-    }
+    figures = count_progress_by_council()
     certificates = count_certificates_by_council()
     summaries = []
     for council in councils:
-        members, complete, started = figures.get(council.id, (0, 0, 0))
+        counts = figures.get(council.id, NO_MEMBERS)
         summaries.append(
             CouncilSummary(
                 council=council,
-                members=members,
-                complete=complete,
-                # A member who has completed has also started, so "started" counts both.
-                started=max(int(started or 0), complete),
+                members=counts.members,
+                complete=counts.complete,
+                started=counts.started,
                 due=get_due_state(council, now),
                 certificates=certificates.get(council.id, 0),
             )

@@ -4,13 +4,13 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from course.admin.exports import to_csv
 from course.auth.access import platform_admin_required
-from course.councils.exports import to_csv
 from course.extensions import db
 from course.mail.services import MailError
 from course.platform import services
 from course.platform.forms import CouncilForm
-from course.templating import current_locale, percent
+from course.web.templating import current_locale, percent
 
 bp = Blueprint("platform", __name__, url_prefix="/platform")
 

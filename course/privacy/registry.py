@@ -23,10 +23,10 @@ from typing import Any
 
 from sqlalchemy import delete, or_, select, update
 
+from course.admin.models import PendingImport, Reminder
 from course.audit.models import AuditEvent
 from course.auth.models import AuthToken, LoginSession
 from course.certificates.models import Certificate, SeminarCompletion
-from course.councils.models import Council, Member, PendingImport, Reminder
 from course.extensions import db
 from course.learning.models import (
     AttemptQuestion,
@@ -35,6 +35,7 @@ from course.learning.models import (
     QuizAttempt,
     VideoProgress,
 )
+from course.people.models import Council, Member
 
 #: What an erased certificate's revocation, and an erased seminar completion's reason, say instead.
 ERASED_REASON = "erased"

@@ -17,11 +17,12 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import joinedload
 
+from course.admin.models import PendingImport
 from course.audit.services import record_event
-from course.certificates import validity
-from course.councils.models import Council, Member, PendingImport
 from course.db import utcnow
 from course.extensions import db
+from course.people import calendar
+from course.people.models import Council, Member
 from course.privacy.registry import POLICIES
 
 #: The version of the export's layout, for whoever reads a file later.
@@ -123,13 +124,13 @@ def erase_member(
 
 def default_retention_until(country: str, left_on: date) -> date:
     """One year after the end of the council term that ``left_on`` falls in."""
-    end = validity.term_end(country, left_on)
+    end = calendar.term_end(country, left_on)
     return end.replace(year=end.year + 1)
 
 
 def current_default_retention(council: Council, now: datetime | None = None) -> date:
     """The default for a member who leaves today (what the settings page shows)."""
-    return default_retention_until(council.country, validity.local_date(now or utcnow(), council.country))
+    return default_retention_until(council.country, calendar.today(council.country, now))
 
 
 def retention_deadline(council: Council, removed_at: datetime) -> date:
@@ -137,7 +138,7 @@ def retention_deadline(council: Council, removed_at: datetime) -> date:
     one, else one year after the end of the term in which they left."""
     if council.retention_until is not None:
         return council.retention_until
-    return default_retention_until(council.country, validity.local_date(removed_at, council.country))
+    return default_retention_until(council.country, calendar.local_date(council.country, removed_at))
 
 
 def set_retention_until(council: Council, retention_until: date | None, *, actor: Member) -> bool:
@@ -195,8 +196,8 @@ def plan_purge(now: datetime | None = None, council_slug: str | None = None) -> 
     for member in db.session.execute(query).scalars():
         council = member.council
         kept_until = retention_deadline(council, member.removed_at)
-        if validity.local_date(now, council.country) > kept_until:
-            left_on = validity.local_date(member.removed_at, council.country)
+        if calendar.local_date(council.country, now) > kept_until:
+            left_on = calendar.local_date(council.country, member.removed_at)
             items.append(PurgeItem(member, council, left_on, kept_until))
     return PurgePlan(items, list(db.session.execute(expired).scalars()))
 

@@ -1,1 +1,1 @@
-"""Site-wide pages and behaviour: health check, language switch, media, errors, security headers."""
+"""Public pages: the home page, the language switch, the health check and the media files."""

@@ -10,7 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from course.auth.access import public, safe_next_url
 from course.extensions import db, limiter
 from course.i18n import LOCALES
-from course.registry import get_course
+from course.web.course import get_course
 
 bp = Blueprint("site", __name__)
 

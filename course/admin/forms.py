@@ -4,8 +4,8 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, EmailField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
-from course.councils.models import Role
-from course.councils.roster import ROLE_LABELS
+from course.admin.roster import ROLE_LABELS
+from course.people.models import Role
 
 ROLE_CHOICES = [SelectChoice(role.value, ROLE_LABELS[role.value]) for role in Role]
 LANGUAGE_CHOICES = [

@@ -15,12 +15,12 @@ from typing import Any
 
 from flask_babel import gettext as _
 
+from course.admin.dashboard import STATUS_LABELS, MemberRow
+from course.admin.roster import ROLE_LABELS
 from course.content import Course
-from course.councils.dashboard import STATUS_LABELS, MemberRow
-from course.councils.dates import local_date
-from course.councils.models import Council
-from course.councils.roster import ROLE_LABELS
-from course.templating import localize, percent
+from course.people.calendar import local_date
+from course.people.models import Council
+from course.web.templating import localize, percent
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -57,7 +57,7 @@ def completion_table(
     certificate_labels = {"valid": _("Valid"), "expired": _("Expired"), "revoked": _("Revoked")}
 
     def day(moment: datetime | None) -> date | None:
-        return local_date(council, moment) if moment is not None else None
+        return local_date(council.country, moment) if moment is not None else None
 
     yes, no = _("Yes"), _("No")
     body: list[list[Cell]] = []
@@ -77,7 +77,7 @@ def completion_table(
             else:
                 video = _("%(percent)s watched", percent=percent(cell.coverage))
             line.append(video)
-            line += [yes if quiz.is_passed else no for quiz in cell.quizzes]
+            line += [yes if quiz.is_passed else no for quiz in cell.quiz_states]
             line.append(day(cell.completed_at))
         line += [
             day(row.completed_at),

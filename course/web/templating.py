@@ -2,53 +2,28 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, tzinfo
+from datetime import UTC, date, datetime
 from functools import lru_cache
-from typing import Any
 
 import nh3
 from babel import Locale, dates, numbers
 from babel.numbers import NumberPattern
-from babel.support import NullTranslations
-from flask import Flask, current_app, g, has_app_context, has_request_context, url_for
-from flask_babel import get_locale, get_timezone, get_translations
+from flask import Flask, current_app, g, has_request_context, url_for
+from flask_babel import get_locale, get_timezone
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from course.content import Text, Video
-from course.fragments import ContentCache
 from course.i18n import LANGUAGE_NAMES, LOCALES
-from course.registry import get_course
+from course.web.course import get_course
+from course.web.fragments import ContentCache
 
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("strikethrough")
 ALLOWED_TAGS = {"p", "em", "strong", "a", "ul", "ol", "li", "br", "s", "code"}
 
 
-def _babel_context() -> Any:
-    """flask-babel's per-context namespace, read with one context lookup; None outside one or before
-    flask-babel has made it."""
-    if not has_app_context():
-        return None
-    return getattr(g._get_current_object(), "_flask_babel", None)
-
-
-def _settled(name: str) -> Any:
-    """What flask-babel has settled on for the request (``babel_locale``, ``babel_tzinfo``); None before."""
-    return getattr(_babel_context(), name, None)
-
-
-def request_locale() -> Locale | None:
-    """flask-babel's locale for the request (or for a ``force_locale`` block); ``get_locale`` without its
-    four context lookups once the locale has been settled. Pages ask for it dozens of times."""
-    return _settled("babel_locale") or get_locale()
-
-
-def request_timezone() -> tzinfo | None:
-    return _settled("babel_tzinfo") or get_timezone()
-
-
 def current_locale() -> str:
-    return _language(request_locale())
+    return _language(get_locale())
 
 
 def _language(locale: Locale | None) -> str:
@@ -88,13 +63,13 @@ def timestamp(seconds: float) -> str:
 def dateformat(value: date | datetime, format: str = "medium") -> str:
     """The date in the current language, a time of day first moved to the member's time zone.
 
-    What flask-babel's ``dateformat`` does, a fraction of the cost: a dashboard formats some 300 dates,
-    many of them the same day.
+    What flask-babel's ``dateformat`` does, each day formatted once per format and language: a dashboard
+    formats some 300 dates, many of them the same day.
     """
     if isinstance(value, datetime):
         moment = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-        value = moment.astimezone(request_timezone()).date()
-    return _format_date(value, format, request_locale())
+        value = moment.astimezone(get_timezone()).date()
+    return _format_date(value, format, get_locale())
 
 
 @lru_cache(maxsize=4096)
@@ -114,7 +89,7 @@ def percent(value: float) -> str:
     The pattern is parsed once, and each share is formatted once per language: the platform overview
     shows some 800 shares, most of them the same few fractions of a council's size.
     """
-    locale = request_locale()
+    locale = get_locale()
     return _format_percent(value, _language(locale), locale or Locale.parse("en"))
 
 
@@ -130,31 +105,6 @@ def video_url(video: Video, path: str) -> str:
     return url_for("site.serve_media", module_id=video.module_id, language=video.language, filename=path)
 
 
-def _translations() -> NullTranslations:
-    """The catalogue of the request's current language, looked up once per language and request.
-
-    A dashboard of 60 members calls gettext about 1,200 times; flask-babel resolves its context, domain
-    and locale again on every call, which was a third of the page's time. The key is the locale
-    flask-babel has settled on for the request (``force_locale`` swaps it, for e-mails in another
-    language); before it has settled, flask-babel's own lookup runs.
-    """
-    context = _babel_context() if has_request_context() else None
-    locale = getattr(context, "babel_locale", None)
-    if locale is None:
-        return get_translations()
-    cache = vars(context).setdefault("course_translations", {})
-    translations = cache.get(locale)
-    if translations is None:
-        translations = cache[locale] = get_translations()
-    return translations
-
-
-def fast_gettext(message: str, **variables: Any) -> str:
-    """``gettext`` through the request's cached catalogue, for Python code that draws many cells."""
-    translated = _translations().ugettext(message)
-    return translated % variables if variables else translated
-
-
 def icon_sprite_url() -> str:
     """The icon sprite's address, built once per request: pages draw hundreds of icons."""
     if not has_request_context():
@@ -167,13 +117,6 @@ def icon_sprite_url() -> str:
 def init_app(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.add_extension(ContentCache)
-    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
-        gettext=fast_gettext,
-        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
-        pgettext=lambda c, s: _translations().upgettext(c, s),
-        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
-        newstyle=True,
-    )
     app.jinja_env.filters.update(
         t=localize, md=markdown_filter, timestamp=timestamp, percent=percent, dateformat=dateformat
     )

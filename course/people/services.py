@@ -8,11 +8,11 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 
 from course.audit.services import record_event
-from course.councils.models import Council, Country, Member, Role
+from course.content import LOCALES
 from course.extensions import db
+from course.people.models import Council, Country, Member, Role
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
-LOCALES = ("da", "sv", "en")
 
 
 class CouncilError(ValueError):

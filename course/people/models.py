@@ -1,20 +1,16 @@
-"""A council and its members."""
+"""Councils and their members: the records every feature builds on."""
 
 from __future__ import annotations
 
 import enum
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, String, true
+from sqlalchemy import CheckConstraint, Date, ForeignKey, String, true
 from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 
 from course.db import UTCDateTime, utcnow
 from course.extensions import db
-
-if TYPE_CHECKING:
-    from course.auth.models import LoginSession
 
 
 class Country(enum.StrEnum):
@@ -82,9 +78,6 @@ class Member(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     council: Mapped[Council] = relationship(back_populates="members")
-    login_sessions: WriteOnlyMapped[LoginSession] = relationship(
-        back_populates="member", passive_deletes=True
-    )
 
     # Set by the auth layer when the member is loaded for a request: Flask-Login keeps this token, not
     # the member id, in the session cookie, so signing out can end the session on the server.
@@ -110,45 +103,8 @@ class Member(UserMixin, db.Model):
     def is_removed(self) -> bool:
         return self.removed_at is not None
 
-
-class PendingImport(db.Model):
-    """A roster file an administrator uploaded and has not confirmed yet.
-
-    The parsed rows wait here between the preview and the confirmation (they are too large for the session
-    cookie); confirming validates them again against the roster as it is then.
-    """
-
-    __tablename__ = "pending_import"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    council_id: Mapped[int] = mapped_column(ForeignKey("council.id", ondelete="CASCADE"), index=True)
-    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("member.id", ondelete="SET NULL"))
-    filename: Mapped[str] = mapped_column(String(255))
-    rows: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
-
-
-class ReminderKind(enum.StrEnum):
-    MANUAL = "manual"  # sent by an administrator from the dashboard
-    SCHEDULED = "scheduled"  # the weekly reminder of `council-course send-reminders`
-    DUE_SOON = "due_soon"  # in the week before the council's due date
-    OVERDUE = "overdue"  # the one reminder after the due date
-
-
-class Reminder(db.Model):
-    """One reminder e-mail sent to a member; the log the dashboard and the scheduler read."""
-
-    __tablename__ = "reminder"
-    __table_args__ = (
-        CheckConstraint("kind IN ('manual', 'scheduled', 'due_soon', 'overdue')", name="kind"),
-        Index("ix_reminder_member_sent", "member_id", "sent_at"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    council_id: Mapped[int] = mapped_column(ForeignKey("council.id", ondelete="CASCADE"), index=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"))
-    # None when the scheduler sent it.
-    sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("member.id", ondelete="SET NULL"))
-    kind: Mapped[str] = mapped_column(String(10))
-    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    @property
+    def language(self) -> str:
+        """The language the member's e-mails and certificates are written in: their own choice, else
+        their council's."""
+        return self.locale or self.council.default_locale

@@ -14,24 +14,28 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 
+from course.admin.models import Reminder
 from course.certificates.services import CertificateSummary, get_certificate_status_by_member
 from course.content import Course, Module, Question, Quiz, QuizKind
-from course.councils.dates import DueState, get_due_state
-from course.councils.models import Council, Member, Reminder, Role
 from course.db import utcnow
 from course.extensions import db
-from course.learning.models import (
-    AttemptQuestion,
-    CourseCompletion,
-    ModuleProgress,
-    QuizAttempt,
-    VideoProgress,
+from course.learning.progress import (
+    COMPLETE,
+    IN_PROGRESS,
+    NOT_STARTED,
+    CourseState,
+    ModuleState,
+    count_first_answers,
+    get_council_progress,
+    state_of,
 )
-from course.sorting import ColumnSorting
+from course.people.calendar import DueState, get_due_state
+from course.people.models import Council, Member, Role
+from course.web.sorting import ColumnSorting
 
-COMPLETE, IN_PROGRESS, NOT_STARTED, OVERDUE = "complete", "in_progress", "not_started", "overdue"
+OVERDUE = "overdue"
 STATUS_LABELS = {
     COMPLETE: _l("Completed"),
     IN_PROGRESS: _l("In progress"),
@@ -44,70 +48,43 @@ MIN_RESPONDENTS = 5
 
 
 @dataclass(frozen=True, slots=True)
-class QuizCell:
-    quiz: Quiz
-    is_passed: bool
-    attempts: int
-
-
-@dataclass(frozen=True, slots=True)
-class ModuleCell:
-    module: Module
-    is_started: bool
-    coverage: float
-    video_route: str | None
-    video_completed_at: datetime | None
-    quizzes: tuple[QuizCell, ...]
-    completed_at: datetime | None
-
-    @property
-    def is_video_done(self) -> bool:
-        return self.video_completed_at is not None
-
-    @property
-    def is_complete(self) -> bool:
-        return self.completed_at is not None
-
-    @property
-    def steps_done(self) -> int:
-        return int(self.is_video_done) + sum(quiz.is_passed for quiz in self.quizzes)
-
-    def passed(self, kind: QuizKind) -> bool:
-        return any(cell.is_passed for cell in self.quizzes if cell.quiz.kind == kind)
-
-
-@dataclass(frozen=True, slots=True)
 class MemberRow:
     """One member's line in the members × modules table."""
 
     member: Member
-    modules: tuple[ModuleCell, ...]
-    completed_at: datetime | None
-    last_activity_at: datetime | None
+    progress: CourseState
     reminder_count: int
     last_reminded_at: datetime | None
     is_overdue: bool = False
     certificate: CertificateSummary | None = None
 
     @property
+    def modules(self) -> tuple[ModuleState, ...]:
+        return self.progress.modules
+
+    @property
     def status(self) -> str:
-        if self.completed_at is not None:
-            return COMPLETE
-        if any(cell.is_started or cell.steps_done for cell in self.modules):
-            return IN_PROGRESS
-        return NOT_STARTED
+        return self.progress.status
+
+    @property
+    def completed_at(self) -> datetime | None:
+        return self.progress.completed_at
 
     @property
     def is_complete(self) -> bool:
-        return self.completed_at is not None
+        return self.progress.is_complete
+
+    @property
+    def last_activity_at(self) -> datetime | None:
+        return self.progress.last_activity_at
 
     @property
     def completed_modules(self) -> int:
-        return sum(cell.is_complete for cell in self.modules)
+        return self.progress.completed_count
 
     @property
     def steps_done(self) -> int:
-        return sum(cell.steps_done for cell in self.modules)
+        return self.progress.steps_done
 
 
 def load_member_rows(
@@ -115,67 +92,14 @@ def load_member_rows(
 ) -> list[MemberRow]:
     """Every active member of ``council`` (or those of ``member_ids`` among them) with their progress.
 
-    Seven queries, whatever the number of members.
+    Seven queries, whatever the number of members: the members, the four of the progress read model, the
+    reminders and the certificates.
     """
     scope = [Member.council_id == council.id, Member.removed_at.is_(None)]
     if member_ids is not None:
         scope.append(Member.id.in_(member_ids))
     members = list(db.session.execute(select(Member).where(*scope).order_by(Member.name)).scalars())
-
-    progress: dict[tuple[int, str], Any] = {
-        (row.member_id, row.module_id): row
-        for row in db.session.execute(
-            select(
-                ModuleProgress.member_id,
-                ModuleProgress.module_id,
-                ModuleProgress.video_route,
-                ModuleProgress.video_completed_at,
-                ModuleProgress.completed_at,
-                ModuleProgress.last_activity_at,
-            )
-            .join(Member, Member.id == ModuleProgress.member_id)
-            .where(*scope)
-        )
-    }
-    coverage = {
-        (member_id, module_id): share or 0.0
-        for member_id, module_id, share in db.session.execute(
-            select(
-                VideoProgress.member_id,
-                VideoProgress.module_id,
-                func.max(
-                    case(
-                        (VideoProgress.duration > 0, VideoProgress.seconds_watched / VideoProgress.duration),
-                        else_=0.0,
-                    )
-                ),
-            )
-            .join(Member, Member.id == VideoProgress.member_id)
-            .where(*scope)
-            .group_by(VideoProgress.member_id, VideoProgress.module_id)
-        )
-    }
-    quizzes = {
-        (member_id, quiz_id): (attempts, bool(passes))
-        for member_id, quiz_id, attempts, passes in db.session.execute(
-            select(
-                QuizAttempt.member_id,
-                QuizAttempt.quiz_id,
-                func.count(QuizAttempt.submitted_at),
-                func.max(case((QuizAttempt.is_passed.is_(True), 1), else_=0)),
-            )
-            .join(Member, Member.id == QuizAttempt.member_id)
-            .where(*scope)
-            .group_by(QuizAttempt.member_id, QuizAttempt.quiz_id)
-        )
-    }
-    completions = dict(
-        db.session.execute(
-            select(CourseCompletion.member_id, CourseCompletion.completed_at)
-            .join(Member, Member.id == CourseCompletion.member_id)
-            .where(*scope)
-        ).all()
-    )
+    progress = get_council_progress(council.id, course)
     reminders = {
         member_id: (count, last)
         for member_id, count, last in db.session.execute(
@@ -185,46 +109,19 @@ def load_member_rows(
             .group_by(Reminder.member_id)
         )
     }
-
     certificates = get_certificate_status_by_member(council.id, now)
     due = get_due_state(council, now)
     rows = []
     for member in members:
-        cells = []
-        activity = []
-        for module in course.modules:
-            row = progress.get((member.id, module.id))
-            if row is not None:
-                activity.append(row.last_activity_at)
-            cells.append(
-                ModuleCell(
-                    module=module,
-                    is_started=row is not None,
-                    coverage=min(coverage.get((member.id, module.id), 0.0), 1.0),
-                    video_route=row.video_route if row else None,
-                    video_completed_at=row.video_completed_at if row else None,
-                    quizzes=tuple(
-                        QuizCell(
-                            quiz,
-                            is_passed=quizzes.get((member.id, quiz.id), (0, False))[1],
-                            attempts=quizzes.get((member.id, quiz.id), (0, False))[0],
-                        )
-                        for quiz in module.quizzes
-                    ),
-                    completed_at=row.completed_at if row else None,
-                )
-            )
+        state = state_of(progress, member.id, course)
         count, last = reminders.get(member.id, (0, None))
-        completed_at = completions.get(member.id)
         rows.append(
             MemberRow(
                 member=member,
-                modules=tuple(cells),
-                completed_at=completed_at,
-                last_activity_at=max(activity) if activity else None,
+                progress=state,
                 reminder_count=count,
                 last_reminded_at=last,
-                is_overdue=due is not None and due.is_past and completed_at is None,
+                is_overdue=due is not None and due.is_past and not state.is_complete,
                 certificate=certificates.get(member.id),
             )
         )
@@ -416,33 +313,12 @@ def get_question_stats(council: Council, course: Course) -> list[QuestionStat]:
     Anonymous totals only, and only for questions at least :data:`MIN_RESPONDENTS` members answered. One
     query.
     """
-    respondents = func.count(func.distinct(QuizAttempt.member_id))
-    rows = db.session.execute(
-        select(
-            QuizAttempt.module_id,
-            QuizAttempt.quiz_id,
-            AttemptQuestion.question_id,
-            respondents,
-            func.sum(case((AttemptQuestion.is_correct.is_(True), 1), else_=0)),
-        )
-        .join(QuizAttempt, QuizAttempt.id == AttemptQuestion.attempt_id)
-        .join(Member, Member.id == QuizAttempt.member_id)
-        .where(
-            Member.council_id == council.id,
-            Member.removed_at.is_(None),
-            QuizAttempt.number == 1,
-            QuizAttempt.submitted_at.is_not(None),
-            AttemptQuestion.is_correct.is_not(None),
-        )
-        .group_by(QuizAttempt.module_id, QuizAttempt.quiz_id, AttemptQuestion.question_id)
-        .having(respondents >= MIN_RESPONDENTS)
-    ).all()
     stats = []
-    for module_id, quiz_id, question_id, answered, correct in rows:
-        module = course.module(module_id)
-        quiz = module.quiz(quiz_id) if module else None
-        question = quiz.question(question_id) if quiz else None
+    for result in count_first_answers(council.id, MIN_RESPONDENTS):
+        module = course.module(result.module_id)
+        quiz = module.quiz(result.quiz_id) if module else None
+        question = quiz.question(result.question_id) if quiz else None
         if question is None:
             continue  # no longer in the course
-        stats.append(QuestionStat(module, quiz, question, answered, int(correct or 0)))
+        stats.append(QuestionStat(module, quiz, question, result.respondents, result.correct))
     return sorted(stats, key=lambda stat: (stat.share, stat.module.number, stat.question.id))

@@ -22,7 +22,7 @@ from jinja2.ext import Extension
 from jinja2.parser import Parser
 from markupsafe import Markup
 
-EXTENSION_KEY = "council_course.fragments"
+EXTENSION_KEY = "council_course.web.fragments"
 
 #: Far more than the templates' keys can make (a few parts × modules × languages); a guard, not a policy.
 MAX_FRAGMENTS = 2048

@@ -15,16 +15,17 @@ from datetime import datetime, timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from course.admin.dashboard import MemberRow, load_member_rows
+from course.admin.models import Reminder, ReminderKind
 from course.audit.services import record_event
-from course.auth.links import member_locale
 from course.content import Course, Module, Quiz
-from course.councils.dashboard import MemberRow, load_member_rows
-from course.councils.dates import council_today, get_due_state, local_date
-from course.councils.models import Council, Member, Reminder, ReminderKind
 from course.db import utcnow
 from course.extensions import db
 from course.mail import compose, send_email
 from course.mail.services import MailError
+from course.people import calendar
+from course.people.calendar import get_due_state
+from course.people.models import Council, Member
 from course.urls import absolute_url
 
 INTERVAL = timedelta(days=7)
@@ -56,7 +57,7 @@ def what_is_left(row: MemberRow) -> list[ModuleLeft]:
     for cell in row.modules:
         if cell.is_complete:
             continue
-        quizzes = tuple(quiz.quiz for quiz in cell.quizzes if not quiz.is_passed)
+        quizzes = tuple(state.quiz for state in cell.quiz_states if not state.is_passed)
         if not cell.is_video_done or not quizzes:
             link = absolute_url("learning.show_module", module_id=cell.module.id)
         else:
@@ -80,7 +81,7 @@ def send_reminder(
     email = compose(
         "reminder",
         to=member.email,
-        locale=member_locale(member),
+        locale=member.language,
         subject=SUBJECTS[ReminderKind(kind)],
         member=member,
         council=council,
@@ -159,7 +160,7 @@ def plan_scheduled_reminders(
     planned = []
     for council in db.session.execute(query).scalars():
         due = get_due_state(council, now)
-        today = council_today(council, now)
+        today = calendar.today(council.country, now)
         rows = load_member_rows(council, course, now)
         last_overdue = dict(
             db.session.execute(
@@ -174,11 +175,17 @@ def plan_scheduled_reminders(
             if row.member.invited_at is None and row.member.joined_at is None:
                 continue
             contacts = [moment for moment in (row.last_reminded_at, row.member.invited_at) if moment]
-            if contacts and (today - local_date(council, max(contacts))).days < INTERVAL.days:
+            if (
+                contacts
+                and (today - calendar.local_date(council.country, max(contacts))).days < INTERVAL.days
+            ):
                 continue
             if due is not None and due.is_past:
                 overdue_sent = last_overdue.get(row.member.id)
-                if overdue_sent is not None and local_date(council, overdue_sent) > due.due_date:
+                if (
+                    overdue_sent is not None
+                    and calendar.local_date(council.country, overdue_sent) > due.due_date
+                ):
                     continue  # the one reminder after the due date has gone out
                 kind = ReminderKind.OVERDUE
             elif due is not None and due.is_this_week:

@@ -6,23 +6,26 @@ another council is 'not found'.
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
+from course.admin import audit_log, dashboard, exports, importing, reminders, roster
+from course.admin.due_date import set_due_date
+from course.admin.forms import DueDateForm, ImportForm, MemberForm
 from course.auth import links
 from course.auth.access import admin_required
-from course.councils import dashboard, exports, importing, reminders, roster
-from course.councils.cells import draw_module_cell
-from course.councils.dates import get_due_state, set_due_date
-from course.councils.forms import DueDateForm, ImportForm, MemberForm
-from course.councils.models import Council
+from course.content import QuizKind
 from course.db import utcnow
 from course.extensions import db
 from course.mail.services import MailError
-from course.registry import get_course
-from course.templating import current_locale
+from course.people.calendar import get_due_state
+from course.people.models import Council
+from course.web.course import get_course
+from course.web.templating import current_locale
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -37,15 +40,30 @@ def _due_date_helpers() -> dict[str, object]:
     return {"council_due": get_due_state}
 
 
-bp.add_app_template_global(draw_module_cell)
+def cell_labels() -> dict[str, Any]:
+    """The labels of the dashboard's cells (admin/_cells.html), in the request's language."""
+    return {
+        "transcript_read": _("Transcript read"),
+        "video_watched": _("Video watched"),
+        "video_watched_share": _("Video: %(percent)s watched"),
+        "video_not_started": _("Video not started"),
+        "quiz": {QuizKind.MECHANICS: _("Mechanics quiz"), QuizKind.CONDUCT: _("Conduct quiz")},
+        "passed": _("passed"),
+        "not_passed_yet": _("not passed yet"),
+        "completed_on": _("Completed %(date)s"),
+        "status": {value: str(label) for value, label in dashboard.STATUS_LABELS.items()},
+        "certificate": {"valid": _("Valid"), "expired": _("Expired"), "revoked": _("Revoked")},
+        "valid_until": _("valid until %(date)s"),
+    }
 
 
 @bp.context_processor
 def _labels() -> dict[str, object]:
-    # Translated once per page: the dashboard shows a role for each of its rows.
+    # Translated once per page: the dashboard shows a role, a status and a cell per module for each row.
     return {
         "role_labels": {value: str(label) for value, label in roster.ROLE_LABELS.items()},
         "status_labels": {value: str(label) for value, label in dashboard.STATUS_LABELS.items()},
+        "cell_labels": cell_labels(),
     }
 
 
@@ -59,7 +77,7 @@ def show_dashboard():
     board = dashboard.get_dashboard(_council(), get_course(), filters)
     due_form = DueDateForm(formdata=None, due_date=_council().due_date)
     return render_template(
-        "councils/dashboard.html", board=board, due_form=due_form, course=get_course(), active_page="admin"
+        "admin/dashboard.html", board=board, due_form=due_form, course=get_course(), active_page="admin"
     )
 
 
@@ -69,7 +87,7 @@ def print_dashboard():
     filters = dashboard.Filters.from_args(request.args)
     board = dashboard.get_dashboard(_council(), get_course(), filters)
     return render_template(
-        "councils/print.html", board=board, course=get_course(), now=utcnow(), active_page="admin"
+        "admin/print.html", board=board, course=get_course(), now=utcnow(), active_page="admin"
     )
 
 
@@ -80,7 +98,7 @@ def change_due_date():
     if not form.validate():
         board = dashboard.get_dashboard(_council(), get_course(), dashboard.Filters())
         return render_template(
-            "councils/dashboard.html", board=board, due_form=form, course=get_course(), active_page="admin"
+            "admin/dashboard.html", board=board, due_form=form, course=get_course(), active_page="admin"
         ), 422
     set_due_date(_council(), form.due_date.data, actor=current_user)
     db.session.commit()
@@ -126,7 +144,19 @@ def export_xlsx():
 def show_questions():
     stats = dashboard.get_question_stats(_council(), get_course())
     return render_template(
-        "councils/questions.html", stats=stats, minimum=dashboard.MIN_RESPONDENTS, active_page="admin"
+        "admin/questions.html", stats=stats, minimum=dashboard.MIN_RESPONDENTS, active_page="admin"
+    )
+
+
+@bp.get("/audit/")
+@admin_required
+def list_audit_events():
+    filters = audit_log.AuditFilters.from_args(request.args)
+    return render_template(
+        "admin/audit_log.html",
+        log=audit_log.list_events(current_user.council_id, filters),
+        action_labels=audit_log.ACTION_LABELS,
+        members=audit_log.list_logged_members(current_user.council_id),
     )
 
 
@@ -183,7 +213,7 @@ def _member_or_404(member_id: int):
 @admin_required
 def list_members():
     members = roster.list_members(_council())
-    return render_template("councils/members.html", members=members, active_page="admin")
+    return render_template("admin/members.html", members=members, active_page="admin")
 
 
 def _apply_roster_error(form: MemberForm, error: roster.RosterError) -> None:
@@ -217,7 +247,7 @@ def add_member():
             )
             return redirect(url_for("admin.list_members"))
     status = 422 if form.errors else 200
-    return render_template("councils/member_form.html", form=form, member=None, active_page="admin"), status
+    return render_template("admin/member_form.html", form=form, member=None, active_page="admin"), status
 
 
 @bp.route("/members/<int:member_id>", methods=["GET", "POST"])
@@ -248,7 +278,7 @@ def edit_member(member_id: int):
             flash(_("The changes are saved.") if changed else _("Nothing was changed."), "success")
             return redirect(url_for("admin.list_members"))
     status = 422 if form.errors else 200
-    return render_template("councils/member_form.html", form=form, member=member, active_page="admin"), status
+    return render_template("admin/member_form.html", form=form, member=member, active_page="admin"), status
 
 
 @bp.route("/members/<int:member_id>/remove", methods=["GET", "POST"])
@@ -265,7 +295,7 @@ def remove_member(member_id: int):
         db.session.commit()
         flash(_("%(name)s has been removed from the roster.", name=member.name), "success")
         return redirect(url_for("admin.list_members"))
-    return render_template("councils/member_remove.html", member=member, active_page="admin")
+    return render_template("admin/member_remove.html", member=member, active_page="admin")
 
 
 @bp.post("/members/<int:member_id>/invite")
@@ -328,7 +358,7 @@ def upload_roster():
             db.session.commit()
             return redirect(url_for("admin.show_import", import_id=pending.id), code=303)
     status = 422 if form.errors else 200
-    return render_template("councils/import_upload.html", form=form, active_page="admin"), status
+    return render_template("admin/import_upload.html", form=form, active_page="admin"), status
 
 
 def _pending_or_404(import_id: int):
@@ -342,12 +372,12 @@ def _pending_or_404(import_id: int):
 
 
 def _expired_import():
-    return render_template("councils/import_expired.html", active_page="admin"), 410
+    return render_template("admin/import_expired.html", active_page="admin"), 410
 
 
 def _preview(pending, plan, status: int = 200, problem: str | None = None):
     return render_template(
-        "councils/import_preview.html", pending=pending, plan=plan, problem=problem, active_page="admin"
+        "admin/import_preview.html", pending=pending, plan=plan, problem=problem, active_page="admin"
     ), status
 
 

@@ -19,12 +19,12 @@ from course.audit.services import record_event
 from course.auth.links import send_invitation
 from course.auth.models import AuthToken
 from course.auth.services import end_all_sessions
-from course.councils.models import Council, Member, Role
-from course.councils.services import LOCALES, MemberError, add_member, check_email, get_member_by_email
 from course.db import utcnow
 from course.extensions import db
 from course.i18n import PlainText
 from course.mail.services import MailError
+from course.people.models import Council, Member, Role
+from course.people.services import LOCALES, MemberError, add_member, check_email, get_member_by_email
 
 ROLE_LABELS = {
     Role.COUNCILLOR.value: _l("Councillor"),

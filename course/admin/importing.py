@@ -25,13 +25,14 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
+from course.admin.models import PendingImport
+from course.admin.roster import ROLE_LABELS
 from course.audit.services import record_event
-from course.councils.models import Council, Member, PendingImport, Role
-from course.councils.roster import ROLE_LABELS
-from course.councils.services import MemberError, add_member, check_email
 from course.db import utcnow
 from course.extensions import db
 from course.i18n import PlainText
+from course.people.models import Council, Member, Role
+from course.people.services import MemberError, add_member, check_email
 
 MAX_FILE_BYTES = 1024 * 1024
 #: A roster workbook unpacks to well under a megabyte. One that unpacks to more is refused before it is read:

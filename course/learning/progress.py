@@ -1,0 +1,365 @@
+"""What members have done: the one read model of progress, for one member, for a council's members, and per
+question.
+
+A member has **started** a module when they have a progress row for it (opening the module's video, reading
+its transcript or reporting played seconds creates it); a module is **complete** when its completion is
+stored; the course is complete when the course completion is stored. Every page that shows progress (the
+learner's pages, the dashboard, exports, reminders, the platform overview) reads it here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+from sqlalchemy import Select, bindparam, case, exists, func, select
+
+from course.content import Course, Module, Quiz, QuizKind
+from course.extensions import db
+from course.learning.models import (
+    AttemptQuestion,
+    CourseCompletion,
+    ModuleProgress,
+    QuizAttempt,
+    VideoProgress,
+)
+from course.people.models import Member
+
+NOT_STARTED, IN_PROGRESS, COMPLETE = "not_started", "in_progress", "complete"
+
+
+@dataclass(frozen=True, slots=True)
+class QuizState:
+    quiz: Quiz
+    is_passed: bool
+    attempts: int
+    best_score: float | None
+
+    @property
+    def quiz_id(self) -> str:
+        return self.quiz.id
+
+
+@dataclass(frozen=True, slots=True)
+class ModuleState:
+    module: Module
+    coverage: float
+    video_route: str | None
+    video_completed_at: datetime | None
+    completed_at: datetime | None
+    is_started: bool
+    last_activity_at: datetime | None = None
+    #: Each quiz's state by quiz id, in the module's order.
+    quizzes: Mapping[str, QuizState] = field(default_factory=dict)
+    #: The languages in which the member has opened the module's video.
+    video_languages: frozenset[str] = frozenset()
+
+    @property
+    def module_id(self) -> str:
+        return self.module.id
+
+    @property
+    def is_video_done(self) -> bool:
+        return self.video_completed_at is not None
+
+    @property
+    def is_complete(self) -> bool:
+        return self.completed_at is not None
+
+    @property
+    def status(self) -> str:
+        if self.is_complete:
+            return COMPLETE
+        return IN_PROGRESS if self.is_started else NOT_STARTED
+
+    @property
+    def quiz_states(self) -> tuple[QuizState, ...]:
+        return tuple(self.quizzes.values())
+
+    @property
+    def steps_done(self) -> int:
+        return int(self.is_video_done) + sum(quiz.is_passed for quiz in self.quizzes.values())
+
+    def passed(self, kind: QuizKind) -> bool:
+        return any(state.is_passed for state in self.quizzes.values() if state.quiz.kind == kind)
+
+
+@dataclass(frozen=True, slots=True)
+class CourseState:
+    modules: tuple[ModuleState, ...]
+    completed_at: datetime | None
+
+    @property
+    def is_complete(self) -> bool:
+        return self.completed_at is not None
+
+    @property
+    def completed_count(self) -> int:
+        return sum(module.is_complete for module in self.modules)
+
+    @property
+    def is_started(self) -> bool:
+        return any(module.is_started for module in self.modules)
+
+    @property
+    def status(self) -> str:
+        if self.is_complete:
+            return COMPLETE
+        return IN_PROGRESS if self.is_started else NOT_STARTED
+
+    @property
+    def steps_done(self) -> int:
+        return sum(module.steps_done for module in self.modules)
+
+    @property
+    def last_activity_at(self) -> datetime | None:
+        return max((m.last_activity_at for m in self.modules if m.last_activity_at), default=None)
+
+    @property
+    def next_module_id(self) -> str | None:
+        return next((module.module_id for module in self.modules if not module.is_complete), None)
+
+    def module(self, module_id: str) -> ModuleState:
+        return next(module for module in self.modules if module.module_id == module_id)
+
+
+# --- reading it -------------------------------------------------------------------------------------
+
+_MODULE_IDS = bindparam("module_ids", expanding=True)
+
+
+@dataclass(frozen=True, slots=True)
+class _Statements:
+    progress: Select[Any]
+    watched: Select[Any]
+    quizzes: Select[Any]
+    completions: Select[Any]
+
+
+@cache
+def _statements(scope: str) -> _Statements:
+    """The four statements of the read model, built once per scope.
+
+    ``member``: one member, by ``:member_id``. ``council``: the active members of ``:council_id``, through
+    a join with the member table (one bound value, where a list of member ids would bind one per member).
+    """
+
+    def scoped(statement: Select[Any], member_id: Any) -> Select[Any]:
+        if scope == "member":
+            return statement.where(member_id == bindparam("member_id"))
+        return statement.join(Member, Member.id == member_id).where(
+            Member.council_id == bindparam("council_id"), Member.removed_at.is_(None)
+        )
+
+    return _Statements(
+        progress=scoped(
+            select(
+                ModuleProgress.member_id,
+                ModuleProgress.module_id,
+                ModuleProgress.video_route,
+                ModuleProgress.video_completed_at,
+                ModuleProgress.completed_at,
+                ModuleProgress.last_activity_at,
+            ).where(ModuleProgress.module_id.in_(_MODULE_IDS)),
+            ModuleProgress.member_id,
+        ),
+        watched=scoped(
+            select(
+                VideoProgress.member_id,
+                VideoProgress.module_id,
+                VideoProgress.language,
+                VideoProgress.seconds_watched,
+                VideoProgress.duration,
+            ).where(VideoProgress.module_id.in_(_MODULE_IDS)),
+            VideoProgress.member_id,
+        ),
+        quizzes=scoped(
+            select(
+                QuizAttempt.member_id,
+                QuizAttempt.quiz_id,
+                func.count(QuizAttempt.submitted_at),
+                func.max(QuizAttempt.score),
+                func.max(case((QuizAttempt.is_passed.is_(True), 1), else_=0)),
+            )
+            .where(QuizAttempt.module_id.in_(_MODULE_IDS))
+            .group_by(QuizAttempt.member_id, QuizAttempt.quiz_id),
+            QuizAttempt.member_id,
+        ),
+        completions=scoped(
+            select(CourseCompletion.member_id, CourseCompletion.completed_at), CourseCompletion.member_id
+        ),
+    )
+
+
+def get_course_state(member: Member, course: Course, modules: Sequence[Module] | None = None) -> CourseState:
+    """Every module's state for one member (or those of ``modules``), read in four queries whatever the
+    number of modules; three when only some modules are asked for."""
+    modules = tuple(modules if modules is not None else course.modules)
+    states = _read(course, modules, "member", {"member_id": member.id}, [member.id])
+    return states[member.id]
+
+
+def get_module_state(member: Member, course: Course, module: Module) -> ModuleState:
+    return get_course_state(member, course, [module]).modules[0]
+
+
+def get_council_progress(council_id: int, course: Course) -> dict[int, CourseState]:
+    """Every active member of the council's course state, by member id, in four queries whatever the size
+    of the council. Members without any progress are not in the dict: see :func:`state_of`."""
+    return _read(course, tuple(course.modules), "council", {"council_id": council_id}, None)
+
+
+def state_of(progress: Mapping[int, CourseState], member_id: int, course: Course) -> CourseState:
+    """The member's state from :func:`get_council_progress`; nothing done when they have done nothing."""
+    state = progress.get(member_id)
+    return state if state is not None else _build(course, tuple(course.modules), {}, {}, {}, {}, None)
+
+
+def _read(
+    course: Course,
+    modules: tuple[Module, ...],
+    scope: str,
+    params: dict[str, Any],
+    member_ids: Iterable[int] | None,
+) -> dict[int, CourseState]:
+    statements = _statements(scope)
+    params = {**params, "module_ids": [module.id for module in modules]}
+    progress: dict[int, dict[str, Any]] = {}
+    for row in db.session.execute(statements.progress, params):
+        progress.setdefault(row.member_id, {})[row.module_id] = row
+    watched: dict[int, dict[str, float]] = {}
+    languages: dict[int, dict[str, set[str]]] = {}
+    for member_id, module_id, language, seconds, duration in db.session.execute(statements.watched, params):
+        languages.setdefault(member_id, {}).setdefault(module_id, set()).add(language)
+        if duration:
+            shares = watched.setdefault(member_id, {})
+            shares[module_id] = max(shares.get(module_id, 0.0), min(seconds / duration, 1.0))
+    quizzes: dict[int, dict[str, tuple[int, float | None, bool]]] = {}
+    for member_id, quiz_id, count, best, passes in db.session.execute(statements.quizzes, params):
+        quizzes.setdefault(member_id, {})[quiz_id] = (count, best, bool(passes))
+    completions: dict[int, datetime] = {}
+    if len(modules) == len(course.modules):
+        completions = dict(db.session.execute(statements.completions, params).all())
+
+    ids = set(member_ids) if member_ids is not None else {*progress, *watched, *quizzes, *completions}
+    return {
+        member_id: _build(
+            course,
+            modules,
+            progress.get(member_id, {}),
+            watched.get(member_id, {}),
+            languages.get(member_id, {}),
+            quizzes.get(member_id, {}),
+            completions.get(member_id),
+        )
+        for member_id in ids
+    }
+
+
+_NO_QUIZ = (0, None, False)
+
+
+def _build(
+    course: Course,
+    modules: tuple[Module, ...],
+    progress: Mapping[str, Any],
+    watched: Mapping[str, float],
+    languages: Mapping[str, set[str]],
+    quizzes: Mapping[str, tuple[int, float | None, bool]],
+    completed_at: datetime | None,
+) -> CourseState:
+    states = []
+    for module in modules:
+        row = progress.get(module.id)
+        quiz_states = {}
+        for quiz in module.quizzes:
+            attempts, best, is_passed = quizzes.get(quiz.id, _NO_QUIZ)
+            quiz_states[quiz.id] = QuizState(quiz, is_passed, attempts, best)
+        states.append(
+            ModuleState(
+                module=module,
+                coverage=watched.get(module.id, 0.0),
+                video_route=row.video_route if row else None,
+                video_completed_at=row.video_completed_at if row else None,
+                completed_at=row.completed_at if row else None,
+                is_started=row is not None,
+                last_activity_at=row.last_activity_at if row else None,
+                quizzes=quiz_states,
+                video_languages=frozenset(languages.get(module.id, ())),
+            )
+        )
+    return CourseState(tuple(states), completed_at)
+
+
+# --- figures over many members ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CouncilFigures:
+    members: int
+    complete: int
+    started: int
+
+
+def count_progress_by_council() -> dict[int, CouncilFigures]:
+    """Per council, its active members, how many completed the course and how many started it: one pass
+    over the members, whatever the number of councils."""
+    has_started = exists().where(ModuleProgress.member_id == Member.id)
+    figures = {}
+    for council_id, members, complete, started in db.session.execute(
+        select(
+            Member.council_id,
+            func.count(),
+            func.count(CourseCompletion.id),
+            func.sum(case((has_started, 1), else_=0)),
+        )
+        .outerjoin(CourseCompletion, CourseCompletion.member_id == Member.id)
+        .where(Member.removed_at.is_(None))
+        .group_by(Member.council_id)
+    ):
+        # A member who has completed has also started, so "started" counts both.
+        figures[council_id] = CouncilFigures(members, complete, max(int(started or 0), complete))
+    return figures
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionResult:
+    module_id: str
+    quiz_id: str
+    question_id: str
+    respondents: int
+    correct: int
+
+
+def count_first_answers(council_id: int, minimum: int) -> list[QuestionResult]:
+    """Per question, how many of the council's active members answered it in their first attempt at its
+    quiz, and how many of them correctly. Anonymous totals only, and only for questions at least
+    ``minimum`` members answered. One query."""
+    respondents = func.count(func.distinct(QuizAttempt.member_id))
+    rows = db.session.execute(
+        select(
+            QuizAttempt.module_id,
+            QuizAttempt.quiz_id,
+            AttemptQuestion.question_id,
+            respondents,
+            func.sum(case((AttemptQuestion.is_correct.is_(True), 1), else_=0)),
+        )
+        .join(QuizAttempt, QuizAttempt.id == AttemptQuestion.attempt_id)
+        .join(Member, Member.id == QuizAttempt.member_id)
+        .where(
+            Member.council_id == council_id,
+            Member.removed_at.is_(None),
+            QuizAttempt.number == 1,
+            QuizAttempt.submitted_at.is_not(None),
+            AttemptQuestion.is_correct.is_not(None),
+        )
+        .group_by(QuizAttempt.module_id, QuizAttempt.quiz_id, AttemptQuestion.question_id)
+        .having(respondents >= minimum)
+    ).all()
+    return [
+        QuestionResult(m, q, question, answered, int(correct or 0))
+        for m, q, question, answered, correct in rows
+    ]

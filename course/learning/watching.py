@@ -1,0 +1,313 @@
+"""Watching a module's video: played segments merged into watched intervals, the plausibility rule, the
+transcript route, and the video step.
+
+Services take explicit arguments (a member, content objects, the time) and flush; the view commits once. A
+rejected report raises before anything is written.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, bindparam, select, update
+
+from course.content import Course, Module
+from course.db import insert_ignoring_conflict, utcnow
+from course.extensions import db
+from course.learning.completion import update_completion
+from course.learning.models import ModuleProgress, VideoProgress
+from course.people.models import Member
+
+Interval = tuple[float, float]
+
+#: Reports closer together than this are one stretch of watching (timeupdate fires every ~250 ms).
+MERGE_GAP_SECONDS = 0.5
+#: A report may end this far past the video's duration (players report the end imprecisely).
+END_TOLERANCE_SECONDS = 1.0
+MAX_SEGMENTS_PER_REPORT = 200
+
+
+@dataclass(frozen=True, slots=True)
+class LearningRules:
+    """The settings that decide when a video counts as watched."""
+
+    video_threshold: float = 0.9
+    max_playback_rate: float = 2.0
+    transcript_counts: bool = True
+    #: Wall-clock seconds added to the time since the last report, for network and queueing delay: a report
+    #: the server handled late makes the next one look early by as much.
+    slack_seconds: float = 5.0
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> LearningRules:
+        return cls(
+            video_threshold=config["COURSE_VIDEO_THRESHOLD"],
+            max_playback_rate=config["COURSE_MAX_PLAYBACK_RATE"],
+            transcript_counts=config["COURSE_TRANSCRIPT_COUNTS"],
+        )
+
+
+class ProgressRejectedError(Exception):
+    """A progress report was malformed or implausible; nothing was recorded."""
+
+
+def merge_intervals(intervals: Iterable[Sequence[float]]) -> list[Interval]:
+    """Sort and merge overlapping or touching intervals; empty ones are dropped."""
+    merged: list[Interval] = []
+    for start, end in sorted((float(s), float(e)) for s, e in intervals if e > s):
+        if merged and start <= merged[-1][1] + MERGE_GAP_SECONDS:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def covered_seconds(intervals: Iterable[Interval]) -> float:
+    return sum(end - start for start, end in intervals)
+
+
+def parse_segments(raw: Any, duration: float) -> list[Interval]:
+    """Check a report's segments: a list of ``[start, end]`` seconds inside the video."""
+    if not isinstance(raw, list) or not raw:
+        raise ProgressRejectedError("segments must be a non-empty list of [start, end] pairs")
+    if len(raw) > MAX_SEGMENTS_PER_REPORT:
+        raise ProgressRejectedError(f"at most {MAX_SEGMENTS_PER_REPORT} segments per report")
+    segments = []
+    for item in raw:
+        if not isinstance(item, list | tuple) or len(item) != 2:
+            raise ProgressRejectedError("each segment must be a [start, end] pair")
+        start, end = item
+        if any(isinstance(value, bool) or not isinstance(value, int | float) for value in (start, end)):
+            raise ProgressRejectedError("segment bounds must be numbers")
+        if not (math.isfinite(start) and math.isfinite(end)):
+            raise ProgressRejectedError("segment bounds must be finite")
+        if start < 0 or end < start or end > duration + END_TOLERANCE_SECONDS:
+            raise ProgressRejectedError("segment lies outside the video")
+        segments.append((float(start), min(float(end), duration)))
+    return segments
+
+
+@dataclass(frozen=True, slots=True)
+class ProgressUpdate:
+    seconds_watched: float
+    duration: float
+    is_video_done: bool
+    video_completed_now: bool
+
+    @property
+    def coverage(self) -> float:
+        return min(self.seconds_watched / self.duration, 1.0) if self.duration else 0.0
+
+
+def ensure_module_progress(member: Member, module_id: str, now: datetime) -> None:
+    insert_ignoring_conflict(
+        ModuleProgress,
+        {"member_id": member.id, "module_id": module_id, "started_at": now, "last_activity_at": now},
+        ["member_id", "module_id"],
+    )
+
+
+def open_module(
+    member: Member,
+    module: Module,
+    language: str,
+    now: datetime | None = None,
+    *,
+    opened: Collection[str] | None = None,
+) -> bool:
+    """Note that the member opened the module's video in ``language``; True when that is new.
+
+    The first progress report is judged against this moment: nobody can have watched more than the
+    time since the video was opened, times the fastest playback rate. ``opened``, the languages already
+    opened as a :class:`ModuleState` tells, spares the query that finds out.
+    """
+    video = module.video(language)
+    if video is None:
+        return False
+    if opened is None:
+        opened = (
+            db.session.execute(
+                select(VideoProgress.language).where(
+                    VideoProgress.member_id == member.id, VideoProgress.module_id == module.id
+                )
+            )
+            .scalars()
+            .all()
+        )
+    if language in opened:
+        return False
+    now = now or utcnow()
+    ensure_module_progress(member, module.id, now)
+    return _insert_video_progress(member, module, language, video.duration, now)
+
+
+def _insert_video_progress(
+    member: Member, module: Module, language: str, duration: float, now: datetime
+) -> bool:
+    """The member's empty progress row for the video, unless it exists; True when inserted."""
+    return insert_ignoring_conflict(
+        VideoProgress,
+        {
+            "member_id": member.id,
+            "module_id": module.id,
+            "language": language,
+            "intervals": [],
+            "seconds_watched": 0.0,
+            "duration": duration,
+            "created_at": now,
+        },
+        ["member_id", "module_id", "language"],
+    )
+
+
+def record_segments(
+    member: Member,
+    course: Course,
+    module: Module,
+    language: str,
+    raw_segments: Any,
+    rules: LearningRules,
+    now: datetime | None = None,
+) -> ProgressUpdate:
+    """Merge played segments into the member's watched intervals and complete the video step at the
+    threshold.
+
+    Raises :class:`ProgressRejectedError` for segments outside the video, or for more newly watched seconds
+    than the wall time since the last report (or since the video was opened) allows at the fastest
+    playback rate. Seeking does not count: only played segments are reported.
+    """
+    video = module.video(language)
+    if video is None:
+        raise ProgressRejectedError("the module has no video in that language")
+    segments = parse_segments(raw_segments, video.duration)
+    now = now or utcnow()
+
+    # Touching the module's progress row first takes SQLite's write lock and PostgreSQL's row lock, so
+    # concurrent reports for the same module are applied one after the other; it also tells whether the
+    # video step is done. The rows exist once the module page has been opened; a report without that
+    # (an old tab, a cleared database) creates them.
+    video_done_at = touch(member, module.id, now)
+    if video_done_at is None:
+        ensure_module_progress(member, module.id, now)
+        video_done_at = touch(member, module.id, now)
+    progress = _video_progress_for_update(member, module, language)
+    if progress is None:
+        _insert_video_progress(member, module, language, video.duration, now)
+        progress = _video_progress_for_update(member, module, language)
+    assert progress is not None
+
+    merged = merge_intervals([*progress.intervals, *segments])
+    watched = covered_seconds(merged)
+    new_seconds = watched - progress.seconds_watched
+    reference = progress.last_report_at or progress.created_at
+    elapsed = max((now - reference).total_seconds(), 0.0)
+    allowance = (elapsed + rules.slack_seconds) * rules.max_playback_rate
+    if new_seconds > allowance:
+        raise ProgressRejectedError(
+            f"{new_seconds:.1f} new seconds reported, but at most {allowance:.1f} are possible"
+        )
+
+    values: dict[str, Any] = {"duration": video.duration, "last_report_at": now}
+    if new_seconds > 0:
+        values |= {"intervals": [[start, end] for start, end in merged], "seconds_watched": watched}
+    db.session.execute(update(_video_table).where(_video_table.c.id == progress.id).values(values))
+
+    is_done = video_done_at[0] is not None
+    completed_now = False
+    if not is_done and watched / video.duration >= rules.video_threshold:
+        completed_now = _complete_video_step(member, course, module, "video", now)
+        is_done = True
+    return ProgressUpdate(watched, video.duration, is_done, completed_now)
+
+
+def confirm_transcript(
+    member: Member, course: Course, module: Module, rules: LearningRules, now: datetime | None = None
+) -> bool:
+    """Complete the video step by reading the transcript; False when that route is switched off."""
+    if not rules.transcript_counts:
+        return False
+    now = now or utcnow()
+    ensure_module_progress(member, module.id, now)
+    touch(member, module.id, now)
+    _complete_video_step(member, course, module, "transcript", now)
+    db.session.flush()
+    return True
+
+
+_progress_table = ModuleProgress.__table__
+#: Through the table rather than the mapped class: a progress report runs this every few seconds, and the
+#: ORM's bulk-update machinery cost more than the statement itself.
+_TOUCH = (
+    update(_progress_table)
+    .where(
+        _progress_table.c.member_id == bindparam("touch_member"),
+        _progress_table.c.module_id == bindparam("touch_module"),
+    )
+    .values(last_activity_at=bindparam("touch_now"))
+    .returning(_progress_table.c.video_completed_at)
+)
+
+
+def touch(member: Member, module_id: str, now: datetime) -> Row[tuple[datetime | None]] | None:
+    """Note the member's activity in the module; the row's ``video_completed_at``, or None without a row."""
+    return db.session.execute(
+        _TOUCH, {"touch_member": member.id, "touch_module": module_id, "touch_now": now}
+    ).first()
+
+
+_video_table = VideoProgress.__table__
+_VIDEO_FOR_UPDATE = (
+    select(
+        _video_table.c.id,
+        _video_table.c.intervals,
+        _video_table.c.seconds_watched,
+        _video_table.c.created_at,
+        _video_table.c.last_report_at,
+    )
+    .where(
+        _video_table.c.member_id == bindparam("member_id"),
+        _video_table.c.module_id == bindparam("module_id"),
+        _video_table.c.language == bindparam("language"),
+    )
+    .with_for_update()
+)
+
+
+def _video_progress_for_update(member: Member, module: Module, language: str) -> Row[Any] | None:
+    """The member's watched intervals of the video, locked until the transaction ends."""
+    return db.session.execute(
+        _VIDEO_FOR_UPDATE, {"member_id": member.id, "module_id": module.id, "language": language}
+    ).first()
+
+
+def is_video_done(member: Member, module_id: str) -> bool:
+    return (
+        db.session.execute(
+            select(ModuleProgress.video_completed_at).where(
+                ModuleProgress.member_id == member.id, ModuleProgress.module_id == module_id
+            )
+        ).scalar()
+        is not None
+    )
+
+
+def _complete_video_step(member: Member, course: Course, module: Module, route: str, now: datetime) -> bool:
+    # The WHERE clause makes this happen once, however many requests race to do it.
+    result = db.session.execute(
+        update(ModuleProgress)
+        .where(
+            ModuleProgress.member_id == member.id,
+            ModuleProgress.module_id == module.id,
+            ModuleProgress.video_completed_at.is_(None),
+        )
+        .values(video_completed_at=now, video_route=route)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        return False
+    update_completion(member, course, module, now)
+    return True

@@ -1,0 +1,1 @@
+"""The web layer: templates and their filters, error pages, headers, the loaded course, sorting."""
