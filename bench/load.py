@@ -33,8 +33,8 @@ from sqlalchemy import event, func, select, text
 
 from bench import database, sessions
 from bench.report import FLOOR, HELLO, Measurement, Results, apply_ratios, format_report, write_json
+from course.certificates.delivery import certificate_pdf
 from course.certificates.models import Certificate
-from course.certificates.services import certificate_pdf
 from course.extensions import db
 from course.people.models import Council
 from course.web.course import get_course

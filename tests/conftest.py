@@ -397,7 +397,7 @@ def record_completion(app: Flask):
 def certify(app: Flask, record_completion):
     """``certify(member, completed_at=None, now=None) -> IssuedCertificate``: an online completion and its
     certificate, issued as the automatic issuing does."""
-    from course.certificates.services import issue_certificate
+    from course.certificates.operations import issue_certificate
     from course.learning.models import CourseCompletion
     from course.web.course import get_course
 

@@ -13,7 +13,7 @@ from course.auth.links import issue_token
 from course.auth.models import TokenPurpose
 from course.auth.services import set_password, start_login_session
 from course.certificates.models import Certificate, SeminarCompletion
-from course.certificates.services import issue_certificate, reissue_certificate, revoke_certificate
+from course.certificates.operations import issue_certificate, reissue_certificate, revoke_certificate
 from course.db import utcnow
 from course.extensions import db
 from course.learning.models import (

@@ -13,7 +13,7 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from course.audit.models import AuditEvent
-from course.certificates import services
+from course.certificates import operations, queries
 from course.certificates.codes import format_code
 from course.certificates.models import Certificate
 from course.extensions import db
@@ -176,8 +176,8 @@ def test_one_pdf_per_certificate_in_the_zip(app, client, auth, admin, make, coun
     corrected = certify(make.member(council, "fix@example.org", name="Stavet Forkert"))
     with app.app_context():
         actor = db.session.get(Member, admin.id)
-        services.revoke_certificate(db.session.get(Certificate, revoked.id), "Fejl", actor=actor)
-        new = services.reissue_certificate(
+        operations.revoke_certificate(db.session.get(Certificate, revoked.id), "Fejl", actor=actor)
+        new = operations.reissue_certificate(
             db.session.get(Certificate, corrected.id), name="Stavet Rigtigt", correction="Navn", actor=actor
         )
         db.session.commit()
@@ -451,12 +451,12 @@ def test_the_dashboard_reads_every_members_certificate_in_one_query(
     none = make.member(council)
     other_council = certify(make.member(make.council("andetsted")))
     with app.app_context():
-        services.revoke_certificate(
+        operations.revoke_certificate(
             db.session.get(Certificate, revoked.id), "Fejl", actor=db.session.get(Member, revoked.member_id)
         )
         db.session.commit()
         with count_queries() as counter:
-            summaries = services.get_certificate_status_by_member(council.id)
+            summaries = queries.get_certificate_status_by_member(council.id)
         assert counter.count == 1
         assert summaries[valid.member_id].status == "valid"
         assert summaries[valid.member_id].code == format_code(valid.code)
@@ -464,7 +464,7 @@ def test_the_dashboard_reads_every_members_certificate_in_one_query(
         assert none.id not in summaries
         assert other_council.member_id not in summaries
         with count_queries() as counter:
-            counts = services.count_certificates_by_council()
+            counts = queries.count_certificates_by_council()
         assert counter.count == 1
         assert counts == {council.id: 1, other_council_id(app, other_council): 1}
 

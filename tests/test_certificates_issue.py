@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from course.audit.models import AuditEvent
-from course.certificates import services
+from course.certificates import delivery, operations
 from course.certificates.codes import format_code
 from course.certificates.models import Certificate, SeminarCompletion
 from course.extensions import db
@@ -134,13 +134,13 @@ def test_emails_waiting_for_a_rolled_back_transaction_are_dropped(app, make, cer
     issued = certify(member)
     with app.app_context():
         certificate = db.session.get(Certificate, issued.id)
-        email = services.certificate_email(certificate, certificate.member, course)
-        services.send_after_commit(db.session(), email)
+        email = delivery.certificate_email(certificate, certificate.member, course)
+        delivery.send_after_commit(db.session(), email)
         db.session.rollback()
         db.session.commit()
     assert smtp_server.messages == []
     with app.app_context():
-        services.send_after_commit(db.session(), email)
+        delivery.send_after_commit(db.session(), email)
         db.session.commit()
     assert len(smtp_server.to(member.email)) == 1
 
@@ -155,8 +155,8 @@ def test_issuing_again_for_the_same_completion_gives_the_same_certificate(
     completion_id = record_completion(member)
     with app.app_context():
         completion = db.session.get(CourseCompletion, completion_id)
-        first = services.issue_certificate(completion, course)
-        second = services.issue_certificate(completion, course)
+        first = operations.issue_certificate(completion, course)
+        second = operations.issue_certificate(completion, course)
         db.session.commit()
         assert first.is_new
         assert not second.is_new
@@ -348,8 +348,8 @@ def test_recording_a_seminar_again_gives_the_same_certificate(app, course, make)
 
     with app.app_context():
         actor, person = db.session.get(Member, admin.id), db.session.get(Member, member.id)
-        first = services.record_seminar_completion(person, date(2026, 5, 1), "Seminar", course, actor=actor)
-        second = services.record_seminar_completion(person, date(2026, 5, 2), "Igen", course, actor=actor)
+        first = operations.record_seminar_completion(person, date(2026, 5, 1), "Seminar", course, actor=actor)
+        second = operations.record_seminar_completion(person, date(2026, 5, 2), "Igen", course, actor=actor)
         db.session.commit()
         assert first.is_new
         assert not second.is_new
@@ -364,8 +364,8 @@ def test_a_seminar_cannot_replace_an_online_completion(app, course, make, record
     record_completion(member)
     from course.people.models import Member
 
-    with app.app_context(), pytest.raises(services.CompletedOnlineError):
-        services.record_seminar_completion(
+    with app.app_context(), pytest.raises(operations.CompletedOnlineError):
+        operations.record_seminar_completion(
             db.session.get(Member, member.id),
             date(2026, 5, 1),
             "Seminar",
@@ -449,7 +449,7 @@ def test_two_administrators_issuing_at_once_give_one_certificate(app, course, ma
                 completion = db.session.get(CourseCompletion, completion_id)
                 actor = db.session.get(Member, admin_id)
                 barrier.wait(timeout=10)
-                result = services.issue_certificate(completion, course, actor=actor)
+                result = operations.issue_certificate(completion, course, actor=actor)
                 db.session.commit()
                 results.append((result.certificate.id, result.is_new))
                 db.session.remove()

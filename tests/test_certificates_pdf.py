@@ -9,7 +9,7 @@ import pytest
 import segno
 from pypdf import PdfReader
 
-from course.certificates import services
+from course.certificates import delivery, operations
 from course.certificates.codes import format_code
 from course.certificates.models import Certificate
 from course.extensions import db
@@ -36,7 +36,7 @@ def render(app, issued, language: str) -> tuple[Certificate, bytes]:
         certificate = db.session.get(Certificate, issued.id)
         from course.web.course import get_course
 
-        content = services.certificate_pdf(certificate, get_course(), language)
+        content = delivery.certificate_pdf(certificate, get_course(), language)
         db.session.expunge(certificate)
         return certificate, content
 
@@ -166,7 +166,7 @@ def test_a_seminar_certificate_says_so(app, course, make):
     council = make.council("seminarby")
     admin, member = make.member(council, is_admin=True), make.member(council, name="Kai Kjær")
     with app.app_context():
-        result = services.record_seminar_completion(
+        result = operations.record_seminar_completion(
             db.session.get(Member, member.id),
             date(2026, 9, 3),
             "Seminar",
@@ -174,7 +174,7 @@ def test_a_seminar_certificate_says_so(app, course, make):
             actor=db.session.get(Member, admin.id),
         )
         db.session.commit()
-        content = services.certificate_pdf(result.certificate, course, "da")
+        content = delivery.certificate_pdf(result.certificate, course, "da")
     text = text_of(content)
     assert "Gennemført ved et fysisk seminar, som kommunen holdt." in text
     assert "3. september 2026" in text

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import update
 
-from course.certificates import services
+from course.certificates import operations
 from course.certificates.codes import format_code
 from course.certificates.models import Certificate
 from course.extensions import db
@@ -35,7 +35,7 @@ def revoke(app, issued, reason: str = "Udstedt ved en fejl") -> None:
     with app.app_context():
         certificate = db.session.get(Certificate, issued.id)
         admin = db.session.get(Member, issued.member_id)
-        services.revoke_certificate(certificate, reason, actor=admin)
+        operations.revoke_certificate(certificate, reason, actor=admin)
         db.session.commit()
 
 
@@ -163,7 +163,7 @@ def test_a_reissued_certificates_old_code_leads_to_the_new_one(client, app, issu
     with app.app_context():
         certificate = db.session.get(Certificate, issued.id)
         actor = db.session.get(Member, issued.member_id)
-        successor = services.reissue_certificate(
+        successor = operations.reissue_certificate(
             certificate, name="Søren Østergaard", correction="Stavefejl i efternavnet", actor=actor
         )
         db.session.commit()
@@ -181,10 +181,10 @@ def test_a_reissued_certificates_old_code_leads_to_the_new_one(client, app, issu
 def test_a_twice_reissued_certificates_first_code_leads_to_the_latest(client, app, issued):
     with app.app_context():
         actor = db.session.get(Member, issued.member_id)
-        second = services.reissue_certificate(
+        second = operations.reissue_certificate(
             db.session.get(Certificate, issued.id), name="Navn To", correction="Første rettelse", actor=actor
         )
-        third = services.reissue_certificate(
+        third = operations.reissue_certificate(
             second, name="Navn Tre", correction="Anden rettelse", actor=actor
         )
         db.session.commit()

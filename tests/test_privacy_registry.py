@@ -11,7 +11,7 @@ from sqlalchemy import select
 from course.audit.models import AuditEvent
 from course.auth.models import AuthToken, LoginSession
 from course.certificates.models import Certificate
-from course.certificates.services import verify_certificate
+from course.certificates.queries import verify_certificate
 from course.extensions import db
 from course.people.models import Member
 from course.privacy import services

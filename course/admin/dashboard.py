@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from course.admin.models import Reminder
-from course.certificates.services import CertificateSummary, get_certificate_status_by_member
+from course.certificates.queries import CertificateSummary, get_certificate_status_by_member
 from course.content import Course, Module, Question, Quiz, QuizKind
 from course.db import utcnow
 from course.extensions import db

@@ -16,12 +16,12 @@ def init_app(app: Flask) -> None:
 
     Signal and session listeners are global; registering them again (another app, in tests) is a no-op.
     """
-    from course.certificates import services
+    from course.certificates import delivery
 
     course_completed.connect(_issue_on_completion)
     for name, listener in (
-        ("after_commit", services.send_outgoing_emails),
-        ("after_soft_rollback", services.drop_outgoing_emails),
+        ("after_commit", delivery.send_outgoing_emails),
+        ("after_soft_rollback", delivery.drop_outgoing_emails),
     ):
         if not event.contains(Session, name, listener):
             event.listen(Session, name, listener)
@@ -30,7 +30,7 @@ def init_app(app: Flask) -> None:
 def _issue_on_completion(sender: Any, *, member: Any, completion: Any) -> None:
     """In the transaction that completed the course: issue the certificate when the council has
     automatic certificates on, and e-mail it after the commit when the council sends them."""
-    from course.certificates import services
+    from course.certificates import delivery, operations
     from course.extensions import db
     from course.web.course import get_course
 
@@ -38,8 +38,8 @@ def _issue_on_completion(sender: Any, *, member: Any, completion: Any) -> None:
     if not council.has_automatic_certificates:
         return
     course = get_course()
-    result = services.issue_certificate(completion, course)
+    result = operations.issue_certificate(completion, course)
     if result.is_new and council.has_certificate_email:
-        services.send_after_commit(
-            db.session(), services.certificate_email(result.certificate, member, course)
+        delivery.send_after_commit(
+            db.session(), delivery.certificate_email(result.certificate, member, course)
         )

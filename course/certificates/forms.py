@@ -21,7 +21,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from course.certificates.services import MAX_REASON_LENGTH
+from course.certificates.operations import MAX_REASON_LENGTH
 
 
 def _int_or_none(value: object) -> int | None:

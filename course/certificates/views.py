@@ -6,7 +6,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from course.auth.access import admin_required, member_required, public
-from course.certificates import codes, services
+from course.certificates import codes, delivery, operations, queries
 from course.certificates.forms import (
     IssueForm,
     ReissueForm,
@@ -32,10 +32,10 @@ VERIFY_LIMIT = "30 per minute;300 per hour"
 
 
 def _pdf_response(certificate: Certificate, language: str) -> Response:
-    pdf = services.certificate_pdf(certificate, get_course(), language)
+    pdf = delivery.certificate_pdf(certificate, get_course(), language)
     response = Response(pdf, mimetype="application/pdf")
     response.headers.set(
-        "Content-Disposition", "attachment", filename=services.pdf_filename(certificate, language)
+        "Content-Disposition", "attachment", filename=delivery.pdf_filename(certificate, language)
     )
     return response
 
@@ -53,7 +53,7 @@ def _requested_language(default: str) -> str:
 @member_required
 def show_certificate():
     course = get_course()
-    entries = services.list_member_certificates(current_user)
+    entries = queries.list_member_certificates(current_user)
     state = get_course_state(current_user, course)
     return render_template(
         "certificates/member.html",
@@ -67,7 +67,7 @@ def show_certificate():
 @bp.get("/certificate/<int:certificate_id>/pdf")
 @member_required
 def download_certificate(certificate_id: int):
-    certificate = services.get_member_certificate(current_user, certificate_id)
+    certificate = queries.get_member_certificate(current_user, certificate_id)
     if certificate is None:
         abort(404)
     return _pdf_response(certificate, _requested_language(current_user.language))
@@ -77,7 +77,7 @@ def download_certificate(certificate_id: int):
 
 
 def _council_certificate_or_404(certificate_id: int) -> Certificate:
-    certificate = services.get_council_certificate(current_user.council_id, certificate_id)
+    certificate = queries.get_council_certificate(current_user.council_id, certificate_id)
     if certificate is None:
         abort(404)
     return certificate
@@ -101,13 +101,13 @@ def _settings_form(council, formdata=None) -> SettingsForm:
 # afresh. The e-mail boxes start from the council's setting.
 
 
-def _issue_form(council, candidates: services.Candidates, formdata=None) -> IssueForm:
+def _issue_form(council, candidates: queries.Candidates, formdata=None) -> IssueForm:
     form = IssueForm(formdata=formdata, prefix="issue", data={"send_email": council.has_certificate_email})
     form.member_ids.choices = [(candidate.member_id, candidate.name) for candidate in candidates.to_issue]
     return form
 
 
-def _seminar_form(council, candidates: services.Candidates, formdata=None) -> SeminarForm:
+def _seminar_form(council, candidates: queries.Candidates, formdata=None) -> SeminarForm:
     form = SeminarForm(
         formdata=formdata, prefix="seminar", data={"send_email": council.has_certificate_email}
     )
@@ -120,23 +120,23 @@ def _seminar_form(council, candidates: services.Candidates, formdata=None) -> Se
 
 def _render_council_page(
     *,
-    candidates: services.Candidates | None = None,
+    candidates: queries.Candidates | None = None,
     issue_form: IssueForm | None = None,
     seminar_form: SeminarForm | None = None,
     settings_form: SettingsForm | None = None,
     status: int = 200,
 ):
     council = current_user.council
-    candidates = candidates or services.get_candidates(council.id)
+    candidates = candidates or queries.get_candidates(council.id)
     return render_template(
         "certificates/council.html",
         council=council,
-        entries=services.list_council_certificates(council.id),
+        entries=queries.list_council_certificates(council.id),
         candidates=candidates,
         issue_form=issue_form or _issue_form(council, candidates),
         seminar_form=seminar_form or _seminar_form(council, candidates),
         settings_form=settings_form or _settings_form(council),
-        default_valid_until=services.default_valid_until(council),
+        default_valid_until=operations.default_valid_until(council),
     ), status
 
 
@@ -160,14 +160,14 @@ def _report_emails(failed: list[str]) -> None:
 @admin_required
 def issue_certificates():
     council = current_user.council
-    candidates = services.get_candidates(council.id)
+    candidates = queries.get_candidates(council.id)
     form = _issue_form(council, candidates, formdata=request.form)
     if not form.validate_on_submit():
         return _render_council_page(candidates=candidates, issue_form=form, status=422)
     course = get_course()
     try:
-        results = services.issue_certificates(council, form.member_ids.data, course, actor=current_user)
-    except services.NotCompletedError:
+        results = operations.issue_certificates(council, form.member_ids.data, course, actor=current_user)
+    except operations.NotCompletedError:
         # The list changed between showing the form and sending it (a member was removed meanwhile).
         db.session.rollback()
         flash(_("Choose members from the list."), "warning")
@@ -179,7 +179,7 @@ def issue_certificates():
         "success",
     )
     if form.send_email.data:
-        _report_emails(services.email_certificates(issued, course))
+        _report_emails(delivery.email_certificates(issued, course))
     return redirect(url_for("certificates.list_certificates"), code=303)
 
 
@@ -187,18 +187,18 @@ def issue_certificates():
 @admin_required
 def record_seminar_completion():
     council = current_user.council
-    candidates = services.get_candidates(council.id)
+    candidates = queries.get_candidates(council.id)
     form = _seminar_form(council, candidates, formdata=request.form)
     if not form.validate_on_submit():
         return _render_council_page(candidates=candidates, seminar_form=form, status=422)
-    member = services.get_council_member(council.id, form.member_id.data)
+    member = queries.get_council_member(council.id, form.member_id.data)
     course = get_course()
     # The form offered only members without a completion; the service checks again for a race.
     try:
-        result = services.record_seminar_completion(
+        result = operations.record_seminar_completion(
             member, form.completed_on.data, form.reason.data, course, actor=current_user
         )
-    except services.CompletedOnlineError:
+    except operations.CompletedOnlineError:
         db.session.rollback()
         flash(
             _(
@@ -211,7 +211,7 @@ def record_seminar_completion():
     db.session.commit()
     flash(_("Certificate issued to %(name)s.", name=member.name), "success")
     if form.send_email.data and result.is_new:
-        _report_emails(services.email_certificates([result.certificate], course))
+        _report_emails(delivery.email_certificates([result.certificate], course))
     return redirect(
         url_for("certificates.show_council_certificate", certificate_id=result.certificate.id), code=303
     )
@@ -224,7 +224,7 @@ def update_settings():
     form = _settings_form(council, formdata=request.form)
     if not form.validate_on_submit():
         return _render_council_page(settings_form=form, status=422)
-    changed = services.update_certificate_settings(
+    changed = operations.update_certificate_settings(
         council,
         has_automatic_certificates=form.has_automatic_certificates.data,
         has_certificate_email=form.has_certificate_email.data,
@@ -240,11 +240,11 @@ def update_settings():
 @admin_required
 def download_all_certificates():
     council = current_user.council
-    certificates = services.list_downloadable_certificates(council.id)
+    certificates = queries.list_downloadable_certificates(council.id)
     if not certificates:
         flash(_("There are no certificates to download yet."), "info")
         return redirect(url_for("certificates.list_certificates"))
-    archive = services.certificates_zip(certificates, get_course(), council.default_locale)
+    archive = delivery.certificates_zip(certificates, get_course(), council.default_locale)
     response = Response(archive, mimetype="application/zip")
     # i18n: the file name of the ZIP file with all of a council's certificates, without spaces
     filename = _("certificates-%(council)s.zip", council=council.slug)
@@ -260,8 +260,8 @@ def _render_detail(certificate: Certificate, *, revoke_form=None, reissue_form=N
     return render_template(
         "certificates/detail.html",
         certificate=certificate,
-        status=services.certificate_status(certificate),
-        revisions=services.list_revisions(certificate),
+        status=queries.certificate_status(certificate),
+        revisions=queries.list_revisions(certificate),
         revoke_form=revoke_form or RevokeForm(formdata=None, prefix="revoke"),
         reissue_form=reissue_form
         or ReissueForm(
@@ -297,8 +297,8 @@ def revoke_certificate(certificate_id: int):
     if not form.validate_on_submit():
         return _render_detail(certificate, revoke_form=form, status=422)
     try:
-        services.revoke_certificate(certificate, form.reason.data, actor=current_user)
-    except services.CertificateError:
+        operations.revoke_certificate(certificate, form.reason.data, actor=current_user)
+    except operations.CertificateError:
         db.session.rollback()
         flash(_("This certificate was revoked or replaced already."), "warning")
         return _to_detail(certificate_id)
@@ -315,17 +315,17 @@ def reissue_certificate(certificate_id: int):
     if not form.validate_on_submit():
         return _render_detail(certificate, reissue_form=form, status=422)
     try:
-        successor = services.reissue_certificate(
+        successor = operations.reissue_certificate(
             certificate, name=form.name.data, correction=form.correction.data, actor=current_user
         )
-    except services.ReplacedError:
+    except operations.ReplacedError:
         db.session.rollback()
         flash(_("This certificate was replaced already."), "warning")
         return _to_detail(certificate_id)
     db.session.commit()
     flash(_("A new certificate is issued. The old code now leads to it."), "success")
     if form.send_email.data:
-        _report_emails(services.email_certificates([successor], get_course()))
+        _report_emails(delivery.email_certificates([successor], get_course()))
     return _to_detail(successor.id)
 
 
@@ -336,7 +336,7 @@ def email_certificate(certificate_id: int):
     form = SendForm(prefix="send")
     if not form.validate_on_submit() or not certificate.is_current or certificate.revoked_at is not None:
         abort(400)
-    failed = services.email_certificates([certificate], get_course(), actor=current_user)
+    failed = delivery.email_certificates([certificate], get_course(), actor=current_user)
     db.session.commit()
     if failed:
         _report_emails(failed)
@@ -379,7 +379,7 @@ def verify_code():
 @public
 @limiter.shared_limit(VERIFY_LIMIT, scope="verify")
 def show_result(code: str):
-    result = services.verify_certificate(code)
+    result = queries.verify_certificate(code)
     html = render_template(
         "certificates/verify_result.html",
         result=result,

@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from course.auth.links import send_invitation
-from course.certificates.services import count_certificates_by_council
+from course.certificates.queries import count_certificates_by_council
 from course.db import utcnow
 from course.extensions import db
 from course.learning.progress import CouncilFigures, count_progress_by_council
