@@ -1,4 +1,4 @@
-"""``python -m bench seed`` and ``python -m bench run``: see docs/benchmarks.md."""
+"""``python -m bench seed``, ``run`` and ``cpu``: see docs/benchmarks.md."""
 
 from __future__ import annotations
 
@@ -36,6 +36,18 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cpu(args: argparse.Namespace) -> int:
+    from bench.cpu import run
+    from bench.load import BenchError
+
+    try:
+        run(args)
+    except BenchError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def _table(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -63,6 +75,11 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--only", nargs="+", metavar="SCENARIO", help="run only these scenarios")
     run.add_argument("--output", default=None, help="where to write the results (bench/results.json)")
     run.set_defaults(handler=_run)
+
+    cpu = commands.add_parser("cpu", help="CPU time per request of each page, in-process (seed first)")
+    cpu.add_argument("--rounds", type=int, default=5)
+    cpu.add_argument("--requests", type=int, default=5, help="requests per round")
+    cpu.set_defaults(handler=_cpu)
 
     table = commands.add_parser("table", help="print the results section of docs/benchmarks.md")
     table.add_argument("results", nargs="+", help="results files of `run` (SQLite, PostgreSQL, ...)")
