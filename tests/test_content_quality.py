@@ -176,7 +176,9 @@ def test_every_text_is_in_danish_swedish_and_english():
 
 
 def test_no_text_is_a_copy_of_another_languages_text():
-    assert copied_across_languages(texts_in(COURSE, "course")) == []
+    # A publisher's name (KL, Brå, Folketingets Ombudsmand) rightly reads the same in every language.
+    texts = [(where, text) for where, text in texts_in(COURSE, "course") if not where.endswith(".publisher")]
+    assert copied_across_languages(texts) == []
 
 
 def test_ids_are_unique():
@@ -242,7 +244,7 @@ def test_every_figure_and_rule_carries_a_source():
 def test_every_source_shown_has_a_title_and_a_publisher_and_modules_list_what_they_cite():
     for source in COURSE.sources.values():
         assert source.title.strip(), source.id
-        assert source.publisher.strip(), source.id
+        assert all(source.publisher[locale].strip() for locale in LOCALES), source.id
     for module in COURSE.modules:
         cited = {ref for point in module.key_points for ref in point.sources}
         cited |= {ref for scene in module.scenes for ref in scene.sources}

@@ -76,7 +76,26 @@ def _module(module: Module) -> dict[str, Any]:
         "summary": _text(module.summary),
         "goals": [_text(goal) for goal in module.goals],
         "key_points": [
-            {"text": _text(point.text), "sources": list(point.sources)} for point in module.key_points
+            {"text": _text(point.text), "sources": list(point.sources), "jurisdiction": point.jurisdiction}
+            for point in module.key_points
+        ],
+        "law": [
+            {
+                "country": table.country,
+                "caption": _text(table.caption),
+                "intro": _text(table.intro),
+                "note": _text(table.note),
+                "rows": [
+                    {
+                        "situation": _text(row.situation),
+                        "offence": _text(row.offence),
+                        "who_reports": _text(row.who_reports),
+                        "sources": list(row.sources),
+                    }
+                    for row in table.rows
+                ],
+            }
+            for table in module.law
         ],
         "sources": list(module.sources),
         "scenes": [
@@ -174,7 +193,7 @@ def course_as_dict(course: Course) -> dict[str, Any]:
             {
                 "id": source.id,
                 "title": source.title,
-                "publisher": source.publisher,
+                "publisher": _text(source.publisher),
                 "year": source.year,
                 "url": source.url,
                 "language": source.language,

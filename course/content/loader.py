@@ -38,6 +38,8 @@ from course.content.model import (
     DosAndDonts,
     FacilitatorNotes,
     KeyPoint,
+    LawRow,
+    LawTable,
     MediaSource,
     Module,
     Option,
@@ -323,7 +325,12 @@ def _load_sources(reader: _Reader, path: Path) -> dict[str, Source]:
         node.only("id", "title", "publisher", "year", "url", "language")
         source_id = node.string("id")
         title = node.string("title")
-        publisher = node.string("publisher")
+        # A publisher's name reads the same in every language; a description of one is given in all three.
+        if isinstance(node.data.get("publisher"), dict):
+            publisher = node.text("publisher")
+        else:
+            name = node.string("publisher")
+            publisher = Text(name, name, name) if name is not None else None
         year = node.integer("year", None, 1900, 2100)
         url = node.string("url", required=False)
         language = node.string("language", required=False)
@@ -336,6 +343,38 @@ def _load_sources(reader: _Reader, path: Path) -> dict[str, Source]:
             continue
         sources[source_id] = Source(source_id, title, publisher, year, url, language)
     return sources
+
+
+def _load_law(node: _Node, sources: dict[str, Source]) -> tuple[LawTable, ...]:
+    """The optional ``law:`` of a module: at most one table per country, each row stating a rule with the
+    sources it rests on."""
+    tables: list[LawTable] = []
+    for index, item in enumerate(node.items("law", required=False)):
+        table_node = node.child(f"law[{index}]", item)
+        table_node.only("country", "caption", "intro", "rows", "note")
+        country = table_node.choice("country", COUNTRIES)
+        caption = table_node.text("caption")
+        intro = table_node.text("intro", required=False)
+        note = table_node.text("note", required=False)
+        rows = []
+        for row_index, entry in enumerate(table_node.items("rows")):
+            row_node = table_node.child(f"rows[{row_index}]", entry)
+            row_node.only("situation", "offence", "who_reports", "sources")
+            situation = row_node.text("situation")
+            offence = row_node.text("offence")
+            who_reports = row_node.text("who_reports")
+            row_sources = _source_refs(row_node, "sources", sources)
+            # Every row names an offence, a rule of law: the learner is shown where it is written.
+            if not row_sources:
+                row_node.error("sources", "is missing: a row states the law, so it names its sources")
+            if situation and offence and who_reports:
+                rows.append(LawRow(situation, offence, who_reports, row_sources))
+        if country is not None and any(table.country == country for table in tables):
+            table_node.error("country", f"there is already a table for {country!r}")
+            continue
+        if country is not None and caption is not None:
+            tables.append(LawTable(country, caption, tuple(rows), intro, note))
+    return tuple(tables)
 
 
 def _source_refs(node: _Node, key: str, sources: dict[str, Source]) -> tuple[str, ...]:
@@ -357,7 +396,7 @@ def _load_module(
     node = reader.node(folder / "module.yaml")
     if node is None:
         return None
-    node.only("id", "title", "summary", "goals", "key_points", "sources", "quizzes")
+    node.only("id", "title", "summary", "goals", "key_points", "law", "sources", "quizzes")
     declared_id = node.identifier()
     if declared_id is not None and declared_id != module_id:
         node.error("id", f"{declared_id!r} does not match the folder name {module_id!r}")
@@ -367,11 +406,13 @@ def _load_module(
     key_points = []
     for index, item in enumerate(node.items("key_points")):
         point_node = node.child(f"key_points[{index}]", item)
-        point_node.only("text", "sources")
+        point_node.only("text", "sources", "jurisdiction")
         text = point_node.text("text")
         point_sources = _source_refs(point_node, "sources", sources)
+        jurisdiction = point_node.choice("jurisdiction", COUNTRIES, required=False)
         if text is not None:
-            key_points.append(KeyPoint(text, point_sources))
+            key_points.append(KeyPoint(text, point_sources, jurisdiction))
+    law = _load_law(node, sources)
     module_sources = _source_refs(node, "sources", sources)
     quiz_files = [str(item) for item in node.items("quizzes")]
 
@@ -395,6 +436,7 @@ def _load_module(
         summary=summary,
         goals=goals,
         key_points=tuple(key_points),
+        law=law,
         sources=module_sources,
         scenes=scenes,
         quizzes=tuple(sorted(quizzes, key=lambda quiz: list(QuizKind).index(quiz.kind))),

@@ -48,7 +48,7 @@ class Source:
 
     id: str
     title: str
-    publisher: str
+    publisher: Text  # a name is the same in every language; a description ("European Union") is translated
     year: int | None
     url: str | None = None
     language: str | None = None
@@ -155,8 +155,36 @@ class Scene:
 
 @dataclass(frozen=True, slots=True)
 class KeyPoint:
+    """A point to remember. With a ``jurisdiction`` only learners of a council in that country see it."""
+
     text: Text
     sources: tuple[str, ...] = ()
+    jurisdiction: str | None = None
+
+    def applies_to(self, country: str) -> bool:
+        return self.jurisdiction is None or self.jurisdiction == country
+
+
+@dataclass(frozen=True, slots=True)
+class LawRow:
+    """One row of a country's law table: what happened, which offence it may be, who reports or
+    prosecutes it, and the sources of the rules the row states."""
+
+    situation: Text
+    offence: Text
+    who_reports: Text
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class LawTable:
+    """The law one country applies to what councillors meet, shown to learners of that country's councils."""
+
+    country: str
+    caption: Text
+    rows: tuple[LawRow, ...]
+    intro: Text | None = None
+    note: Text | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,6 +233,15 @@ class Module:
     scenes: tuple[Scene, ...]
     quizzes: tuple[Quiz, ...]
     videos: Mapping[str, Video] = field(default_factory=dict)
+    law: tuple[LawTable, ...] = ()
+
+    def key_points_for(self, country: str) -> tuple[KeyPoint, ...]:
+        """The key points a learner of a council in ``country`` reads."""
+        return tuple(point for point in self.key_points if point.applies_to(country))
+
+    def law_for(self, country: str) -> LawTable | None:
+        """The law table of ``country``, if the module has one."""
+        return next((table for table in self.law if table.country == country), None)
 
     def quiz(self, quiz_id: str) -> Quiz | None:
         return next((quiz for quiz in self.quizzes if quiz.id == quiz_id), None)

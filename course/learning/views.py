@@ -65,6 +65,8 @@ def show_module(module_id: str):
         video=module.video(language),
         state=state,
         rules=_rules(),
+        # The key points and the law table a learner reads follow the country of their council.
+        country=current_user.council.country,
     )
 
 
