@@ -3,15 +3,16 @@
 from course.admin.models import PendingImport, Reminder
 from course.audit.models import AuditEvent
 from course.auth.models import AuthToken, LoginSession
-from course.certificates.models import Certificate, SeminarCompletion
+from course.certificates.models import Certificate
 from course.learning.models import (
     AttemptQuestion,
     CourseCompletion,
     ModuleProgress,
     QuizAttempt,
+    SeminarCompletion,
     VideoProgress,
 )
-from course.people.models import Council, Member
+from course.people.models import Council, CourseRound, Member
 
 __all__ = [
     "AttemptQuestion",
@@ -20,6 +21,7 @@ __all__ = [
     "Certificate",
     "Council",
     "CourseCompletion",
+    "CourseRound",
     "LoginSession",
     "Member",
     "ModuleProgress",

@@ -12,7 +12,7 @@ from course.admin.roster import update_member
 from course.auth.links import issue_token
 from course.auth.models import TokenPurpose
 from course.auth.services import set_password, start_login_session
-from course.certificates.models import Certificate, SeminarCompletion
+from course.certificates.models import Certificate
 from course.certificates.operations import issue_certificate, reissue_certificate, revoke_certificate
 from course.db import utcnow
 from course.extensions import db
@@ -21,6 +21,7 @@ from course.learning.models import (
     CourseCompletion,
     ModuleProgress,
     QuizAttempt,
+    SeminarCompletion,
     VideoProgress,
 )
 from course.people.models import Council, Member

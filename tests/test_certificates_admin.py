@@ -456,7 +456,7 @@ def test_the_dashboard_reads_every_members_certificate_in_one_query(
         )
         db.session.commit()
         with count_queries() as counter:
-            summaries = queries.get_certificate_status_by_member(council.id)
+            summaries = queries.get_certificate_status_by_member(council.id, current_round_id(app, council))
         assert counter.count == 1
         assert summaries[valid.member_id].status == "valid"
         assert summaries[valid.member_id].code == format_code(valid.code)

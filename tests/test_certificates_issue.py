@@ -15,9 +15,9 @@ from sqlalchemy.exc import IntegrityError
 from course.audit.models import AuditEvent
 from course.certificates import delivery, operations
 from course.certificates.codes import format_code
-from course.certificates.models import Certificate, SeminarCompletion
+from course.certificates.models import Certificate
 from course.extensions import db
-from course.learning.models import CourseCompletion, ModuleProgress
+from course.learning.models import CourseCompletion, ModuleProgress, SeminarCompletion
 from course.people import calendar
 from course.people.models import Council
 from tests.helpers import complete_course

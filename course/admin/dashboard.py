@@ -31,8 +31,9 @@ from course.learning.progress import (
     get_council_progress,
     state_of,
 )
+from course.learning.rounds import list_rounds
 from course.people.calendar import DueState, get_due_state
-from course.people.models import Council, Member, Role
+from course.people.models import Council, CourseRound, Member, Role
 from course.web.sorting import ColumnSorting
 
 OVERDUE = "overdue"
@@ -68,7 +69,12 @@ class MemberRow:
 
     @property
     def completed_at(self) -> datetime | None:
-        return self.progress.completed_at
+        """When the member completed the course, online or at a seminar."""
+        return self.progress.completed_moment
+
+    @property
+    def is_seminar_completion(self) -> bool:
+        return self.progress.completed_at is None and self.progress.seminar_completed_on is not None
 
     @property
     def is_complete(self) -> bool:
@@ -88,29 +94,36 @@ class MemberRow:
 
 
 def load_member_rows(
-    council: Council, course: Course, now: datetime | None = None, member_ids: list[int] | None = None
+    council: Council,
+    course: Course,
+    now: datetime | None = None,
+    member_ids: list[int] | None = None,
+    course_round: CourseRound | None = None,
 ) -> list[MemberRow]:
-    """Every active member of ``council`` (or those of ``member_ids`` among them) with their progress.
+    """Every active member of ``council`` (or those of ``member_ids`` among them) with their progress in the
+    council's current round (or in ``course_round``).
 
-    Seven queries, whatever the number of members: the members, the four of the progress read model, the
+    Six queries, whatever the number of members: the members, the three of the progress read model, the
     reminders and the certificates.
     """
+    course_round = course_round if course_round is not None else council.current_round
+    assert course_round is not None
     scope = [Member.council_id == council.id, Member.removed_at.is_(None)]
     if member_ids is not None:
         scope.append(Member.id.in_(member_ids))
     members = list(db.session.execute(select(Member).where(*scope).order_by(Member.name)).scalars())
-    progress = get_council_progress(council.id, course)
+    progress = get_council_progress(course_round.id, course)
     reminders = {
         member_id: (count, last)
         for member_id, count, last in db.session.execute(
             select(Reminder.member_id, func.count(), func.max(Reminder.sent_at))
             .join(Member, Member.id == Reminder.member_id)
-            .where(*scope)
+            .where(*scope, Reminder.round_id == course_round.id)
             .group_by(Reminder.member_id)
         )
     }
-    certificates = get_certificate_status_by_member(council.id, now)
-    due = get_due_state(council, now)
+    certificates = get_certificate_status_by_member(council.id, course_round.id, now)
+    due = get_due_state(council, now, course_round)
     rows = []
     for member in members:
         state = state_of(progress, member.id, course)
@@ -142,14 +155,21 @@ SORT_KEYS: dict[str, Callable[[MemberRow], Any]] = {
 }
 
 
+def _is_plain_id(value: str) -> bool:
+    """ASCII digits, short enough for a database integer ("²" and 400 digits are not ids)."""
+    return value.isascii() and value.isdigit() and len(value) < 10
+
+
 @dataclass(frozen=True, slots=True)
 class Filters(ColumnSorting):
-    """What the table shows: filtered by role and status, sorted by one column."""
+    """What the table shows: which round, filtered by role and status, sorted by one column."""
 
     role: str | None = None
     status: str | None = None
     sort: str = "name"
     is_descending: bool = False
+    #: An earlier round to look at; None for the current one.
+    round_id: int | None = None
 
     @classmethod
     def from_args(cls, args: Mapping[str, str]) -> Filters:
@@ -157,11 +177,15 @@ class Filters(ColumnSorting):
         role = args.get("role") or None
         status = args.get("status") or None
         sort = args.get("sort") or "name"
+        round_id = args.get("round") or ""
         return cls(
             role=role if role in {r.value for r in Role} else None,
             status=status if status in STATUS_LABELS else None,
             sort=sort if sort in SORT_KEYS else "name",
             is_descending=args.get("order") == "desc",
+            round_id=int(round_id)
+            if round_id.isascii() and round_id.isdigit() and len(round_id) < 10
+            else None,
         )
 
     def args(self, **changes: Any) -> dict[str, str]:
@@ -172,6 +196,7 @@ class Filters(ColumnSorting):
             "status": changed.status,
             "sort": changed.sort if changed.sort != "name" else None,
             "order": "desc" if changed.is_descending else None,
+            "round": str(changed.round_id) if changed.round_id is not None else None,
         }
         return {key: value for key, value in values.items() if value}
 
@@ -229,12 +254,21 @@ class ModuleFunnel:
 @dataclass(frozen=True, slots=True)
 class Dashboard:
     council: Council
+    #: The round shown: the current one, or an earlier one (read-only).
+    round: CourseRound
+    rounds: list[CourseRound]
     due: DueState | None
-    #: The rows the filters let through, sorted.
+    #: The rows of members who take the course that the filters let through, sorted.
     rows: list[MemberRow]
+    #: The same for the members who are not expected to take it (listed apart, counted nowhere).
+    others: list[MemberRow]
     summary: Summary
     funnels: tuple[ModuleFunnel, ...]
     filters: Filters
+
+    @property
+    def is_current(self) -> bool:
+        return self.round.id == self.council.current_round_id
 
 
 def summarize(rows: list[MemberRow]) -> Summary:
@@ -253,20 +287,24 @@ def funnels(rows: list[MemberRow], course: Course) -> tuple[ModuleFunnel, ...]:
     total = len(rows)
     result = []
     for index, module in enumerate(course.modules):
-        cells = [row.modules[index] for row in rows]
+        # A member who completed at a council seminar has done every step.
+        cells = [row.modules[index] for row in rows if not row.is_seminar_completion]
+        at_seminar = len(rows) - len(cells)
         result.append(
             ModuleFunnel(
                 module,
                 (
-                    FunnelStep(_l("Watched the video"), sum(cell.is_video_done for cell in cells), total),
+                    FunnelStep(
+                        _l("Watched the video"), at_seminar + sum(cell.is_video_done for cell in cells), total
+                    ),
                     FunnelStep(
                         _l("Passed the mechanics quiz"),
-                        sum(cell.passed(QuizKind.MECHANICS) for cell in cells),
+                        at_seminar + sum(cell.passed(QuizKind.MECHANICS) for cell in cells),
                         total,
                     ),
                     FunnelStep(
                         _l("Passed the conduct quiz"),
-                        sum(cell.passed(QuizKind.CONDUCT) for cell in cells),
+                        at_seminar + sum(cell.passed(QuizKind.CONDUCT) for cell in cells),
                         total,
                     ),
                 ),
@@ -276,17 +314,28 @@ def funnels(rows: list[MemberRow], course: Course) -> tuple[ModuleFunnel, ...]:
 
 
 def get_dashboard(
-    council: Council, course: Course, filters: Filters, now: datetime | None = None
+    council: Council,
+    course: Course,
+    filters: Filters,
+    now: datetime | None = None,
+    course_round: CourseRound | None = None,
 ) -> Dashboard:
-    """The council's dashboard; the totals and the funnel count every member, the table what is filtered."""
+    """The council's dashboard for its current round (or ``course_round``): the totals and the funnel count
+    every member who takes the course, the table shows what is filtered."""
     now = now or utcnow()
-    rows = load_member_rows(council, course, now)
+    course_round = course_round if course_round is not None else council.current_round
+    assert course_round is not None
+    rows = load_member_rows(council, course, now, course_round=course_round)
+    takers = [row for row in rows if row.member.takes_course]
     return Dashboard(
         council=council,
-        due=get_due_state(council, now),
-        rows=filters.apply(rows),
-        summary=summarize(rows),
-        funnels=funnels(rows, course),
+        round=course_round,
+        rounds=list_rounds(council.id),
+        due=get_due_state(council, now, course_round),
+        rows=filters.apply(takers),
+        others=filters.apply([row for row in rows if not row.member.takes_course]),
+        summary=summarize(takers),
+        funnels=funnels(takers, course),
         filters=filters,
     )
 
@@ -307,14 +356,15 @@ class QuestionStat:
         return self.correct / self.respondents if self.respondents else 0.0
 
 
-def get_question_stats(council: Council, course: Course) -> list[QuestionStat]:
-    """Per question, the share of members' first attempts that answered it correctly, weakest first.
+def get_question_stats(course_round: CourseRound, course: Course) -> list[QuestionStat]:
+    """Per question, the share of members' first attempts in the round that answered it correctly, weakest
+    first; members who take the course only.
 
     Anonymous totals only, and only for questions at least :data:`MIN_RESPONDENTS` members answered. One
     query.
     """
     stats = []
-    for result in count_first_answers(council.id, MIN_RESPONDENTS):
+    for result in count_first_answers(course_round.id, MIN_RESPONDENTS):
         module = course.module(result.module_id)
         quiz = module.quiz(result.quiz_id) if module else None
         question = quiz.question(result.question_id) if quiz else None

@@ -2,9 +2,10 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, EmailField, SelectChoice, SelectField, StringField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from course.admin.roster import ROLE_LABELS
+from course.people.calendar import Term
 from course.people.models import Role
 
 ROLE_CHOICES = [SelectChoice(role.value, ROLE_LABELS[role.value]) for role in Role]
@@ -61,3 +62,36 @@ class DueDateForm(FlaskForm):
         validators=[Optional()],
         render_kw={"autocomplete": "off"},
     )
+
+
+class RoundForm(FlaskForm):
+    """Starting the council's next round: its due date and whether completions carry over."""
+
+    due_date = _DateField(
+        _l("Due date (optional)"),
+        validators=[Optional()],
+        description=_l("The day by which members are asked to have completed the course in the new round."),
+        render_kw={"autocomplete": "off"},
+    )
+    carry_over = BooleanField(
+        _l("Carry over the completions of re-elected members"),
+        description=_l(
+            "Members still on the roster who completed the course in the current round count as complete in "
+            "the new one. Leave it unticked to have everyone take the course again, as is usual each term."
+        ),
+    )
+    confirm = BooleanField(
+        _l("I understand that every member takes the course again"),
+        validators=[InputRequired(_l("Tick the box to confirm that a new round should start."))],
+    )
+    #: Set by the view: the term of the new round; the due date must fall in it.
+    term: Term | None = None
+
+    def validate_due_date(self, field: _DateField) -> None:
+        if self.term is not None and field.data is not None and field.data not in self.term:
+            raise ValidationError(
+                _l(
+                    "Choose a date in the council term %(term)s, or leave the field empty.",
+                    term=self.term.label,
+                )
+            )

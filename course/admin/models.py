@@ -50,6 +50,8 @@ class Reminder(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     council_id: Mapped[int] = mapped_column(ForeignKey("council.id", ondelete="CASCADE"), index=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"))
+    # The round whose course the reminder was about.
+    round_id: Mapped[int] = mapped_column(ForeignKey("course_round.id", ondelete="CASCADE"), index=True)
     # None when the scheduler sent it.
     sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("member.id", ondelete="SET NULL"))
     kind: Mapped[str] = mapped_column(String(10))

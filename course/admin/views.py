@@ -15,15 +15,16 @@ from flask_login import current_user
 
 from course.admin import audit_log, dashboard, exports, importing, reminders, roster
 from course.admin.due_date import set_due_date
-from course.admin.forms import DueDateForm, ImportForm, MemberForm
+from course.admin.forms import DueDateForm, ImportForm, MemberForm, RoundForm
 from course.auth import links
 from course.auth.access import admin_required
 from course.content import QuizKind
 from course.db import utcnow
 from course.extensions import db
+from course.learning import rounds
 from course.mail.services import MailError
 from course.people.calendar import get_due_state
-from course.people.models import Council
+from course.people.models import Council, CourseRound
 from course.web.course import get_course
 from course.web.templating import current_locale
 
@@ -70,12 +71,26 @@ def _labels() -> dict[str, object]:
 # --- the dashboard ----------------------------------------------------------------------------------
 
 
+def _round(filters: dashboard.Filters) -> CourseRound:
+    """The round the page shows: the current one, or an earlier one of the council's (else 404)."""
+    council = _council()
+    if filters.round_id is None or filters.round_id == council.current_round_id:
+        return council.current_round
+    course_round = rounds.get_round(council.id, filters.round_id)
+    if course_round is None:
+        abort(404)
+    return course_round
+
+
+def _board(filters: dashboard.Filters) -> dashboard.Dashboard:
+    return dashboard.get_dashboard(_council(), get_course(), filters, course_round=_round(filters))
+
+
 @bp.get("/")
 @admin_required
 def show_dashboard():
-    filters = dashboard.Filters.from_args(request.args)
-    board = dashboard.get_dashboard(_council(), get_course(), filters)
-    due_form = DueDateForm(formdata=None, due_date=_council().due_date)
+    board = _board(dashboard.Filters.from_args(request.args))
+    due_form = DueDateForm(formdata=None, due_date=board.round.due_date)
     return render_template(
         "admin/dashboard.html", board=board, due_form=due_form, course=get_course(), active_page="admin"
     )
@@ -84,11 +99,54 @@ def show_dashboard():
 @bp.get("/print")
 @admin_required
 def print_dashboard():
-    filters = dashboard.Filters.from_args(request.args)
-    board = dashboard.get_dashboard(_council(), get_course(), filters)
+    board = _board(dashboard.Filters.from_args(request.args))
     return render_template(
         "admin/print.html", board=board, course=get_course(), now=utcnow(), active_page="admin"
     )
+
+
+# --- rounds -----------------------------------------------------------------------------------------
+
+
+@bp.get("/rounds/new")
+@admin_required
+def new_round():
+    council = _council()
+    form = RoundForm(formdata=None)
+    return render_template(
+        "admin/round_new.html",
+        form=form,
+        term=rounds.next_term(council),
+        council=council,
+        active_page="admin",
+    )
+
+
+@bp.post("/rounds")
+@admin_required
+def start_round():
+    council = _council()
+    term = rounds.next_term(council)
+    form = RoundForm()
+    form.term = term
+    if form.validate():
+        try:
+            rounds.start_round(
+                council, actor=current_user, due_date=form.due_date.data, carry_over=form.carry_over.data
+            )
+        except rounds.RoundError:
+            db.session.rollback()
+            form.form_errors.append(_("The council has a round for this term already."))
+        else:
+            db.session.commit()
+            flash(
+                _("A new round has started: the course for the council term %(term)s.", term=term.label),
+                "success",
+            )
+            return redirect(url_for("admin.show_dashboard"), code=303)
+    return render_template(
+        "admin/round_new.html", form=form, term=term, council=council, active_page="admin"
+    ), 422
 
 
 @bp.post("/due-date")
@@ -96,7 +154,7 @@ def print_dashboard():
 def change_due_date():
     form = DueDateForm()
     if not form.validate():
-        board = dashboard.get_dashboard(_council(), get_course(), dashboard.Filters())
+        board = _board(dashboard.Filters())
         return render_template(
             "admin/dashboard.html", board=board, due_form=form, course=get_course(), active_page="admin"
         ), 422
@@ -110,11 +168,10 @@ def change_due_date():
 
 
 def _export(kind: str):
-    filters = dashboard.Filters.from_args(request.args)
     council = _council()
-    board = dashboard.get_dashboard(council, get_course(), filters)
-    headers, rows = exports.completion_table(council, get_course(), board.rows)
-    name = f"completion-{council.slug}"
+    board = _board(dashboard.Filters.from_args(request.args))
+    headers, rows = exports.completion_table(council, get_course(), [*board.rows, *board.others])
+    name = f"completion-{council.slug}-{board.round.term.label.replace(chr(0x2013), '-')}"
     if kind == "csv":
         # Danish and Swedish Excel expect semicolons (the comma is their decimal sign).
         data = exports.to_csv(headers, rows, delimiter="," if current_locale() == "en" else ";")
@@ -142,9 +199,17 @@ def export_xlsx():
 @bp.get("/questions")
 @admin_required
 def show_questions():
-    stats = dashboard.get_question_stats(_council(), get_course())
+    filters = dashboard.Filters.from_args(request.args)
+    course_round = _round(filters)
+    stats = dashboard.get_question_stats(course_round, get_course())
     return render_template(
-        "admin/questions.html", stats=stats, minimum=dashboard.MIN_RESPONDENTS, active_page="admin"
+        "admin/questions.html",
+        stats=stats,
+        minimum=dashboard.MIN_RESPONDENTS,
+        course_round=course_round,
+        rounds=rounds.list_rounds(_council().id),
+        filters=filters,
+        active_page="admin",
     )
 
 

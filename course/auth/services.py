@@ -13,7 +13,7 @@ from course.auth.models import LoginSession
 from course.auth.passwords import MIN_PASSWORD_LENGTH, hash_password, needs_rehash, verify_password
 from course.db import utcnow
 from course.extensions import db
-from course.people.models import Member
+from course.people.models import Council, Member
 from course.people.services import normalize_email
 
 SESSION_LIFETIME = timedelta(days=14)
@@ -74,7 +74,8 @@ _MEMBER_FOR_SESSION = (
     select(Member)
     .join(LoginSession, LoginSession.member_id == Member.id)
     .join(Member.council)
-    .options(contains_eager(Member.council))
+    # The council and its current round come with the member: every page reads them.
+    .options(contains_eager(Member.council).joinedload(Council.current_round))
     .where(
         LoginSession.token_hash == bindparam("token_hash"),
         LoginSession.expires_at > bindparam("now"),

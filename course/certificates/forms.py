@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from flask_babel import format_date
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -80,8 +82,10 @@ class SeminarForm(FlaskForm):
     reason = _reason(_l("Reason"), _l("Say why the certificate is issued without the online course."))
     send_email = BooleanField(_l("E-mail the member their certificate"), default=True)
 
-    #: Set by the view: the council's today, the latest possible seminar date.
+    #: Set by the view: the council's today, the latest possible seminar date, and the first day of its
+    #: current round, the earliest.
     today: date | None = None
+    earliest: date | None = None
 
     def validate_member_id(self, field: SelectField) -> None:
         offered = {value for value, _label in field.choices or () if value is not None}
@@ -91,6 +95,13 @@ class SeminarForm(FlaskForm):
     def validate_completed_on(self, field: LocalDateField) -> None:
         if self.today is not None and field.data is not None and field.data > self.today:
             raise ValidationError(_l("The seminar date cannot be in the future."))
+        if self.earliest is not None and field.data is not None and field.data < self.earliest:
+            raise ValidationError(
+                _(
+                    "The seminar date must be in the council's current round, from %(date)s.",
+                    date=format_date(self.earliest, "long"),
+                )
+            )
 
 
 class RevokeForm(FlaskForm):

@@ -15,27 +15,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from course.db import UTCDateTime, utcnow
 from course.extensions import db
-from course.people.models import Member
-
-
-class SeminarCompletion(db.Model):
-    """A member completed the course at an in-person council seminar, as an administrator recorded.
-
-    Kept apart from the online completion (``course_completion``), which only the learner's own progress
-    creates; one per member.
-    """
-
-    __tablename__ = "seminar_completion"
-    __table_args__ = (CheckConstraint("length(reason) > 0", name="reason"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    council_id: Mapped[int] = mapped_column(ForeignKey("council.id", ondelete="CASCADE"), index=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"), unique=True)
-    completed_on: Mapped[date] = mapped_column(Date)
-    reason: Mapped[str] = mapped_column(String(500))
-    content_version: Mapped[str] = mapped_column(String(40))
-    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("member.id", ondelete="SET NULL"))
-    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+from course.learning.models import SeminarCompletion
+from course.people.models import CourseRound, Member
 
 
 class Certificate(db.Model):
@@ -61,6 +42,8 @@ class Certificate(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     council_id: Mapped[int] = mapped_column(ForeignKey("council.id", ondelete="CASCADE"), index=True)
+    # The round whose completion it certifies: it is valid until the end of that round's term at most.
+    round_id: Mapped[int] = mapped_column(ForeignKey("course_round.id", ondelete="CASCADE"), index=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"), index=True)
     course_completion_id: Mapped[int | None] = mapped_column(
         ForeignKey("course_completion.id", ondelete="CASCADE")
@@ -92,6 +75,7 @@ class Certificate(db.Model):
     revoke_reason: Mapped[str | None] = mapped_column(String(500))
 
     member: Mapped[Member] = relationship(foreign_keys=[member_id])
+    round: Mapped[CourseRound] = relationship()
     seminar_completion: Mapped[SeminarCompletion | None] = relationship()
 
     @property

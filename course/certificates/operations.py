@@ -16,13 +16,14 @@ from sqlalchemy import select, update
 
 from course.audit.services import record_event
 from course.certificates import codes, validity
-from course.certificates.models import Certificate, SeminarCompletion
+from course.certificates.models import Certificate
 from course.content import Course
 from course.db import insert_ignoring_conflict, utcnow
 from course.extensions import db
-from course.learning.models import CourseCompletion
+from course.learning import rounds
+from course.learning.models import CourseCompletion, SeminarCompletion
 from course.people import calendar
-from course.people.models import Council, Member
+from course.people.models import Council, CourseRound, Member
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +49,8 @@ class CompletedOnlineError(CertificateError):
 
 
 class InvalidSeminarDateError(CertificateError):
-    """A seminar date in the future."""
+    """A seminar date in the future, or before the council's current round (a seminar of an earlier term
+    counts for that term, not this one)."""
 
 
 class AlreadyRevokedError(CertificateError):
@@ -70,12 +72,22 @@ class IssueResult:
 
 
 def _certificate_values(
-    member: Member, council: Council, course: Course, completed_on: date, content_version: str, now: datetime
+    member: Member,
+    council: Council,
+    course_round: CourseRound,
+    course: Course,
+    completed_on: date,
+    content_version: str,
+    now: datetime,
 ) -> dict[str, Any]:
     issued_on = calendar.local_date(council.country, now)
+    valid_until = validity.valid_until(
+        council.country, issued_on, council.certificate_valid_until, round_end=course_round.term_end
+    )
     # Never valid for less than the day of completion (the database insists too), whatever the clocks say.
     return {
         "council_id": council.id,
+        "round_id": course_round.id,
         "member_id": member.id,
         "revision": 1,
         "member_name": member.name,
@@ -85,9 +97,7 @@ def _certificate_values(
         "module_ids": list(course.module_ids),
         "content_version": content_version,
         "completed_on": completed_on,
-        "valid_until": max(
-            validity.valid_until(council.country, issued_on, council.certificate_valid_until), completed_on
-        ),
+        "valid_until": max(valid_until, completed_on),
         "issued_at": now,
     }
 
@@ -95,6 +105,7 @@ def _certificate_values(
 def _issue_first_revision(
     member: Member,
     council: Council,
+    course_round: CourseRound,
     course: Course,
     *,
     completed_on: date,
@@ -106,7 +117,7 @@ def _issue_first_revision(
     **event_details: Any,
 ) -> IssueResult:
     """Insert revision 1 for a completion (online or seminar) unless it exists, and audit a new one."""
-    values = _certificate_values(member, council, course, completed_on, content_version, now)
+    values = _certificate_values(member, council, course_round, course, completed_on, content_version, now)
     values.update({completion_column.key: completion_id, "issued_by_id": actor.id if actor else None})
     inserted = insert_ignoring_conflict(
         Certificate, {**values, "code": _unused_code()}, [completion_column.key, "revision"]
@@ -147,6 +158,7 @@ def issue_certificate(
     return _issue_first_revision(
         member,
         council,
+        db.session.get(CourseRound, completion.round_id),
         course,
         completed_on=calendar.local_date(council.country, completion.completed_at),
         content_version=completion.content_version,
@@ -162,7 +174,8 @@ def issue_certificate(
 def issue_certificates(
     council: Council, member_ids: Iterable[int], course: Course, *, actor: Member, now: datetime | None = None
 ) -> list[IssueResult]:
-    """Issue certificates for several members of ``council`` who completed the course online.
+    """Issue certificates for several members of ``council`` who completed the course online in its current
+    round.
 
     Raises :class:`NotCompletedError` naming the members (ids) who have not, or are not in the council;
     nothing is issued then.
@@ -173,7 +186,11 @@ def issue_certificates(
         for completion in db.session.execute(
             select(CourseCompletion)
             .join(Member, Member.id == CourseCompletion.member_id)
-            .where(Member.council_id == council.id, CourseCompletion.member_id.in_(wanted))
+            .where(
+                Member.council_id == council.id,
+                CourseCompletion.round_id == council.current_round_id,
+                CourseCompletion.member_id.in_(wanted),
+            )
         ).scalars()
     }
     missing = [member_id for member_id in wanted if member_id not in completions]
@@ -191,8 +208,9 @@ def record_seminar_completion(
     actor: Member,
     now: datetime | None = None,
 ) -> IssueResult:
-    """Record that ``member`` completed the course at an in-person council seminar, and issue their
-    certificate. Recording it again returns the certificate of the first record.
+    """Record that ``member`` completed the course at an in-person council seminar, in their council's
+    current round, and issue their certificate. Recording it again returns the certificate of the first
+    record.
 
     The member's online progress is left as it is. Raises :class:`CompletedOnlineError` when they
     completed online (their certificate comes from that), :class:`InvalidSeminarDateError` for a date
@@ -205,11 +223,19 @@ def record_seminar_completion(
         raise ValueError("the reason must have 1 to 500 characters")
     if completed_on > calendar.local_date(council.country, now):
         raise InvalidSeminarDateError(completed_on)
-    if db.session.execute(select(CourseCompletion.id).where(CourseCompletion.member_id == member.id)).first():
+    course_round = council.current_round
+    assert course_round is not None
+    if completed_on < rounds.first_day(course_round, council.country):
+        raise InvalidSeminarDateError(completed_on)
+    online = select(CourseCompletion.id).where(
+        CourseCompletion.round_id == course_round.id, CourseCompletion.member_id == member.id
+    )
+    if db.session.execute(online).first():
         raise CompletedOnlineError(member.id)
     recorded = insert_ignoring_conflict(
         SeminarCompletion,
         {
+            "round_id": course_round.id,
             "council_id": council.id,
             "member_id": member.id,
             "completed_on": completed_on,
@@ -218,16 +244,17 @@ def record_seminar_completion(
             "recorded_by_id": actor.id,
             "recorded_at": now,
         },
-        ["member_id"],
+        ["round_id", "member_id"],
     )
     seminar = db.session.execute(
         select(SeminarCompletion)
-        .where(SeminarCompletion.member_id == member.id)
+        .where(SeminarCompletion.round_id == course_round.id, SeminarCompletion.member_id == member.id)
         .execution_options(populate_existing=True)
     ).scalar_one()
     return _issue_first_revision(
         member,
         council,
+        course_round,
         course,
         completed_on=seminar.completed_on,
         content_version=seminar.content_version,
@@ -306,6 +333,7 @@ def reissue_certificate(
     council = db.session.get(Council, certificate.council_id)
     successor = Certificate(
         council_id=certificate.council_id,
+        round_id=certificate.round_id,
         member_id=certificate.member_id,
         course_completion_id=certificate.course_completion_id,
         seminar_completion_id=certificate.seminar_completion_id,
@@ -382,5 +410,8 @@ def update_certificate_settings(
 
 
 def default_valid_until(council: Council, now: datetime | None = None) -> date:
-    """The end of the council's current term: the validity of certificates issued today without a date."""
+    """The end of the term of the council's current round: the validity of certificates issued today
+    without a date of the council's own."""
+    if council.current_round is not None:
+        return council.current_round.term_end
     return calendar.term_end(council.country, calendar.today(council.country, now))

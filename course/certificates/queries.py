@@ -12,11 +12,12 @@ from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import aliased, joinedload
 
 from course.certificates import codes
-from course.certificates.models import Certificate, SeminarCompletion
+from course.certificates.models import Certificate
 from course.extensions import db
-from course.learning.models import CourseCompletion
+from course.learning.models import CourseCompletion, SeminarCompletion
 from course.people import calendar
-from course.people.models import Member
+from course.people.calendar import Term
+from course.people.models import CourseRound, Member
 
 
 class Status:
@@ -140,12 +141,16 @@ class Candidates:
     for_seminar: tuple[Candidate, ...]
 
 
-def get_candidates(council_id: int) -> Candidates:
-    """The council's members without a certificate, in one query."""
+def get_candidates(council_id: int, round_id: int) -> Candidates:
+    """The council's members without a certificate in the round, in one query."""
     has_certificate = (
         exists().where(Certificate.course_completion_id == CourseCompletion.id).correlate(CourseCompletion)
     )
-    has_seminar = exists().where(SeminarCompletion.member_id == Member.id).correlate(Member)
+    has_seminar = (
+        exists()
+        .where(SeminarCompletion.member_id == Member.id, SeminarCompletion.round_id == round_id)
+        .correlate(Member)
+    )
     rows = db.session.execute(
         select(
             Member.id,
@@ -156,7 +161,10 @@ def get_candidates(council_id: int) -> Candidates:
             has_certificate,
             has_seminar,
         )
-        .outerjoin(CourseCompletion, CourseCompletion.member_id == Member.id)
+        .outerjoin(
+            CourseCompletion,
+            and_(CourseCompletion.member_id == Member.id, CourseCompletion.round_id == round_id),
+        )
         .where(Member.council_id == council_id, Member.removed_at.is_(None))
         .order_by(func.lower(Member.name), Member.id)
     ).all()
@@ -190,13 +198,17 @@ _STATUS_RANK = {Status.VALID: 0, Status.EXPIRED: 1, Status.REVOKED: 2}
 
 
 def get_certificate_status_by_member(
-    council_id: int, now: datetime | None = None
+    council_id: int, round_id: int, now: datetime | None = None
 ) -> dict[int, CertificateSummary]:
-    """Each member's best current certificate (valid before expired before revoked, then the newest),
-    by member id, in one query. Members without a certificate are absent."""
+    """Each member's best current certificate of the round (valid before expired before revoked, then the
+    newest), by member id, in one query. Members without a certificate are absent."""
     rows = db.session.execute(
         select(Certificate)
-        .where(Certificate.council_id == council_id, Certificate.replaced_at.is_(None))
+        .where(
+            Certificate.council_id == council_id,
+            Certificate.round_id == round_id,
+            Certificate.replaced_at.is_(None),
+        )
         .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
     ).scalars()
     summaries: dict[int, CertificateSummary] = {}
@@ -230,18 +242,21 @@ def count_certificates_by_council() -> dict[int, int]:
 
 @dataclass(frozen=True, slots=True)
 class Verification:
-    """What the public verification page may show: nothing beyond these fields."""
+    """What the public verification page may show: nothing beyond these fields. Of a revoked certificate
+    only that it is revoked, and since when: not whose it was, nor anything else it said."""
 
     status: str
-    member_name: str
-    council_name: str
-    course_id: str
-    completed_on: date
-    valid_until: date
-    revoked_on: date | None
     code: str
+    member_name: str | None = None
+    council_name: str | None = None
+    course_id: str | None = None
+    completed_on: date | None = None
+    valid_until: date | None = None
+    #: The council term of the round the certificate was issued in.
+    term: Term | None = None
+    revoked_on: date | None = None
     #: The code that was looked up, when it belongs to an earlier revision (it now leads to ``code``).
-    replaced_code: str | None
+    replaced_code: str | None = None
 
 
 def verify_certificate(raw_code: str, now: datetime | None = None) -> Verification | None:
@@ -254,7 +269,8 @@ def verify_certificate(raw_code: str, now: datetime | None = None) -> Verificati
     asked = aliased(Certificate)
     current = aliased(Certificate)
     row = db.session.execute(
-        select(current, asked.code)
+        select(current, asked.code, CourseRound.term_start, CourseRound.term_end)
+        .join(CourseRound, CourseRound.id == current.round_id)
         .join(
             asked,
             or_(
@@ -274,19 +290,24 @@ def verify_certificate(raw_code: str, now: datetime | None = None) -> Verificati
     ).first()
     if row is None:
         return None
-    certificate, asked_code = row
+    certificate, asked_code, term_start, term_end = row
+    code = codes.format_code(certificate.code)
+    replaced_code = codes.format_code(asked_code) if asked_code != certificate.code else None
+    if certificate.revoked_at is not None:
+        return Verification(
+            status=Status.REVOKED,
+            code=code,
+            replaced_code=replaced_code,
+            revoked_on=calendar.local_date(certificate.country, certificate.revoked_at),
+        )
     return Verification(
         status=certificate_status(certificate, now),
+        code=code,
+        replaced_code=replaced_code,
         member_name=certificate.member_name,
         council_name=certificate.council_name,
         course_id=certificate.course_id,
         completed_on=certificate.completed_on,
         valid_until=certificate.valid_until,
-        revoked_on=(
-            calendar.local_date(certificate.country, certificate.revoked_at)
-            if certificate.revoked_at is not None
-            else None
-        ),
-        code=codes.format_code(certificate.code),
-        replaced_code=codes.format_code(asked_code) if asked_code != certificate.code else None,
+        term=Term(term_start, term_end),
     )

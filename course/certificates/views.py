@@ -19,6 +19,7 @@ from course.certificates.forms import (
 from course.certificates.models import Certificate
 from course.extensions import db, limiter
 from course.i18n import LOCALES
+from course.learning import rounds
 from course.learning.progress import get_course_state
 from course.people import calendar
 from course.web.course import get_course
@@ -115,6 +116,7 @@ def _seminar_form(council, candidates: queries.Candidates, formdata=None) -> Sem
         (candidate.member_id, candidate.name) for candidate in candidates.for_seminar
     ]
     form.today = calendar.today(council.country)
+    form.earliest = rounds.first_day(council.current_round, council.country)
     return form
 
 
@@ -127,7 +129,7 @@ def _render_council_page(
     status: int = 200,
 ):
     council = current_user.council
-    candidates = candidates or queries.get_candidates(council.id)
+    candidates = candidates or queries.get_candidates(council.id, council.current_round_id)
     return render_template(
         "certificates/council.html",
         council=council,
@@ -160,7 +162,7 @@ def _report_emails(failed: list[str]) -> None:
 @admin_required
 def issue_certificates():
     council = current_user.council
-    candidates = queries.get_candidates(council.id)
+    candidates = queries.get_candidates(council.id, council.current_round_id)
     form = _issue_form(council, candidates, formdata=request.form)
     if not form.validate_on_submit():
         return _render_council_page(candidates=candidates, issue_form=form, status=422)
@@ -187,7 +189,7 @@ def issue_certificates():
 @admin_required
 def record_seminar_completion():
     council = current_user.council
-    candidates = queries.get_candidates(council.id)
+    candidates = queries.get_candidates(council.id, council.current_round_id)
     form = _seminar_form(council, candidates, formdata=request.form)
     if not form.validate_on_submit():
         return _render_council_page(candidates=candidates, seminar_form=form, status=422)

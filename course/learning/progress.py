@@ -1,29 +1,44 @@
 """What members have done: the one read model of progress, for one member, for a council's members, and per
-question.
+question, always in one round (a council's course in one council term).
 
-A member has **started** a module when they have a progress row for it (opening the module's video, reading
-its transcript or reporting played seconds creates it); a module is **complete** when its completion is
-stored; the course is complete when the course completion is stored. Every page that shows progress (the
-learner's pages, the dashboard, exports, reminders, the platform overview) reads it here.
+A member has **started** a module when they have a progress row for it in the round (opening the module's
+video, reading its transcript or reporting played seconds creates it); a module is **complete** when its
+completion is stored; the course is **complete** when the member completed it online or an administrator
+recorded its completion at a council seminar. Every page that shows progress (the learner's pages, the
+dashboard, exports, reminders, the platform overview) reads it here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime, time
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, bindparam, case, exists, func, select
+from sqlalchemy import (
+    CompoundSelect,
+    Date,
+    Select,
+    bindparam,
+    case,
+    cast,
+    exists,
+    func,
+    null,
+    select,
+    union_all,
+)
 
 from course.content import Course, Module, Quiz, QuizKind
+from course.db import UTCDateTime
 from course.extensions import db
 from course.learning.models import (
     AttemptQuestion,
     CourseCompletion,
     ModuleProgress,
     QuizAttempt,
+    SeminarCompletion,
     VideoProgress,
 )
 from course.people.models import Member
@@ -90,11 +105,24 @@ class ModuleState:
 @dataclass(frozen=True, slots=True)
 class CourseState:
     modules: tuple[ModuleState, ...]
+    #: When the member completed the course online.
     completed_at: datetime | None
+    #: The day of the council seminar at which an administrator recorded the member's completion.
+    seminar_completed_on: date | None = None
 
     @property
     def is_complete(self) -> bool:
-        return self.completed_at is not None
+        return self.completed_at is not None or self.seminar_completed_on is not None
+
+    @property
+    def completed_moment(self) -> datetime | None:
+        """When the course was completed: online, else at a seminar (noon UTC on its day, which is the
+        same day in Denmark and Sweden)."""
+        if self.completed_at is not None:
+            return self.completed_at
+        if self.seminar_completed_on is not None:
+            return datetime.combine(self.seminar_completed_on, time(12), UTC)
+        return None
 
     @property
     def completed_count(self) -> int:
@@ -134,25 +162,24 @@ _MODULE_IDS = bindparam("module_ids", expanding=True)
 @dataclass(frozen=True, slots=True)
 class _Statements:
     progress: Select[Any]
-    watched: Select[Any]
+    opened: Select[Any]
     quizzes: Select[Any]
-    completions: Select[Any]
+    completions: CompoundSelect
 
 
 @cache
 def _statements(scope: str) -> _Statements:
-    """The four statements of the read model, built once per scope.
+    """The four statements of the read model, built once per scope, all in the round ``:round_id``.
 
-    ``member``: one member, by ``:member_id``. ``council``: the active members of ``:council_id``, through
-    a join with the member table (one bound value, where a list of member ids would bind one per member).
+    ``member``: one member, by ``:member_id``. ``council``: the round's active members, through a join with
+    the member table (one bound value, where a list of member ids would bind one per member).
     """
 
-    def scoped(statement: Select[Any], member_id: Any) -> Select[Any]:
+    def scoped(statement: Select[Any], table: Any) -> Select[Any]:
+        statement = statement.where(table.round_id == bindparam("round_id"))
         if scope == "member":
-            return statement.where(member_id == bindparam("member_id"))
-        return statement.join(Member, Member.id == member_id).where(
-            Member.council_id == bindparam("council_id"), Member.removed_at.is_(None)
-        )
+            return statement.where(table.member_id == bindparam("member_id"))
+        return statement.join(Member, Member.id == table.member_id).where(Member.removed_at.is_(None))
 
     return _Statements(
         progress=scoped(
@@ -163,18 +190,15 @@ def _statements(scope: str) -> _Statements:
                 ModuleProgress.video_completed_at,
                 ModuleProgress.completed_at,
                 ModuleProgress.last_activity_at,
+                ModuleProgress.video_coverage,
             ).where(ModuleProgress.module_id.in_(_MODULE_IDS)),
-            ModuleProgress.member_id,
+            ModuleProgress,
         ),
-        watched=scoped(
-            select(
-                VideoProgress.member_id,
-                VideoProgress.module_id,
-                VideoProgress.language,
-                VideoProgress.seconds_watched,
-                VideoProgress.duration,
-            ).where(VideoProgress.module_id.in_(_MODULE_IDS)),
-            VideoProgress.member_id,
+        opened=scoped(
+            select(VideoProgress.member_id, VideoProgress.module_id, VideoProgress.language).where(
+                VideoProgress.module_id.in_(_MODULE_IDS)
+            ),
+            VideoProgress,
         ),
         quizzes=scoped(
             select(
@@ -186,36 +210,57 @@ def _statements(scope: str) -> _Statements:
             )
             .where(QuizAttempt.module_id.in_(_MODULE_IDS))
             .group_by(QuizAttempt.member_id, QuizAttempt.quiz_id),
-            QuizAttempt.member_id,
+            QuizAttempt,
         ),
-        completions=scoped(
-            select(CourseCompletion.member_id, CourseCompletion.completed_at), CourseCompletion.member_id
+        # Online and seminar completions in one statement.
+        completions=union_all(
+            scoped(
+                select(
+                    CourseCompletion.member_id,
+                    CourseCompletion.completed_at,
+                    cast(null(), Date).label("seminar_on"),
+                ),
+                CourseCompletion,
+            ),
+            scoped(
+                select(
+                    SeminarCompletion.member_id,
+                    cast(null(), UTCDateTime).label("completed_at"),
+                    SeminarCompletion.completed_on,
+                ),
+                SeminarCompletion,
+            ),
         ),
     )
 
 
-def get_course_state(member: Member, course: Course, modules: Sequence[Module] | None = None) -> CourseState:
-    """Every module's state for one member (or those of ``modules``), read in four queries whatever the
-    number of modules; three when only some modules are asked for."""
+def get_course_state(
+    member: Member, course: Course, modules: Sequence[Module] | None = None, round_id: int | None = None
+) -> CourseState:
+    """Every module's state for one member (or those of ``modules``) in their council's current round (or
+    in ``round_id``), read in four queries whatever the number of modules; three when only some modules
+    are asked for."""
     modules = tuple(modules if modules is not None else course.modules)
-    states = _read(course, modules, "member", {"member_id": member.id}, [member.id])
-    return states[member.id]
+    round_id = round_id if round_id is not None else member.council.current_round_id
+    params = {"member_id": member.id, "round_id": round_id}
+    return _read(course, modules, "member", params, [member.id])[member.id]
 
 
 def get_module_state(member: Member, course: Course, module: Module) -> ModuleState:
     return get_course_state(member, course, [module]).modules[0]
 
 
-def get_council_progress(council_id: int, course: Course) -> dict[int, CourseState]:
-    """Every active member of the council's course state, by member id, in four queries whatever the size
-    of the council. Members without any progress are not in the dict: see :func:`state_of`."""
-    return _read(course, tuple(course.modules), "council", {"council_id": council_id}, None)
+def get_council_progress(round_id: int, course: Course) -> dict[int, CourseState]:
+    """The course state of every active member of the round's council, by member id, in three queries
+    whatever the size of the council. Members without any progress are not in the dict: see
+    :func:`state_of`."""
+    return _read(course, tuple(course.modules), "council", {"round_id": round_id}, None)
 
 
 def state_of(progress: Mapping[int, CourseState], member_id: int, course: Course) -> CourseState:
     """The member's state from :func:`get_council_progress`; nothing done when they have done nothing."""
     state = progress.get(member_id)
-    return state if state is not None else _build(course, tuple(course.modules), {}, {}, {}, {}, None)
+    return state if state is not None else _build(course, tuple(course.modules), {}, {}, {}, (None, None))
 
 
 def _read(
@@ -230,30 +275,29 @@ def _read(
     progress: dict[int, dict[str, Any]] = {}
     for row in db.session.execute(statements.progress, params):
         progress.setdefault(row.member_id, {})[row.module_id] = row
-    watched: dict[int, dict[str, float]] = {}
+    # Which languages the member opened each video in: the learner's page needs it, the dashboard not.
     languages: dict[int, dict[str, set[str]]] = {}
-    for member_id, module_id, language, seconds, duration in db.session.execute(statements.watched, params):
-        languages.setdefault(member_id, {}).setdefault(module_id, set()).add(language)
-        if duration:
-            shares = watched.setdefault(member_id, {})
-            shares[module_id] = max(shares.get(module_id, 0.0), min(seconds / duration, 1.0))
+    if scope == "member":
+        for member_id, module_id, language in db.session.execute(statements.opened, params):
+            languages.setdefault(member_id, {}).setdefault(module_id, set()).add(language)
     quizzes: dict[int, dict[str, tuple[int, float | None, bool]]] = {}
     for member_id, quiz_id, count, best, passes in db.session.execute(statements.quizzes, params):
         quizzes.setdefault(member_id, {})[quiz_id] = (count, best, bool(passes))
-    completions: dict[int, datetime] = {}
+    completions: dict[int, tuple[datetime | None, date | None]] = {}
     if len(modules) == len(course.modules):
-        completions = dict(db.session.execute(statements.completions, params).all())
+        for member_id, completed_at, seminar_on in db.session.execute(statements.completions, params):
+            online, seminar = completions.get(member_id, (None, None))
+            completions[member_id] = (online or completed_at, seminar or seminar_on)
 
-    ids = set(member_ids) if member_ids is not None else {*progress, *watched, *quizzes, *completions}
+    ids = set(member_ids) if member_ids is not None else {*progress, *quizzes, *completions}
     return {
         member_id: _build(
             course,
             modules,
             progress.get(member_id, {}),
-            watched.get(member_id, {}),
             languages.get(member_id, {}),
             quizzes.get(member_id, {}),
-            completions.get(member_id),
+            completions.get(member_id, (None, None)),
         )
         for member_id in ids
     }
@@ -266,10 +310,9 @@ def _build(
     course: Course,
     modules: tuple[Module, ...],
     progress: Mapping[str, Any],
-    watched: Mapping[str, float],
     languages: Mapping[str, set[str]],
     quizzes: Mapping[str, tuple[int, float | None, bool]],
-    completed_at: datetime | None,
+    completion: tuple[datetime | None, date | None],
 ) -> CourseState:
     states = []
     for module in modules:
@@ -281,7 +324,7 @@ def _build(
         states.append(
             ModuleState(
                 module=module,
-                coverage=watched.get(module.id, 0.0),
+                coverage=min(row.video_coverage, 1.0) if row else 0.0,
                 video_route=row.video_route if row else None,
                 video_completed_at=row.video_completed_at if row else None,
                 completed_at=row.completed_at if row else None,
@@ -291,7 +334,7 @@ def _build(
                 video_languages=frozenset(languages.get(module.id, ())),
             )
         )
-    return CourseState(tuple(states), completed_at)
+    return CourseState(tuple(states), *completion)
 
 
 # --- figures over many members ------------------------------------------------------------------------
@@ -334,10 +377,10 @@ class QuestionResult:
     correct: int
 
 
-def count_first_answers(council_id: int, minimum: int) -> list[QuestionResult]:
-    """Per question, how many of the council's active members answered it in their first attempt at its
-    quiz, and how many of them correctly. Anonymous totals only, and only for questions at least
-    ``minimum`` members answered. One query."""
+def count_first_answers(round_id: int, minimum: int) -> list[QuestionResult]:
+    """Per question, how many of the round's active members who take the course answered it in their first
+    attempt at its quiz in the round, and how many of them correctly. Anonymous totals only, and only for
+    questions at least ``minimum`` members answered. One query."""
     respondents = func.count(func.distinct(QuizAttempt.member_id))
     rows = db.session.execute(
         select(
@@ -350,8 +393,9 @@ def count_first_answers(council_id: int, minimum: int) -> list[QuestionResult]:
         .join(QuizAttempt, QuizAttempt.id == AttemptQuestion.attempt_id)
         .join(Member, Member.id == QuizAttempt.member_id)
         .where(
-            Member.council_id == council_id,
+            QuizAttempt.round_id == round_id,
             Member.removed_at.is_(None),
+            Member.takes_course.is_(True),
             QuizAttempt.number == 1,
             QuizAttempt.submitted_at.is_not(None),
             AttemptQuestion.is_correct.is_not(None),

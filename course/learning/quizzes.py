@@ -19,7 +19,7 @@ from course.db import utcnow
 from course.extensions import db
 from course.learning.completion import update_completion
 from course.learning.models import AttemptQuestion, QuizAttempt
-from course.learning.watching import ensure_module_progress, is_video_done, touch
+from course.learning.watching import ensure_module_progress, is_video_done, round_id_of, touch
 from course.people.models import Member
 
 
@@ -82,9 +82,11 @@ def get_or_start_attempt(
     """
     if not is_video_done(member, module.id):
         raise QuizLockedError(quiz.id)
+    round_id = round_id_of(member)
     open_attempt = db.session.execute(
         select(QuizAttempt)
         .where(
+            QuizAttempt.round_id == round_id,
             QuizAttempt.member_id == member.id,
             QuizAttempt.quiz_id == quiz.id,
             QuizAttempt.submitted_at.is_(None),
@@ -98,9 +100,14 @@ def get_or_start_attempt(
     previous = db.session.execute(
         select(func.count())
         .select_from(QuizAttempt)
-        .where(QuizAttempt.member_id == member.id, QuizAttempt.quiz_id == quiz.id)
+        .where(
+            QuizAttempt.round_id == round_id,
+            QuizAttempt.member_id == member.id,
+            QuizAttempt.quiz_id == quiz.id,
+        )
     ).scalar_one()
     attempt = QuizAttempt(
+        round_id=round_id,
         member_id=member.id,
         module_id=module.id,
         quiz_id=quiz.id,
@@ -158,6 +165,8 @@ def submit_attempt(
     learner can finish the form), and :class:`InvalidAnswersError` for options that were not offered.
     """
     attempt = get_attempt(member, attempt_id, module.id, quiz.id)
+    if attempt.round_id != round_id_of(member):
+        raise AttemptNotFoundError(attempt_id)  # an attempt of an earlier round can be read, not submitted
     if attempt.submitted_at is not None:
         return SubmitResult(attempt, was_already_submitted=True)
 

@@ -1,5 +1,5 @@
-"""Watching a module's video: played segments merged into watched intervals, the plausibility rule, the
-transcript route, and the video step.
+"""Watching a module's video in the member's current round: played segments merged into watched intervals,
+the plausibility rule, what was watched counted across languages, the transcript route, and the video step.
 
 Services take explicit arguments (a member, content objects, the time) and flush; the view commits once. A
 rejected report raises before anything is written.
@@ -38,9 +38,9 @@ class LearningRules:
     video_threshold: float = 0.9
     max_playback_rate: float = 2.0
     transcript_counts: bool = True
-    #: Wall-clock seconds added to the time since the last report, for network and queueing delay: a report
-    #: the server handled late makes the next one look early by as much.
-    slack_seconds: float = 5.0
+    #: Seconds of video allowed beyond the wall time × the fastest rate, once for the whole video step: for
+    #: network and queueing delay (a report the server handled late makes the next one look early).
+    slack_seconds: float = 10.0
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> LearningRules:
@@ -55,11 +55,11 @@ class ProgressRejectedError(Exception):
     """A progress report was malformed or implausible; nothing was recorded."""
 
 
-def merge_intervals(intervals: Iterable[Sequence[float]]) -> list[Interval]:
-    """Sort and merge overlapping or touching intervals; empty ones are dropped."""
+def merge_intervals(intervals: Iterable[Sequence[float]], gap: float = MERGE_GAP_SECONDS) -> list[Interval]:
+    """Sort and merge overlapping intervals, and those less than ``gap`` apart; empty ones are dropped."""
     merged: list[Interval] = []
     for start, end in sorted((float(s), float(e)) for s, e in intervals if e > s):
-        if merged and start <= merged[-1][1] + MERGE_GAP_SECONDS:
+        if merged and start <= merged[-1][1] + gap:
             merged[-1] = (merged[-1][0], max(merged[-1][1], end))
         else:
             merged.append((start, end))
@@ -95,19 +95,89 @@ def parse_segments(raw: Any, duration: float) -> list[Interval]:
 class ProgressUpdate:
     seconds_watched: float
     duration: float
+    #: The share of the video watched in any language (see :func:`coverage_across_languages`).
+    coverage: float
     is_video_done: bool
     video_completed_now: bool
 
-    @property
-    def coverage(self) -> float:
-        return min(self.seconds_watched / self.duration, 1.0) if self.duration else 0.0
+
+# --- what was watched, across languages ---------------------------------------------------------------
+
+
+def _scene_spans(module: Module) -> tuple[tuple[float, ...], dict[str, list[Interval]]]:
+    """The weight of each part of the module's video, and where each part lies in each language's video.
+
+    The storyboard's scenes are the same in every language, so a scene watched in Danish is watched in
+    English too; each scene weighs its mean length over the languages. A video whose chapters do not name the
+    same scenes in the same order as the others' (a council's own video) is one part.
+    """
+    videos = {language: video for language, video in module.videos.items()}
+    orders = {tuple(chapter.scene for chapter in video.chapters) for video in videos.values()}
+    if len(orders) == 1 and all(video.chapters for video in videos.values()):
+        spans = {
+            language: [(chapter.start, chapter.end) for chapter in video.chapters]
+            for language, video in videos.items()
+        }
+    else:
+        spans = {language: [(0.0, video.duration)] for language, video in videos.items()}
+    parts = len(next(iter(spans.values()), []))
+    weights = tuple(
+        sum(spans[language][part][1] - spans[language][part][0] for language in spans) / len(spans)
+        for part in range(parts)
+    )
+    return weights, spans
+
+
+def coverage_across_languages(module: Module, watched: Mapping[str, Sequence[Sequence[float]]]) -> float:
+    """The share of the module's video watched, whatever language each part was watched in.
+
+    ``watched`` holds each language's watched intervals (seconds of that language's video). Each scene's
+    watched part is taken as a share of the scene, the shares of all languages are joined, and the scenes
+    are weighed by their length: watching the second half of a scene in English after its first half in
+    Danish completes the scene.
+    """
+    weights, spans = _scene_spans(module)
+    if not weights or not sum(weights):
+        return 0.0
+    covered = 0.0
+    for part, weight in enumerate(weights):
+        shares: list[Interval] = []
+        for language, intervals in watched.items():
+            if language not in spans:
+                continue
+            start, end = spans[language][part]
+            length = end - start
+            if length <= 0:
+                continue
+            for low, high in intervals:
+                low, high = max(low, start), min(high, end)
+                if high > low:
+                    shares.append(((low - start) / length, (high - start) / length))
+        covered += weight * min(covered_seconds(merge_intervals(shares, gap=0.0)), 1.0)
+    return min(covered / sum(weights), 1.0)
+
+
+# --- the member's rows ------------------------------------------------------------------------------
+
+
+def round_id_of(member: Member) -> int:
+    """The member's current round: their council's (loaded with the member)."""
+    round_id = member.council.current_round_id
+    assert round_id is not None, "every council has a current round"
+    return round_id
 
 
 def ensure_module_progress(member: Member, module_id: str, now: datetime) -> None:
     insert_ignoring_conflict(
         ModuleProgress,
-        {"member_id": member.id, "module_id": module_id, "started_at": now, "last_activity_at": now},
-        ["member_id", "module_id"],
+        {
+            "round_id": round_id_of(member),
+            "member_id": member.id,
+            "module_id": module_id,
+            "started_at": now,
+            "last_activity_at": now,
+        },
+        ["round_id", "member_id", "module_id"],
     )
 
 
@@ -121,8 +191,8 @@ def open_module(
 ) -> bool:
     """Note that the member opened the module's video in ``language``; True when that is new.
 
-    The first progress report is judged against this moment: nobody can have watched more than the
-    time since the video was opened, times the fastest playback rate. ``opened``, the languages already
+    Progress reports are judged against the first such moment: nobody can have watched more than the time
+    since they first opened the video, times the fastest playback rate. ``opened``, the languages already
     opened as a :class:`ModuleState` tells, spares the query that finds out.
     """
     video = module.video(language)
@@ -132,7 +202,9 @@ def open_module(
         opened = (
             db.session.execute(
                 select(VideoProgress.language).where(
-                    VideoProgress.member_id == member.id, VideoProgress.module_id == module.id
+                    VideoProgress.round_id == round_id_of(member),
+                    VideoProgress.member_id == member.id,
+                    VideoProgress.module_id == module.id,
                 )
             )
             .scalars()
@@ -152,6 +224,7 @@ def _insert_video_progress(
     return insert_ignoring_conflict(
         VideoProgress,
         {
+            "round_id": round_id_of(member),
             "member_id": member.id,
             "module_id": module.id,
             "language": language,
@@ -160,7 +233,7 @@ def _insert_video_progress(
             "duration": duration,
             "created_at": now,
         },
-        ["member_id", "module_id", "language"],
+        ["round_id", "member_id", "module_id", "language"],
     )
 
 
@@ -176,9 +249,10 @@ def record_segments(
     """Merge played segments into the member's watched intervals and complete the video step at the
     threshold.
 
-    Raises :class:`ProgressRejectedError` for segments outside the video, or for more newly watched seconds
-    than the wall time since the last report (or since the video was opened) allows at the fastest
-    playback rate. Seeking does not count: only played segments are reported.
+    Raises :class:`ProgressRejectedError` for segments outside the video, or when the seconds watched since
+    the member first opened the module's video (in any language) would exceed the wall time since then at
+    the fastest playback rate, plus :attr:`LearningRules.slack_seconds` once. A rejected report changes
+    nothing. Seeking does not count: only played segments are reported.
     """
     video = module.video(language)
     if video is None:
@@ -190,38 +264,50 @@ def record_segments(
     # concurrent reports for the same module are applied one after the other; it also tells whether the
     # video step is done. The rows exist once the module page has been opened; a report without that
     # (an old tab, a cleared database) creates them.
-    video_done_at = touch(member, module.id, now)
-    if video_done_at is None:
+    touched = touch(member, module.id, now)
+    if touched is None:
         ensure_module_progress(member, module.id, now)
-        video_done_at = touch(member, module.id, now)
-    progress = _video_progress_for_update(member, module, language)
-    if progress is None:
+        touched = touch(member, module.id, now)
+    assert touched is not None
+    rows = {row.language: row for row in _video_progress_for_update(member, module)}
+    if language not in rows:
         _insert_video_progress(member, module, language, video.duration, now)
-        progress = _video_progress_for_update(member, module, language)
-    assert progress is not None
+        rows = {row.language: row for row in _video_progress_for_update(member, module)}
+    progress = rows[language]
 
     merged = merge_intervals([*progress.intervals, *segments])
     watched = covered_seconds(merged)
     new_seconds = watched - progress.seconds_watched
-    reference = progress.last_report_at or progress.created_at
-    elapsed = max((now - reference).total_seconds(), 0.0)
-    allowance = (elapsed + rules.slack_seconds) * rules.max_playback_rate
-    if new_seconds > allowance:
+    first_opened = min(row.created_at for row in rows.values())
+    total = sum(row.seconds_watched for row in rows.values()) + new_seconds
+    elapsed = max((now - first_opened).total_seconds(), 0.0)
+    allowance = elapsed * rules.max_playback_rate + rules.slack_seconds
+    if new_seconds > 0 and total > allowance:
         raise ProgressRejectedError(
-            f"{new_seconds:.1f} new seconds reported, but at most {allowance:.1f} are possible"
+            f"{total:.1f} seconds watched in all, but at most {allowance:.1f} are possible since the video "
+            "was first opened"
         )
 
     values: dict[str, Any] = {"duration": video.duration, "last_report_at": now}
+    coverage = touched.video_coverage
     if new_seconds > 0:
         values |= {"intervals": [[start, end] for start, end in merged], "seconds_watched": watched}
+        intervals = {other: row.intervals for other, row in rows.items()} | {language: merged}
+        # Never lower: what was watched stays watched whichever language the page is in now.
+        coverage = max(coverage, coverage_across_languages(module, intervals))
+        db.session.execute(
+            update(_progress_table)
+            .where(_progress_table.c.id == touched.id)
+            .values(video_coverage=round(coverage, 6))
+        )
     db.session.execute(update(_video_table).where(_video_table.c.id == progress.id).values(values))
 
-    is_done = video_done_at[0] is not None
+    is_done = touched.video_completed_at is not None
     completed_now = False
-    if not is_done and watched / video.duration >= rules.video_threshold:
+    if not is_done and coverage >= rules.video_threshold - 1e-9:
         completed_now = _complete_video_step(member, course, module, "video", now)
         is_done = True
-    return ProgressUpdate(watched, video.duration, is_done, completed_now)
+    return ProgressUpdate(watched, video.duration, coverage, is_done, completed_now)
 
 
 def confirm_transcript(
@@ -244,18 +330,26 @@ _progress_table = ModuleProgress.__table__
 _TOUCH = (
     update(_progress_table)
     .where(
+        _progress_table.c.round_id == bindparam("touch_round"),
         _progress_table.c.member_id == bindparam("touch_member"),
         _progress_table.c.module_id == bindparam("touch_module"),
     )
     .values(last_activity_at=bindparam("touch_now"))
-    .returning(_progress_table.c.video_completed_at)
+    .returning(_progress_table.c.id, _progress_table.c.video_completed_at, _progress_table.c.video_coverage)
 )
 
 
-def touch(member: Member, module_id: str, now: datetime) -> Row[tuple[datetime | None]] | None:
-    """Note the member's activity in the module; the row's ``video_completed_at``, or None without a row."""
+def touch(member: Member, module_id: str, now: datetime) -> Row[Any] | None:
+    """Note the member's activity in the module; the row's id, ``video_completed_at`` and
+    ``video_coverage``, or None without a row."""
     return db.session.execute(
-        _TOUCH, {"touch_member": member.id, "touch_module": module_id, "touch_now": now}
+        _TOUCH,
+        {
+            "touch_round": round_id_of(member),
+            "touch_member": member.id,
+            "touch_module": module_id,
+            "touch_now": now,
+        },
     ).first()
 
 
@@ -263,32 +357,38 @@ _video_table = VideoProgress.__table__
 _VIDEO_FOR_UPDATE = (
     select(
         _video_table.c.id,
+        _video_table.c.language,
         _video_table.c.intervals,
         _video_table.c.seconds_watched,
         _video_table.c.created_at,
-        _video_table.c.last_report_at,
     )
     .where(
+        _video_table.c.round_id == bindparam("round_id"),
         _video_table.c.member_id == bindparam("member_id"),
         _video_table.c.module_id == bindparam("module_id"),
-        _video_table.c.language == bindparam("language"),
     )
     .with_for_update()
 )
 
 
-def _video_progress_for_update(member: Member, module: Module, language: str) -> Row[Any] | None:
-    """The member's watched intervals of the video, locked until the transaction ends."""
-    return db.session.execute(
-        _VIDEO_FOR_UPDATE, {"member_id": member.id, "module_id": module.id, "language": language}
-    ).first()
+def _video_progress_for_update(member: Member, module: Module) -> list[Row[Any]]:
+    """The member's watched intervals of the module's video in each language opened, locked until the
+    transaction ends."""
+    return list(
+        db.session.execute(
+            _VIDEO_FOR_UPDATE,
+            {"round_id": round_id_of(member), "member_id": member.id, "module_id": module.id},
+        )
+    )
 
 
 def is_video_done(member: Member, module_id: str) -> bool:
     return (
         db.session.execute(
             select(ModuleProgress.video_completed_at).where(
-                ModuleProgress.member_id == member.id, ModuleProgress.module_id == module_id
+                ModuleProgress.round_id == round_id_of(member),
+                ModuleProgress.member_id == member.id,
+                ModuleProgress.module_id == module_id,
             )
         ).scalar()
         is not None
@@ -300,6 +400,7 @@ def _complete_video_step(member: Member, course: Course, module: Module, route: 
     result = db.session.execute(
         update(ModuleProgress)
         .where(
+            ModuleProgress.round_id == round_id_of(member),
             ModuleProgress.member_id == member.id,
             ModuleProgress.module_id == module.id,
             ModuleProgress.video_completed_at.is_(None),

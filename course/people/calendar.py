@@ -10,14 +10,14 @@ still holds office; in Sweden the same holds between the September election and 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from course.db import utcnow
 
 if TYPE_CHECKING:
-    from course.people.models import Council
+    from course.people.models import Council, CourseRound
 
 TIMEZONES: dict[str, str] = {"dk": "Europe/Copenhagen", "se": "Europe/Stockholm"}
 
@@ -50,6 +50,35 @@ def term_end(country: str, on: date) -> date:
 
 
 @dataclass(frozen=True, slots=True)
+class Term:
+    """One council term: Denmark 2026-01-01 to 2029-12-31, Sweden 2026-10-15 to 2030-10-14."""
+
+    start: date
+    end: date
+
+    @property
+    def label(self) -> str:
+        """The years it spans, as councils name their terms: "2026–2029", "2026–2030"."""
+        return f"{self.start.year}\u2013{self.end.year}"
+
+    def next(self) -> Term:
+        return Term(self.end + timedelta(days=1), _years_later(self.end, TERM_YEARS))
+
+    def __contains__(self, day: object) -> bool:
+        return isinstance(day, date) and self.start <= day <= self.end
+
+
+def _years_later(day: date, years: int) -> date:
+    return day.replace(year=day.year + years)
+
+
+def term_of(country: str, on: date) -> Term:
+    """The council term that ``on`` falls in."""
+    end = term_end(country, on)
+    return Term(_years_later(end, -TERM_YEARS) + timedelta(days=1), end)
+
+
+@dataclass(frozen=True, slots=True)
 class DueState:
     """The council's due date seen from one day: how many days are left, or whether it has passed."""
 
@@ -69,8 +98,12 @@ class DueState:
         return 0 <= self.days_left <= 7
 
 
-def get_due_state(council: Council, now: datetime | None = None) -> DueState | None:
-    """The council's due date as of today in its own time zone; None when it has set none."""
-    if council.due_date is None:
+def get_due_state(
+    council: Council, now: datetime | None = None, course_round: CourseRound | None = None
+) -> DueState | None:
+    """The due date of the council's current round (or of ``course_round``) as of today in the council's
+    time zone; None when it has set none."""
+    course_round = course_round if course_round is not None else council.current_round
+    if course_round is None or course_round.due_date is None:
         return None
-    return DueState(council.due_date, today(council.country, now))
+    return DueState(course_round.due_date, today(council.country, now))

@@ -6,11 +6,12 @@ import enum
 from datetime import date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, Date, ForeignKey, String, true
+from sqlalchemy import CheckConstraint, Date, ForeignKey, String, UniqueConstraint, false, true
 from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 
 from course.db import UTCDateTime, utcnow
 from course.extensions import db
+from course.people.calendar import Term
 
 
 class Country(enum.StrEnum):
@@ -39,8 +40,14 @@ class Council(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     members: WriteOnlyMapped[Member] = relationship(back_populates="council", passive_deletes=True)
-    # The day by which the council asks every member to have completed the course (its own calendar).
-    due_date: Mapped[date | None] = mapped_column(Date)
+    # The round the council's members are taking now: the course in the current council term (or in the
+    # next one, when the council started it early). Every council has one from its creation.
+    current_round_id: Mapped[int | None] = mapped_column(
+        ForeignKey("course_round.id", ondelete="SET NULL", use_alter=True, name="fk_council_current_round_id")
+    )
+    current_round: Mapped[CourseRound | None] = relationship(
+        foreign_keys=[current_round_id], post_update=True
+    )
 
     # Certificates: issued when a member completes the course, e-mailed to them then, valid until this
     # date (None: the end of the current council term; see course.certificates.validity).
@@ -54,6 +61,39 @@ class Council(db.Model):
 
     def __repr__(self) -> str:
         return f"<Council {self.slug}>"
+
+
+class CourseRound(db.Model):
+    """A round: one council's course in one council term, with its own due date. Every completion,
+    attempt and certificate belongs to a round; a new term starts a new round, in which every member takes
+    the course afresh (nothing of the earlier round is deleted)."""
+
+    __tablename__ = "course_round"
+    __table_args__ = (
+        UniqueConstraint("council_id", "term_start"),
+        CheckConstraint("term_end > term_start", name="term"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    council_id: Mapped[int] = mapped_column(ForeignKey("council.id", ondelete="CASCADE"), index=True)
+    term_start: Mapped[date] = mapped_column(Date)
+    term_end: Mapped[date] = mapped_column(Date)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # None when the round started by itself on the first day of the term.
+    started_by_id: Mapped[int | None] = mapped_column(ForeignKey("member.id", ondelete="SET NULL"))
+    # The day by which the council asks every member to have completed the course (its own calendar).
+    due_date: Mapped[date | None] = mapped_column(Date)
+    # Re-elected members who completed the previous round count as complete in this one.
+    carries_over: Mapped[bool] = mapped_column(default=False, server_default=false())
+
+    council: Mapped[Council] = relationship(foreign_keys=[council_id])
+
+    @property
+    def term(self) -> Term:
+        return Term(self.term_start, self.term_end)
+
+    def __repr__(self) -> str:
+        return f"<CourseRound {self.council_id} {self.term_start}>"
 
 
 class Member(UserMixin, db.Model):
@@ -71,6 +111,10 @@ class Member(UserMixin, db.Model):
     # Stored lower-cased; one account per address across the whole site, since it signs in.
     email: Mapped[str] = mapped_column(String(254), unique=True)
     role: Mapped[str] = mapped_column(String(20), default=Role.COUNCILLOR.value)
+    # Whether the member is expected to take the course: by default councillors and substitutes are, staff
+    # are not. Completion rates, overdue counts, the funnel, question statistics and reminders count only
+    # those who are; the others can still take the course and get a certificate.
+    takes_course: Mapped[bool] = mapped_column(default=True, server_default=true())
     is_admin: Mapped[bool] = mapped_column(default=False)
     is_platform_admin: Mapped[bool] = mapped_column(default=False)
     locale: Mapped[str | None] = mapped_column(String(2))

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 
 from course.audit.services import record_event
 from course.content import LOCALES
+from course.db import utcnow
 from course.extensions import db
-from course.people.models import Council, Country, Member, Role
+from course.people import calendar
+from course.people.models import Council, Country, CourseRound, Member, Role
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 
@@ -36,7 +39,13 @@ def check_email(email: str) -> str:
 
 
 def create_council(
-    slug: str, name: str, country: str, default_locale: str, *, actor: Member | None = None
+    slug: str,
+    name: str,
+    country: str,
+    default_locale: str,
+    *,
+    actor: Member | None = None,
+    now: datetime | None = None,
 ) -> Council:
     if not SLUG_PATTERN.match(slug):
         raise CouncilError(f"{slug!r} is not a valid slug (2-63 lower-case letters, digits and hyphens)")
@@ -52,7 +61,20 @@ def create_council(
     db.session.add(council)
     db.session.flush()
     record_event("council.created", actor=actor, council_id=council.id, slug=slug)
+    open_first_round(council, now)
     return council
+
+
+def open_first_round(council: Council, now: datetime | None = None) -> CourseRound:
+    """A new council's first round: the course in the current council term. Flushes."""
+    now = now or utcnow()
+    term = calendar.term_of(council.country, calendar.today(council.country, now))
+    first = CourseRound(council_id=council.id, term_start=term.start, term_end=term.end, started_at=now)
+    db.session.add(first)
+    db.session.flush()
+    council.current_round = first
+    db.session.flush()
+    return first
 
 
 def get_council(slug: str) -> Council | None:
@@ -61,6 +83,10 @@ def get_council(slug: str) -> Council | None:
 
 def get_member_by_email(email: str) -> Member | None:
     return db.session.execute(select(Member).where(Member.email == normalize_email(email))).scalar()
+
+
+def default_takes_course(role: str) -> bool:
+    return role != Role.STAFF.value
 
 
 def add_member(
@@ -72,9 +98,13 @@ def add_member(
     is_admin: bool = False,
     is_platform_admin: bool = False,
     locale: str | None = None,
+    takes_course: bool | None = None,
     actor: Member | None = None,
 ) -> Member:
-    """Add a member to ``council``; raises :class:`MemberError` for a bad or taken e-mail address."""
+    """Add a member to ``council``; raises :class:`MemberError` for a bad or taken e-mail address.
+
+    ``takes_course`` defaults to the role's: councillors and substitutes take the course, staff do not.
+    """
     address = check_email(email)
     if not name.strip():
         raise MemberError("the member needs a name")
@@ -92,6 +122,7 @@ def add_member(
         is_admin=is_admin,
         is_platform_admin=is_platform_admin,
         locale=locale,
+        takes_course=default_takes_course(role) if takes_course is None else takes_course,
     )
     db.session.add(member)
     db.session.flush()

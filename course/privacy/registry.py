@@ -26,13 +26,14 @@ from sqlalchemy import delete, or_, select, update
 from course.admin.models import PendingImport, Reminder
 from course.audit.models import AuditEvent
 from course.auth.models import AuthToken, LoginSession
-from course.certificates.models import Certificate, SeminarCompletion
+from course.certificates.models import Certificate
 from course.extensions import db
 from course.learning.models import (
     AttemptQuestion,
     CourseCompletion,
     ModuleProgress,
     QuizAttempt,
+    SeminarCompletion,
     VideoProgress,
 )
 from course.people.models import Council, Member
