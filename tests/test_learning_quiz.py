@@ -117,7 +117,8 @@ def test_a_retake_draws_other_questions_when_the_pool_has_room(app, course, make
                 assert first_ids.isdisjoint(second_ids), quiz.id
                 checked += 1
         db.session.rollback()
-    assert checked >= 1
+    # Every quiz's pool holds two draws (tests/test_content_quizzes.py), so every quiz was checked.
+    assert checked == sum(len(module.quizzes) for module in course.modules)
 
 
 def test_a_retake_from_a_small_pool_takes_every_unseen_question_then_the_oldest(course):
