@@ -195,6 +195,29 @@ def test_grading_multiple_choice_needs_exactly_the_correct_options(course):
     assert not services.grade_answer(question, [*correct, wrong[0]])
 
 
+def test_a_multiple_answer_question_scores_only_all_right_options_and_no_wrong_one(course):
+    """The rule in docs/content-format.md, on every multiple-answer question of the course: one point for
+    exactly the right options, in any order; none for a half-right or an over-eager answer."""
+    questions = [
+        q
+        for module in course.modules
+        for quiz in module.quizzes
+        for q in quiz.questions
+        if q.type == QuestionType.MULTIPLE
+    ]
+    assert questions
+    for question in questions:
+        right = sorted(question.correct_ids)
+        wrong = [option.id for option in question.options if not option.is_correct]
+        assert services.grade_answer(question, list(reversed(right))), question.id
+        assert services.grade_answer(question, [*right, right[0]]), question.id  # a repeated box counts once
+        for missing in right:
+            assert not services.grade_answer(question, [r for r in right if r != missing]), question.id
+        for extra in wrong:
+            assert not services.grade_answer(question, [*right, extra]), question.id
+        assert not services.grade_answer(question, [option.id for option in question.options]), question.id
+
+
 def test_grading_single_choice(course):
     question = next(
         q
