@@ -182,3 +182,14 @@ def test_questions_on_one_countrys_figures_are_asked_only_there():
 def test_no_topic_is_asked_more_than_twice(country):
     for topic, questions in topic_counts(QUIZZES, country).items():
         assert len(questions) <= MAX_PER_TOPIC, f"{topic} in {country}: {questions}"
+
+
+@pytest.mark.parametrize("quiz", QUIZZES, ids=[quiz.id for quiz in QUIZZES])
+def test_a_quiz_with_multiple_answer_questions_tells_how_they_are_scored(quiz):
+    """docs/content-format.md: the intro says that such a question counts only when it is wholly right."""
+    if not any(question.type == QuestionType.MULTIPLE for question in quiz.questions):
+        return
+    assert quiz.intro is not None
+    rule = {"da": "ingen forkerte", "sv": "inga felaktiga", "en": "no wrong one"}
+    for locale, words in rule.items():
+        assert words in " ".join(quiz.intro[locale].split()), (quiz.id, locale)
