@@ -4,6 +4,7 @@ from functools import partial
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 
 from course.auth import links, services
@@ -32,16 +33,42 @@ def _link_lifetimes() -> dict[str, object]:
     }
 
 
-#: Opening or spending a one-time link: generous for people, far too few to guess a token.
+# Rate limits. A council signs in together at a seminar, behind the town hall's one public address, so
+# what succeeds never counts: only failed sign-ins and unknown links use up an address's budget. Limits per
+# account are per account *and* address, so whoever guesses at a member's password (or floods their inbox
+# with links) from one address uses up only that address's budget, never the member's own.
+
+#: Failed sign-ins from one address, across every account.
+SIGN_IN_ADDRESS_LIMIT = "20 per 15 minutes"
+#: Failed sign-ins for one account from one address.
+SIGN_IN_ACCOUNT_LIMIT = "10 per 15 minutes"
+#: Link and reset requests from one address (each can send an e-mail): room for a whole council.
+LINK_REQUEST_ADDRESS_LIMIT = "60 per 15 minutes"
+#: Link and reset requests for one account from one address.
+LINK_REQUEST_ACCOUNT_LIMIT = "5 per 15 minutes"
+#: Unknown or forged links from one address: far too few to guess a token, and opening a real link is free.
 LINK_LIMIT = "30 per 15 minutes"
 
 
-def _login_email_key() -> str:
-    return "login:" + (request.form.get("email") or "").strip().lower()[:254]
+def _account_key(kind: str) -> str:
+    address = (request.form.get("email") or "").strip().lower()[:254]
+    return f"{kind}:{get_remote_address()}:{address}"
 
 
-def _link_email_key() -> str:
-    return "link:" + (request.form.get("email") or "").strip().lower()[:254]
+def _login_account_key() -> str:
+    return _account_key("login")
+
+
+def _link_account_key() -> str:
+    return _account_key("link")
+
+
+def _sign_in_failed(response) -> bool:
+    return response.status_code == 422
+
+
+def _link_unknown(response) -> bool:
+    return response.status_code == 404
 
 
 def _start_session(member) -> None:
@@ -76,8 +103,10 @@ def _link_problem(error: LinkError, purpose: str, token: str):
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
-@limiter.limit("20 per 15 minutes", methods=["POST"])
-@limiter.limit("10 per 15 minutes", methods=["POST"], key_func=_login_email_key)
+@limiter.limit(SIGN_IN_ADDRESS_LIMIT, methods=["POST"], deduct_when=_sign_in_failed)
+@limiter.limit(
+    SIGN_IN_ACCOUNT_LIMIT, methods=["POST"], key_func=_login_account_key, deduct_when=_sign_in_failed
+)
 def sign_in():
     if current_user.is_authenticated:
         return redirect(url_for("learning.show_overview"))
@@ -114,8 +143,8 @@ def sign_out():
 
 @bp.route("/login/link", methods=["GET", "POST"])
 @public
-@limiter.limit("20 per 15 minutes", methods=["POST"])
-@limiter.limit("5 per 15 minutes", methods=["POST"], key_func=_link_email_key)
+@limiter.limit(LINK_REQUEST_ADDRESS_LIMIT, methods=["POST"])
+@limiter.limit(LINK_REQUEST_ACCOUNT_LIMIT, methods=["POST"], key_func=_link_account_key)
 def request_sign_in_link():
     form = EmailForm(next=safe_next_url(request.args.get("next")))
     if form.validate_on_submit():
@@ -128,7 +157,7 @@ def request_sign_in_link():
 
 @bp.get("/login/link/<token>")
 @public
-@limiter.limit(LINK_LIMIT)
+@limiter.limit(LINK_LIMIT, deduct_when=_link_unknown)
 def show_sign_in_link(token: str):
     # Opening the link only shows a button: mail scanners that fetch links must not spend it.
     try:
@@ -142,7 +171,7 @@ def show_sign_in_link(token: str):
 
 @bp.post("/login/link/<token>")
 @public
-@limiter.limit(LINK_LIMIT)
+@limiter.limit(LINK_LIMIT, deduct_when=_link_unknown)
 def use_sign_in_link(token: str):
     try:
         member = links.use_token(token, TokenPurpose.LOGIN)
@@ -159,7 +188,7 @@ def use_sign_in_link(token: str):
 
 @bp.get("/invitation/<token>")
 @public
-@limiter.limit(LINK_LIMIT)
+@limiter.limit(LINK_LIMIT, deduct_when=_link_unknown)
 def show_invitation(token: str):
     try:
         found = links.check_token(token, TokenPurpose.INVITE)
@@ -170,7 +199,7 @@ def show_invitation(token: str):
 
 @bp.post("/invitation/<token>")
 @public
-@limiter.limit(LINK_LIMIT)
+@limiter.limit(LINK_LIMIT, deduct_when=_link_unknown)
 def accept_invitation(token: str):
     try:
         found = links.check_token(token, TokenPurpose.INVITE)
@@ -204,8 +233,8 @@ def accept_invitation(token: str):
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
 @public
-@limiter.limit("20 per 15 minutes", methods=["POST"])
-@limiter.limit("5 per 15 minutes", methods=["POST"], key_func=_link_email_key)
+@limiter.limit(LINK_REQUEST_ADDRESS_LIMIT, methods=["POST"])
+@limiter.limit(LINK_REQUEST_ACCOUNT_LIMIT, methods=["POST"], key_func=_link_account_key)
 def request_password_reset():
     form = EmailForm()
     if form.validate_on_submit():
@@ -216,7 +245,7 @@ def request_password_reset():
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
 @public
-@limiter.limit(LINK_LIMIT)
+@limiter.limit(LINK_LIMIT, deduct_when=_link_unknown)
 def reset_password(token: str):
     try:
         found = links.check_token(token, TokenPurpose.RESET)
