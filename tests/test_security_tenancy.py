@@ -101,7 +101,10 @@ def add_by_import(client):
 def test_a_member_who_left_one_council_joins_another_without_its_records(app, councils, add):
     person, b = councils["person"], councils["b"]
     before = a_records(app, person.id)
-    assert before[0] and before[1] and before[2] and before[3]
+    assert before[0]
+    assert before[1]
+    assert before[2]
+    assert before[3]
 
     response = add(b)
     assert response.status_code in (302, 303)
@@ -116,7 +119,8 @@ def test_a_member_who_left_one_council_joins_another_without_its_records(app, co
         # A's row stays A's, with its records, removed; it no longer holds the address.
         assert left.council_id == councils["aby"].id
         assert left.removed_at is not None
-        assert left.email != ADDRESS and "@" not in left.email
+        assert left.email != ADDRESS
+        assert "@" not in left.email
         db.session.remove()
     assert a_records(app, person.id) == before
     assert a_records(app, fresh_id) == ([], [], 0, 1)  # only "member added" by B
