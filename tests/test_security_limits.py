@@ -253,7 +253,7 @@ def test_a_sign_in_as_someone_else_ends_the_previous_members_session(client, app
     with app.app_context():
         token = issue_token(db.session.get(Member, second.id), "login")
         db.session.commit()
-    assert client.post(f"/login/link/{token}").status_code == 302
+    assert client.post("/login/link/open", data={"token": token, "action": "sign-in"}).status_code == 302
     replay = app.test_client()
     replay.set_cookie("council_course_session", first_cookie)
     assert replay.get("/").status_code == 302

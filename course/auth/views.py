@@ -9,7 +9,7 @@ from flask_login import current_user, login_user, logout_user
 
 from course.auth import links, services
 from course.auth.access import member_required, public, safe_next_url
-from course.auth.forms import EmailForm, LoginForm, NewPasswordForm
+from course.auth.forms import EmailForm, LinkForm, LoginForm, NewPasswordForm
 from course.auth.links import LinkError, LinkProblem
 from course.auth.models import TokenPurpose
 from course.auth.passwords import MIN_PASSWORD_LENGTH
@@ -155,24 +155,49 @@ def request_sign_in_link():
     return render_template("auth/request_link.html", form=form), 422 if form.errors else 200
 
 
-@bp.get("/login/link/<token>")
-@public
-@limiter.limit(LINK_LIMIT, deduct_when=_link_unknown)
-def show_sign_in_link(token: str):
-    # Opening the link only shows a button: mail scanners that fetch links must not spend it.
-    try:
-        found = links.check_token(token, TokenPurpose.LOGIN)
-    except LinkError as error:
-        return _link_problem(error, TokenPurpose.LOGIN, token)
+# Links from e-mails carry their token after "#" (`/invitation#<token>`): browsers never send that part, so
+# it never reaches an access log, a proxy or a Referer header. The page at the link's address is the same for
+# everyone; a small script (static/js/open-link.js) posts the token from it, and without JavaScript the
+# person pastes the link into its one field. Each step then carries the token in the body of a POST.
+
+
+def _open_page(purpose: str, form: LinkForm | None = None, status: int = 200):
     return render_template(
-        "auth/sign_in_link.html", member=found.member, next=safe_next_url(request.args.get("next"))
-    )
+        "auth/open_link.html", purpose=purpose, form=form or LinkForm(formdata=None)
+    ), status
 
 
-@bp.post("/login/link/<token>")
+def _old_link(purpose: str, token: str):
+    """A link from before tokens left the address. Its token may sit in an access log, so it is not
+    accepted; the page offers a new link, sent to the address the old one went to."""
+    return render_template(
+        "auth/link_problem.html", problem="moved", purpose=purpose, token=token, form=EmailForm(formdata=None)
+    ), 410
+
+
+@bp.get("/login/link/open")
+@public
+def show_sign_in_link():
+    return _open_page(TokenPurpose.LOGIN)
+
+
+@bp.post("/login/link/open")
 @public
 @limiter.limit(LINK_LIMIT, deduct_when=_link_unknown)
-def use_sign_in_link(token: str):
+def use_sign_in_link():
+    link = LinkForm()
+    if not link.validate():
+        return _open_page(TokenPurpose.LOGIN, link, 422)
+    token = link.token.data
+    next_path = safe_next_url(request.form.get("next") or request.args.get("next"))
+    if request.form.get("action") != "sign-in":
+        # Opening the link only shows a button: mail scanners that fetch links (even with scripts) must
+        # not spend it.
+        try:
+            found = links.check_token(token, TokenPurpose.LOGIN)
+        except LinkError as error:
+            return _link_problem(error, TokenPurpose.LOGIN, token)
+        return render_template("auth/sign_in_link.html", member=found.member, next=next_path, token=token)
     try:
         member = links.use_token(token, TokenPurpose.LOGIN)
     except LinkError as error:
@@ -180,35 +205,45 @@ def use_sign_in_link(token: str):
         return _link_problem(error, TokenPurpose.LOGIN, token)
     _start_session(member)
     db.session.commit()
-    return redirect(safe_next_url(request.form.get("next")) or url_for("learning.show_overview"))
+    return redirect(next_path or url_for("learning.show_overview"))
+
+
+@bp.get("/login/link/<token>")
+@public
+def show_old_sign_in_link(token: str):
+    return _old_link(TokenPurpose.LOGIN, token)
 
 
 # --- invitations ------------------------------------------------------------------------------------
 
 
-@bp.get("/invitation/<token>")
+@bp.get("/invitation")
+@public
+def show_invitation():
+    return _open_page(TokenPurpose.INVITE)
+
+
+@bp.post("/invitation")
 @public
 @limiter.limit(LINK_LIMIT, deduct_when=_link_unknown)
-def show_invitation(token: str):
+def accept_invitation():
+    link = LinkForm()
+    if not link.validate():
+        return _open_page(TokenPurpose.INVITE, link, 422)
+    token = link.token.data
     try:
         found = links.check_token(token, TokenPurpose.INVITE)
     except LinkError as error:
         return _link_problem(error, TokenPurpose.INVITE, token)
-    return render_template("auth/invitation.html", member=found.member, form=NewPasswordForm(formdata=None))
-
-
-@bp.post("/invitation/<token>")
-@public
-@limiter.limit(LINK_LIMIT, deduct_when=_link_unknown)
-def accept_invitation(token: str):
-    try:
-        found = links.check_token(token, TokenPurpose.INVITE)
-    except LinkError as error:
-        return _link_problem(error, TokenPurpose.INVITE, token)
-    with_password = request.form.get("action") != "link"
+    action = request.form.get("action")
+    if action not in ("password", "link"):
+        return render_template(
+            "auth/invitation.html", member=found.member, form=NewPasswordForm(formdata=None), token=token
+        )
+    with_password = action == "password"
     form = NewPasswordForm()
     if with_password and not form.validate():
-        return render_template("auth/invitation.html", member=found.member, form=form), 422
+        return render_template("auth/invitation.html", member=found.member, form=form, token=token), 422
     try:
         member = links.use_token(token, TokenPurpose.INVITE)
     except LinkError as error:
@@ -216,6 +251,8 @@ def accept_invitation(token: str):
         return _link_problem(error, TokenPurpose.INVITE, token)
     if with_password:
         services.set_password(member, form.password.data)
+        # The password is new: whoever was signed in as this member before (a forwarded invitation) is not.
+        services.end_all_sessions(member)
     _start_session(member)
     db.session.commit()
     if with_password:
@@ -226,6 +263,12 @@ def accept_invitation(token: str):
             "success",
         )
     return redirect(url_for("learning.show_overview"))
+
+
+@bp.get("/invitation/<token>")
+@public
+def show_old_invitation(token: str):
+    return _old_link(TokenPurpose.INVITE, token)
 
 
 # --- password reset ---------------------------------------------------------------------------------
@@ -243,18 +286,26 @@ def request_password_reset():
     return render_template("auth/request_reset.html", form=form), 422 if form.errors else 200
 
 
-@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@bp.route("/password/reset", methods=["GET", "POST"])
 @public
-@limiter.limit(LINK_LIMIT, deduct_when=_link_unknown)
-def reset_password(token: str):
+@limiter.limit(LINK_LIMIT, methods=["POST"], deduct_when=_link_unknown)
+def reset_password():
+    if request.method == "GET":
+        return _open_page(TokenPurpose.RESET)
+    link = LinkForm()
+    if not link.validate():
+        return _open_page(TokenPurpose.RESET, link, 422)
+    token = link.token.data
     try:
         found = links.check_token(token, TokenPurpose.RESET)
     except LinkError as error:
         return _link_problem(error, TokenPurpose.RESET, token)
+    if request.form.get("action") != "reset":
+        form = NewPasswordForm(formdata=None)
+        return render_template("auth/reset_password.html", member=found.member, form=form, token=token)
     form = NewPasswordForm()
-    if not form.validate_on_submit():
-        status = 422 if form.errors else 200
-        return render_template("auth/reset_password.html", member=found.member, form=form), status
+    if not form.validate():
+        return render_template("auth/reset_password.html", member=found.member, form=form, token=token), 422
     try:
         member = links.use_token(token, TokenPurpose.RESET)
     except LinkError as error:
@@ -267,6 +318,12 @@ def reset_password(token: str):
     db.session.commit()
     flash(_("Your new password is saved and you are signed in."), "success")
     return redirect(url_for("learning.show_overview"))
+
+
+@bp.get("/password/reset/<token>")
+@public
+def show_old_reset_link(token: str):
+    return _old_link(TokenPurpose.RESET, token)
 
 
 @bp.post("/links/renew")
