@@ -89,6 +89,7 @@ ROUTES = routes_of(_url_map_app())
 DATA: dict[tuple[str, str], dict] = {
     ("POST", "auth.sign_in"): {"email": "t@thisby.example", "password": "wrong password"},
     ("POST", "auth.sign_out"): {},
+    ("POST", "auth.sign_out_everywhere"): {},
     ("POST", "auth.request_sign_in_link"): {"email": "t@thisby.example"},
     ("POST", "auth.request_password_reset"): {"email": "t@thisby.example"},
     ("POST", "auth.use_sign_in_link"): {"token": "{token}", "action": "sign-in"},

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import partial
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
+from sqlalchemy.exc import SQLAlchemyError
 
 from course.auth import links, services
 from course.auth.access import member_required, public, safe_next_url
@@ -76,7 +79,7 @@ def _start_session(member) -> None:
     if current_user.is_authenticated:
         services.end_login_session(current_user.session_token)
         logout_user()
-    services.start_login_session(member)
+    services.start_login_session(member, user_agent=request.user_agent.string)
     language = session.get("lang")
     session.clear()
     if language:
@@ -136,6 +139,52 @@ def sign_out():
         session["lang"] = language
     db.session.commit()
     return redirect(url_for("auth.sign_in", signed_out=1))
+
+
+def _idle_limit() -> timedelta:
+    return timedelta(hours=current_app.config["COURSE_SESSION_IDLE_HOURS"])
+
+
+@bp.after_app_request
+def _touch_session(response):
+    # Only a member already loaded for this request (Flask-Login keeps them in g): asking current_user here
+    # would load one for every static file.
+    seen = getattr(g.get("_login_user"), "session_seen", None)
+    if seen is not None:
+        g._login_user.session_seen = None
+        try:
+            services.touch_login_session(*seen)
+        except SQLAlchemyError:
+            # "Last seen" is best effort: a busy or absent database must not turn an answer into an error.
+            current_app.logger.warning("could not record when session %s was last used", seen[0])
+    return response
+
+
+@bp.get("/account/sessions")
+@member_required
+def list_sessions():
+    sessions = services.list_login_sessions(
+        current_user, current_user.session_token, idle_limit=_idle_limit()
+    )
+    return render_template(
+        "auth/sessions.html",
+        sessions=sessions,
+        idle_hours=format_decimal(current_app.config["COURSE_SESSION_IDLE_HOURS"]),
+        lifetime_days=services.SESSION_LIFETIME.days,
+    )
+
+
+@bp.post("/account/sessions/end")
+@member_required
+def sign_out_everywhere():
+    services.end_all_sessions(current_user)
+    logout_user()
+    language = session.get("lang")
+    session.clear()
+    if language:
+        session["lang"] = language
+    db.session.commit()
+    return redirect(url_for("auth.sign_in", signed_out="everywhere"))
 
 
 # --- sign-in links ----------------------------------------------------------------------------------

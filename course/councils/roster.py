@@ -80,8 +80,7 @@ def _taken_message(existing: Member, council: Council) -> Any:
     # answer names no council and says nothing of the person's records (see SECURITY.md, "Tenancy").
     return PlainText(
         _l(
-            "%(email)s cannot be added. Use another address for this person, for example their address "
-            "at the council.",
+            "%(email)s cannot be added. Use another address for this person, for example their address at the council.",  # noqa: E501
             email=existing.email,
         )
     )

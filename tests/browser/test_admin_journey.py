@@ -107,6 +107,15 @@ def test_an_administrator_imports_invites_and_sees_a_member_complete_a_module(
         mpage.wait_for_url(site.base_url + "/")
         member.audit()
 
+        # Where the member is signed in: reached from the header by keyboard, this browser marked.
+        mpage.get_by_role("link", name="Her er du logget ind").focus()
+        mpage.keyboard.press("Enter")
+        mpage.wait_for_url(re.compile("/account/sessions$"))
+        assert mpage.get_by_text("Denne browser, som du bruger nu").is_visible()
+        assert mpage.get_by_role("button", name="Log ud overalt").is_enabled()
+        member.audit()
+        member.goto("/")
+
         mpage.get_by_role("link", name=re.compile("Start kurset")).click()
         mpage.wait_for_url(re.compile(f"/modules/{module.id}$"))
         member.audit()
