@@ -124,7 +124,8 @@ def _init_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.sign_in"
     login_manager.login_message = None
-    login_manager.user_loader(load_member_for_session)
+    idle_limit = timedelta(hours=app.config["COURSE_SESSION_IDLE_HOURS"])
+    login_manager.user_loader(lambda token: load_member_for_session(token, idle_limit=idle_limit))
     login_manager.unauthorized_handler(unauthorized)
     passwords.configure(fast=bool(app.config.get("ARGON2_FAST")))
 

@@ -150,6 +150,12 @@ SETTINGS: tuple[Setting, ...] = (
         False,
         "trust one reverse proxy's X-Forwarded-For/-Proto/-Host (set it behind nginx or a load balancer)",
     ),
+    Setting(
+        "COURSE_SESSION_IDLE_HOURS",
+        _number(0.25, 336),
+        8.0,
+        "hours without a request after which a sign-in session ends (it ends after 14 days in any case)",
+    ),
     Setting("COURSE_DEMO", _flag, False, "set by `council-course demo`; allows a generated secret key"),
 )
 

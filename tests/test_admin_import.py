@@ -35,7 +35,7 @@ EXPECTED_ERRORS = {
     7: "The same e-mail address as row 2.",
     8: "Unknown role borgmester: use councillor, substitute or staff.",
     9: "The name is missing.",
-    10: "The address is registered with another council.",
+    10: "This address cannot be added. Use another address for this person.",
     11: "Unknown language klingon: use da, sv or en.",
 }
 

@@ -90,11 +90,17 @@ ROUTES = routes_of(_url_map_app())
 DATA: dict[tuple[str, str], dict] = {
     ("POST", "auth.sign_in"): {"email": "t@thisby.example", "password": "wrong password"},
     ("POST", "auth.sign_out"): {},
+    ("POST", "auth.sign_out_everywhere"): {},
     ("POST", "auth.request_sign_in_link"): {"email": "t@thisby.example"},
     ("POST", "auth.request_password_reset"): {"email": "t@thisby.example"},
-    ("POST", "auth.use_sign_in_link"): {},
-    ("POST", "auth.accept_invitation"): {"action": "link"},
-    ("POST", "auth.reset_password"): {"password": "a new pass phrase", "confirm": "a new pass phrase"},
+    ("POST", "auth.use_sign_in_link"): {"token": "{token}", "action": "sign-in"},
+    ("POST", "auth.accept_invitation"): {"token": "{invite_token}", "action": "link"},
+    ("POST", "auth.reset_password"): {
+        "token": "{reset_token}",
+        "action": "reset",
+        "password": "a new pass phrase",
+        "confirm": "a new pass phrase",
+    },
     ("POST", "auth.renew_link"): {"token": "{token}", "purpose": "login"},
     ("POST", "site.switch_language"): {"lang": "sv"},
     ("POST", "learning.confirm_transcript"): {"read": "yes"},
@@ -129,12 +135,11 @@ DATA: dict[tuple[str, str], dict] = {
     },
 }
 
+#: Links in the form before tokens left the address (they only offer a new link now).
 TOKEN_PURPOSE = {
-    "auth.show_invitation": "invite",
-    "auth.accept_invitation": "invite",
-    "auth.show_sign_in_link": "login",
-    "auth.use_sign_in_link": "login",
-    "auth.reset_password": "reset",
+    "auth.show_old_invitation": "invite",
+    "auth.show_old_sign_in_link": "login",
+    "auth.show_old_reset_link": "reset",
 }
 
 
@@ -250,6 +255,8 @@ def send(client, app, route: Route, world):
         "{member}": str(world["target"].id),
         "{attempt}": str(world["values"]["attempt_id"]),
         "{token}": world["tokens"]["login"],
+        "{invite_token}": world["tokens"]["invite"],
+        "{reset_token}": world["tokens"]["reset"],
     }
     data = {key: replacements.get(value, value) for key, value in data.items()}
     if data.get("file") == "upload":

@@ -27,6 +27,7 @@ ACTION_LABELS: dict[str, Any] = {
     "member.changed": _l("Member changed"),
     "member.removed": _l("Member removed"),
     "member.restored": _l("Member restored"),
+    "member.address_released": _l("Address released for another council"),
     "import.confirmed": _l("Roster imported"),
     "invitation.sent": _l("Invitation sent"),
     "reminder.sent": _l("Reminder sent"),

@@ -384,8 +384,13 @@ def plan_import(council: Council, raw_rows: Iterable[RawRow]) -> ImportPlan:
 
     for row in planned:
         member = existing.get(row.email)
-        if member is not None and not member.is_removed and member.council_id != council.id:
-            row.reasons.append(_l("The address is registered with another council."))
+        if member is not None and member.council_id != council.id:
+            if not member.is_removed:
+                # Another council's current member: the answer names no council (SECURITY.md, "Tenancy").
+                row.reasons.append(_l("This address cannot be added. Use another address for this person."))
+            # Someone who left another council joins this one afresh; the other council's row lets the
+            # address go when the import is confirmed (course.people.services.take_address).
+            member = None
         if row.reasons:
             row.status = ERROR
             continue

@@ -131,7 +131,7 @@ def _export_sessions(member: Member) -> list[Row]:
     # Never the token hash: it is a credential, and the export may travel by e-mail.
     return _rows(
         select(LoginSession).where(LoginSession.member_id == member.id).order_by(LoginSession.created_at),
-        ("id", "created_at", "expires_at"),
+        ("id", "created_at", "expires_at", "last_seen_at", "browser", "platform"),
     )
 
 
@@ -374,7 +374,8 @@ POLICIES: tuple[TablePolicy, ...] = (
     ),
     TablePolicy(
         "login_session",
-        "Each signed-in browser: when it signed in and when the session ends.",
+        "Each signed-in browser: when it signed in, when it was last used, when the session ends, and the "
+        "browser and system it runs on (names from a short list, not the User-Agent header).",
         _export_sessions,
         _delete_where(LoginSession),
         erasure="deleted (the member is signed out everywhere)",
