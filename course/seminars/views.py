@@ -370,8 +370,7 @@ def confirm_attendance(seminar_id: int):
     db.session.commit()
     flash(
         _(
-            "Attendance confirmed: %(present)d present, %(completions)d recorded as completed at the "
-            "seminar.",
+            "Attendance confirmed: %(present)d present, %(completions)d seminar completions recorded.",
             present=result.confirmed,
             completions=result.completions,
         ),
