@@ -6,9 +6,8 @@ Create Date: 2026-12-03 19:50:14
 
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0005"
