@@ -157,7 +157,6 @@ def test_changes_reach_every_stream_on_both_workers(app, make, course, gunicorn,
             db.session.commit()
             version = seminar.version
         committed = time.monotonic()
-        print("committed", committed)
         for stream in streams:
             received = stream.wait_for(version, 5)
             assert received is not None, "a stream never saw the change"
