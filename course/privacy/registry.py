@@ -495,8 +495,7 @@ POLICIES: tuple[TablePolicy, ...] = (
     ),
     TablePolicy(
         "seminar_ballot",
-        "That the member answered a seminar question (so each member counts once), never what they "
-        "answered.",
+        "That the member answered a seminar question (so each member counts once), never what they answered.",
         _export_ballots,
         _delete_where(SeminarBallot),
         erasure="deleted (the anonymous totals stay)",
