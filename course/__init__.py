@@ -27,6 +27,8 @@ def _blueprints() -> list[Any]:
     from course.learning.views import bp as learning_bp
     from course.platform.views import bp as platform_bp
     from course.privacy.views import bp as privacy_bp
+    from course.seminars.views import admin_bp as seminars_admin_bp
+    from course.seminars.views import room_bp as seminar_room_bp
     from course.site.views import bp as site_bp
 
     return [
@@ -39,6 +41,8 @@ def _blueprints() -> list[Any]:
         certificates_bp,
         verification_bp,
         privacy_bp,
+        seminars_admin_bp,
+        seminar_room_bp,
     ]
 
 
@@ -109,6 +113,7 @@ def _init_extensions(app: Flask) -> None:
         cli,
         i18n,
         models,  # noqa: F401
+        seminars,
     )
     from course.auth import passwords
     from course.auth.access import unauthorized
@@ -137,4 +142,5 @@ def _init_extensions(app: Flask) -> None:
     for blueprint in _blueprints():
         app.register_blueprint(blueprint)
     certificates.init_app(app)
+    seminars.init_app(app)
     cli.init_app(app)

@@ -12,6 +12,15 @@ from course.learning.models import (
     VideoProgress,
 )
 from course.people.models import Council, Member
+from course.seminars.models import (
+    Seminar,
+    SeminarAgreement,
+    SeminarAnswer,
+    SeminarAttendance,
+    SeminarBallot,
+    SeminarItem,
+    SeminarSettings,
+)
 
 __all__ = [
     "AttemptQuestion",
@@ -26,6 +35,13 @@ __all__ = [
     "PendingImport",
     "QuizAttempt",
     "Reminder",
+    "Seminar",
+    "SeminarAgreement",
+    "SeminarAnswer",
+    "SeminarAttendance",
+    "SeminarBallot",
     "SeminarCompletion",
+    "SeminarItem",
+    "SeminarSettings",
     "VideoProgress",
 ]

@@ -143,6 +143,18 @@ def populate(app, slug: str = "privatby") -> Populated:
                 recorded_by_id=admin.id,
             )
         )
+        # A seminar the member joined and answered at: attendance and a ballot name them, the totals do not.
+        from course.seminars import operations as seminars
+        from course.seminars.material import list_material
+
+        seminar = seminars.plan_seminar(
+            council, "Seminar om tonen", date(2026, 1, 15), "Byrådssalen", actor=admin
+        )
+        seminars.add_card(seminar, list_material(course.conversation)[1], "da", actor=admin)
+        seminars.step(seminar, 1, actor=admin, now=now)
+        seminars.open_question(seminar)
+        seminars.answer(seminar, seminar.items[0].id, member, "4", now=now)
+        seminars.add_agreement(seminar, "Vi svarer ikke igen i samme tone", actor=admin)
         completion = CourseCompletion(member_id=member.id, completed_at=now, content_version=course.version)
         db.session.add(completion)
         db.session.flush()

@@ -36,6 +36,15 @@ ACTION_LABELS: dict[str, Any] = {
     "certificate.reissued": _l("Certificate issued again"),
     "certificate.emailed": _l("Certificate e-mailed"),
     "certificate.settings_changed": _l("Certificate settings changed"),
+    "seminar.planned": _l("Seminar planned"),
+    "seminar.changed": _l("Seminar changed"),
+    "seminar.started": _l("Seminar started"),
+    "seminar.results_revealed": _l("Seminar results shown"),
+    "seminar.agreement_added": _l("Seminar agreement added"),
+    "seminar.answer_moderated": _l("Seminar answer moderated"),
+    "seminar.ended": _l("Seminar ended"),
+    "seminar.attendance_confirmed": _l("Seminar attendance confirmed"),
+    "seminar.settings_changed": _l("Seminar settings changed"),
 }
 
 #: Details worth showing, in this order, with their labels; the rest stays in the database.

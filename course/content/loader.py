@@ -23,12 +23,17 @@ import yaml
 from course.content.errors import ContentError, InvalidContentError
 from course.content.model import (
     CARD_SETS,
+    CHOICE_OPTIONS,
     COUNTRIES,
     DIAGRAMS,
+    GUIDE_AGENDAS,
+    GUIDE_SECTIONS,
     LOCALES,
     Advice,
     AdviceKind,
     AdviceSection,
+    Agenda,
+    AgendaStep,
     Card,
     CardKind,
     CardSet,
@@ -36,7 +41,9 @@ from course.content.model import (
     Conversation,
     Course,
     DosAndDonts,
+    FacilitatorGuide,
     FacilitatorNotes,
+    GuideSection,
     KeyPoint,
     LawRow,
     LawTable,
@@ -50,6 +57,8 @@ from course.content.model import (
     Scenario,
     ScenarioKind,
     Scene,
+    SeminarQuestion,
+    SeminarQuestionKind,
     Slide,
     Source,
     Text,
@@ -608,6 +617,7 @@ def _load_conversation(
         for set_id in CARD_SETS
     ]
     dos_and_donts = _load_dos_and_donts(reader, folder / "dos-and-donts.yaml", sources)
+    guide = _load_guide(reader, folder / "facilitator-guide.yaml")
 
     # Card ids name a card in links and, later, in the presenter; one id means one card in the material.
     seen: dict[str, str] = {}
@@ -622,7 +632,7 @@ def _load_conversation(
                     )
                 )
             seen.setdefault(card.id, f"{card_set.id}-cards.yaml")
-    if title is None or intro is None or dos_and_donts is None or None in card_sets:
+    if title is None or intro is None or dos_and_donts is None or guide is None or None in card_sets:
         return None
     return Conversation(
         title=title,
@@ -630,6 +640,7 @@ def _load_conversation(
         card_sets=tuple(card_sets),  # type: ignore[arg-type]
         dos_and_donts=dos_and_donts,
         sources=material_sources,
+        guide=guide,
     )
 
 
@@ -654,13 +665,14 @@ def _load_card_set(
 
 
 def _load_card(node: _Node, number: int, sources: dict[str, Source], module_ids: set[str]) -> Card | None:
-    node.only("id", "kind", "title", "situation", "question", "notes")
+    node.only("id", "kind", "title", "situation", "question", "seminar_question", "notes")
     card_id = node.identifier()
     kind = node.choice("kind", [kind.value for kind in CardKind])
     title = node.text("title")
     # A dilemma sets out a situation before its question; a plain question may do without one.
     situation = node.text("situation", required=kind == CardKind.DILEMMA)
     question = node.text("question")
+    seminar_question = _load_seminar_question(node)
     if node.data.get("notes") is None:
         node.error("notes", "is missing (the facilitator notes)")
         return None
@@ -670,7 +682,7 @@ def _load_card(node: _Node, number: int, sources: dict[str, Source], module_ids:
     follow_up = notes_node.texts("follow_up")
     modules = _module_refs(notes_node, "modules", module_ids)
     note_sources = _source_refs(notes_node, "sources", sources)
-    if not (card_id and kind and title and question and bring_out and follow_up):
+    if not (card_id and kind and title and question and bring_out and follow_up and seminar_question):
         return None
     if kind == CardKind.DILEMMA and situation is None:
         return None
@@ -682,6 +694,7 @@ def _load_card(node: _Node, number: int, sources: dict[str, Source], module_ids:
         question=question,
         notes=FacilitatorNotes(bring_out, follow_up, modules, note_sources),
         situation=situation,
+        seminar_question=seminar_question,
     )
 
 
@@ -696,22 +709,113 @@ def _load_dos_and_donts(reader: _Reader, path: Path, sources: dict[str, Source])
     item_ids = []
     for index, item in enumerate(node.items("sections")):
         section_node = node.child(f"sections[{index}]", item)
-        section_node.only("id", "title", "items")
+        section_node.only("id", "title", "seminar_question", "items")
         section_id = section_node.identifier()
         section_title = section_node.text("title")
+        section_question = _load_seminar_question(section_node)
         items = []
         for item_index, entry in enumerate(section_node.items("items")):
             advice = _load_advice(section_node.child(f"items[{item_index}]", entry), sources)
             if advice is not None:
                 items.append(advice)
                 item_ids.append(advice.id)
-        if section_id and section_title:
-            sections.append(AdviceSection(section_id, section_title, tuple(items)))
+        if section_id and section_title and section_question:
+            sections.append(AdviceSection(section_id, section_title, tuple(items), section_question))
     _check_unique(reader, node.file, "sections", [section.id for section in sections], "section id")
     _check_unique(reader, node.file, "sections", item_ids, "item id")
     if title is None or intro is None:
         return None
     return DosAndDonts(title, intro, tuple(sections))
+
+
+def _load_seminar_question(node: _Node) -> SeminarQuestion | None:
+    """The question a card (or a section of the do's and don'ts) proposes to put to the room."""
+    data = node.data.get("seminar_question")
+    if data is None:
+        node.error("seminar_question", "is missing (the question the material proposes for a seminar)")
+        return None
+    question = node.child("seminar_question", data)
+    question.only("kind", "text", "options")
+    kind = question.choice("kind", [kind.value for kind in SeminarQuestionKind])
+    text = question.text("text")
+    options = question.texts("options", required=kind == SeminarQuestionKind.CHOICE)
+    low, high = CHOICE_OPTIONS
+    if kind == SeminarQuestionKind.CHOICE and options and not low <= len(options) <= high:
+        question.error("options", f"a choice has {low} to {high} options, found {len(options)}")
+        return None
+    if kind is not None and kind != SeminarQuestionKind.CHOICE and "options" in question.data:
+        question.error("options", f"only a choice has options, not a {kind} question")
+        return None
+    if kind is None or text is None or (kind == SeminarQuestionKind.CHOICE and not options):
+        return None
+    return SeminarQuestion(SeminarQuestionKind(kind), text, options)
+
+
+def _load_guide(reader: _Reader, path: Path) -> FacilitatorGuide | None:
+    """The facilitator's guide: an agenda for each seminar length, the timing per card, and its sections."""
+    node = reader.node(path)
+    if node is None:
+        return None
+    node.only("title", "intro", "agendas", "timing", "sections")
+    title = node.text("title")
+    intro = node.text("intro")
+    timing = node.text("timing")
+    agendas = []
+    for index, item in enumerate(node.items("agendas")):
+        agenda_node = node.child(f"agendas[{index}]", item)
+        agenda_node.only("id", "minutes", "cards", "card_minutes", "title", "steps")
+        agenda_id = agenda_node.identifier()
+        minutes = agenda_node.integer("minutes", None, 10, 480)
+        cards = agenda_node.integer("cards", None, 1, 30)
+        card_minutes = agenda_node.integer("card_minutes", None, 1, 60)
+        agenda_title = agenda_node.text("title")
+        steps = []
+        for step_index, entry in enumerate(agenda_node.items("steps")):
+            step_node = agenda_node.child(f"steps[{step_index}]", entry)
+            step_node.only("minutes", "text")
+            step_minutes = step_node.integer("minutes", None, 1, 480)
+            step_text = step_node.text("text")
+            if step_minutes is None:
+                step_node.error("minutes", "is missing")
+            elif step_text is not None:
+                steps.append(AgendaStep(step_minutes, step_text))
+        if None in (minutes, cards, card_minutes):
+            for key in ("minutes", "cards", "card_minutes"):
+                if agenda_node.data.get(key) is None:
+                    agenda_node.error(key, "is missing")
+            continue
+        if sum(step.minutes for step in steps) != minutes:
+            agenda_node.error(
+                "steps", f"the steps take {sum(step.minutes for step in steps)} minutes, not {minutes}"
+            )
+            continue
+        if cards * card_minutes > minutes:  # type: ignore[operator]
+            agenda_node.error("cards", f"{cards} cards of {card_minutes} minutes do not fit in {minutes}")
+            continue
+        if agenda_id and agenda_title:
+            agendas.append(Agenda(agenda_id, minutes, cards, card_minutes, agenda_title, tuple(steps)))  # type: ignore[arg-type]
+    found_lengths = sorted(agenda.minutes for agenda in agendas)
+    if found_lengths != sorted(GUIDE_AGENDAS):
+        node.error("agendas", f"needs one agenda each of {' and '.join(map(str, GUIDE_AGENDAS))} minutes")
+    sections = []
+    for index, item in enumerate(node.items("sections")):
+        section_node = node.child(f"sections[{index}]", item)
+        section_node.only("id", "title", "points")
+        section_id = section_node.choice("id", GUIDE_SECTIONS)
+        section_title = section_node.text("title")
+        points = section_node.texts("points")
+        if section_id and section_title and points:
+            sections.append(GuideSection(section_id, section_title, points))
+    found = [section.id for section in sections]
+    _check_unique(reader, node.file, "sections", found, "section id")
+    missing = [section_id for section_id in GUIDE_SECTIONS if section_id not in found]
+    if missing:
+        node.error("sections", f"missing: {', '.join(missing)}")
+    if title is None or intro is None or timing is None or missing or len(agendas) != len(GUIDE_AGENDAS):
+        return None
+    agendas.sort(key=lambda agenda: agenda.minutes)
+    sections.sort(key=lambda section: GUIDE_SECTIONS.index(section.id))
+    return FacilitatorGuide(title, intro, tuple(agendas), timing, tuple(sections))
 
 
 def _load_advice(node: _Node, sources: dict[str, Source]) -> Advice | None:

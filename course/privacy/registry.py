@@ -36,6 +36,7 @@ from course.learning.models import (
     VideoProgress,
 )
 from course.people.models import Council, Member
+from course.seminars.models import SeminarAttendance, SeminarBallot
 
 #: What an erased certificate's revocation, and an erased seminar completion's reason, say instead.
 ERASED_REASON = "erased"
@@ -342,6 +343,25 @@ def _erase_certificates(member: Member, now: datetime) -> None:
     )
 
 
+# --- seminars ----------------------------------------------------------------------------------------------
+
+
+def _export_attendance(member: Member) -> list[Row]:
+    return _rows(
+        select(SeminarAttendance)
+        .where(SeminarAttendance.member_id == member.id)
+        .order_by(SeminarAttendance.joined_at),
+        ("seminar_id", "joined_at", "is_confirmed"),
+    )
+
+
+def _export_ballots(member: Member) -> list[Row]:
+    return _rows(
+        select(SeminarBallot).where(SeminarBallot.member_id == member.id).order_by(SeminarBallot.item_id),
+        ("item_id",),
+    )
+
+
 # --- the audit log -----------------------------------------------------------------------------------------
 
 
@@ -451,6 +471,42 @@ POLICIES: tuple[TablePolicy, ...] = (
         _export_certificates,
         _erase_certificates,
         erasure="revoked, with the name and free texts erased, so the code verifies as revoked",
+    ),
+    TablePolicy(
+        "seminar_settings",
+        "A council's seminar setting (how many must answer before totals are shown): nothing personal.",
+    ),
+    TablePolicy(
+        "seminar",
+        "A council seminar: title, date, place, join code and the facilitator's position; nothing about "
+        "a member.",
+    ),
+    TablePolicy(
+        "seminar_item",
+        "The cards of a seminar and the questions put to the room; nothing about a member.",
+    ),
+    TablePolicy(
+        "seminar_answer",
+        "Anonymous answer totals per question (a count per scale point, option or word): no member, no "
+        "time, so no answer can be traced to anyone.",
+    ),
+    TablePolicy(
+        "seminar_agreement",
+        "Agreements the facilitator noted for the whole council; no member is linked to them.",
+    ),
+    TablePolicy(
+        "seminar_ballot",
+        "That the member answered a seminar question (so each member counts once), never what they answered.",
+        _export_ballots,
+        _delete_where(SeminarBallot),
+        erasure="deleted (the anonymous totals stay)",
+    ),
+    TablePolicy(
+        "seminar_attendance",
+        "Which seminars the member joined, when, and whether the facilitator confirmed them as present.",
+        _export_attendance,
+        _delete_where(SeminarAttendance),
+        erasure="deleted",
     ),
     TablePolicy(
         "audit_event",
