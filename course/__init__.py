@@ -110,6 +110,7 @@ def _init_extensions(app: Flask) -> None:
         certificates,
         cli,
         i18n,
+        inputs,
         models,  # noqa: F401
         registry,
         templating,
@@ -136,6 +137,7 @@ def _init_extensions(app: Flask) -> None:
     templating.init_app(app)
     errors.init_app(app)
     headers.init_app(app)
+    inputs.init_app(app)  # before the blueprints: their routes use its <id:...> converter
     for blueprint in _blueprints():
         app.register_blueprint(blueprint)
     certificates.init_app(app)

@@ -32,6 +32,7 @@ from course.councils.services import MemberError, add_member, check_email
 from course.db import utcnow
 from course.extensions import db
 from course.i18n import PlainText
+from course.inputs import has_control_characters
 
 MAX_FILE_BYTES = 1024 * 1024
 #: A roster workbook unpacks to well under a megabyte. One that unpacks to more is refused before it is read:
@@ -336,6 +337,16 @@ def plan_import(council: Council, raw_rows: Iterable[RawRow]) -> ImportPlan:
     planned: list[PlannedRow] = []
     for raw in raw_rows:
         row = PlannedRow(number=raw.number, raw=raw, name=raw.name)
+        if any(
+            has_control_characters(cell, allow_line_breaks=False)
+            for cell in (raw.name, raw.email, raw.role, raw.language)
+        ):
+            # Checked first, and the address is left out of the look-ups below: PostgreSQL refuses a NUL.
+            row.reasons.append(
+                _l("The row contains a control character (such as a NUL byte). Remove it from the file.")
+            )
+            planned.append(row)
+            continue
         if not raw.name:
             row.reasons.append(_l("The name is missing."))
         if not raw.email:

@@ -7,7 +7,7 @@ import contextlib
 from flask import Flask, Response, g, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 from course.extensions import db, login_manager
@@ -55,6 +55,11 @@ def render_error(code: int, detail: str | None = None) -> Response:
     return response
 
 
+def is_outage(error: DBAPIError) -> bool:
+    """Whether a database error means the database cannot be reached, rather than a bad statement or value."""
+    return isinstance(error, OperationalError | InterfaceError) or bool(error.connection_invalidated)
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
@@ -66,16 +71,23 @@ def init_app(app: Flask) -> None:
             return error
         return render_error(error.code)
 
-    @app.errorhandler(OperationalError)
     @app.errorhandler(DBAPIError)
-    def database_error(error: Exception):
-        # A lost connection or a restarting database: answer 503 and let the pool reconnect. The error page
-        # must not touch the database again, so it is rendered for an anonymous visitor.
-        app.logger.warning("database unavailable: %s", error.__class__.__name__)
+    def database_error(error: DBAPIError):
+        # The error page must not touch the database again, so it is rendered for an anonymous visitor.
         with contextlib.suppress(SQLAlchemyError):
             db.session.rollback()
         g._login_user = login_manager.anonymous_user()
-        return render_error(ServiceUnavailable.code)
+        if is_outage(error):
+            # A lost connection or a restarting database: answer 503 and let the pool reconnect.
+            app.logger.warning("database unavailable: %s", error.__class__.__name__)
+            return render_error(ServiceUnavailable.code)
+        if isinstance(error, DataError):
+            # A value the database refused (out of range, a NUL byte): input that escaped validation. It is
+            # the request that is wrong, not the database that is down.
+            app.logger.warning("database refused a value: %s", error.orig.__class__.__name__)
+            return render_error(400)
+        app.logger.error("database error", exc_info=error)
+        return render_error(500)
 
     @app.errorhandler(InternalServerError)
     def server_error(error: InternalServerError):
