@@ -118,10 +118,13 @@ def _init_extensions(app: Flask) -> None:
     from course.auth import passwords
     from course.auth.access import unauthorized
     from course.auth.services import load_member_for_session
+    from course.db import remove_session
     from course.extensions import csrf, db, limiter, login_manager, migrate
     from course.site import errors, headers
 
     db.init_app(app)
+    # Registered after Flask-SQLAlchemy's own clean-up, so it runs first (teardowns run in reverse).
+    app.teardown_appcontext(remove_session)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import contextlib
+import sys
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from flask import Flask, Response, g, jsonify, make_response, render_template, request
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from markupsafe import escape
 from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
@@ -92,3 +97,55 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(InternalServerError)
     def server_error(error: InternalServerError):
         return render_error(500)
+
+    app.wsgi_app = LastResort(app, app.wsgi_app)  # type: ignore[method-assign]
+
+
+class LastResort:
+    """The outermost WSGI layer: an exception that escapes Flask still gets the site's page and headers.
+
+    Flask's error handlers cover the views. What runs after them (ending the database session, an error
+    handler that fails in turn) would otherwise reach the WSGI server, which answers with its own bare page
+    and none of the site's security headers.
+    """
+
+    def __init__(self, app: Flask, wsgi_app: Callable[..., Iterable[bytes]]) -> None:
+        self.app = app
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        try:
+            return self.wsgi_app(environ, start_response)
+        except Exception:
+            self.app.logger.exception("request failed outside the error handlers")
+            response = self._error_page(environ)
+
+            def restart_response(status: str, headers: list, exc_info: Any = None) -> Any:
+                # The inner app may have started its response already; exc_info lets the server replace it
+                # while nothing has been sent (PEP 3333), and re-raises when it is too late.
+                return start_response(status, headers, sys.exc_info())
+
+            return response(environ, restart_response)
+
+    def _error_page(self, environ: dict[str, Any]) -> Response:
+        with self.app.request_context(environ):
+            # An anonymous visitor: the page must not touch the database, which may be what failed.
+            g._login_user = self.app.login_manager.anonymous_user()  # type: ignore[attr-defined]
+            try:
+                return self.app.process_response(render_error(500))
+            except Exception:
+                self.app.logger.exception("the error page could not be rendered")
+                return self.app.process_response(_plain_error_page(500))
+
+
+def _plain_error_page(code: int) -> Response:
+    """The error page without templates: the translated title and message in minimal HTML."""
+    language = request.accept_languages.best_match(("da", "sv", "en")) or "en"
+    with force_locale(language):
+        title, message = _messages().get(code, _messages()[500])
+    html = (
+        f'<!doctype html>\n<html lang="{language}">\n<head><meta charset="utf-8">'
+        f"<title>{escape(title)}</title></head>\n<body>\n<h1>{escape(title)}</h1>\n<p>{escape(message)}</p>\n"
+        "</body>\n</html>\n"
+    )
+    return Response(html, status=code, mimetype="text/html")
