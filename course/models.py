@@ -11,6 +11,7 @@ from course.learning.models import (
     QuizAttempt,
     VideoProgress,
 )
+from course.mail.models import OutgoingMail
 
 __all__ = [
     "AttemptQuestion",
@@ -22,6 +23,7 @@ __all__ = [
     "LoginSession",
     "Member",
     "ModuleProgress",
+    "OutgoingMail",
     "PendingImport",
     "QuizAttempt",
     "Reminder",
