@@ -33,6 +33,10 @@ MAX_JSON_NUMBER_DIGITS = 20
 MAX_JSON_BYTES = 64 * 1024
 
 
+#: The only paths that take a JSON body (each parses it with :func:`parse_json`).
+JSON_PATHS = ("/api/",)
+
+
 class InputError(ValueError):
     """Input that the site does not accept; the message says why (in English, for logs and JSON)."""
 
@@ -152,7 +156,8 @@ def _control_character_in_request() -> bool:
 
 
 def init_app(app: Flask) -> None:
-    """Register the ``id`` URL converter, and refuse control characters in paths, queries and forms.
+    """Register the ``id`` URL converter; refuse control characters in paths, queries and forms, and JSON
+    bodies outside the API.
 
     The check sits before every view, so a name, an e-mail address, a reason or a certificate code with a NUL
     byte gets one clear message, whichever form it came through, and never reaches the database.
@@ -161,6 +166,12 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def refuse_control_characters():
+        if request.is_json and not request.path.startswith(JSON_PATHS):
+            # Flask-WTF reads a JSON body as a form's data, where a number, a list or deep nesting is no
+            # text and breaks the validators. The site's forms are sent as forms; only the API takes JSON.
+            from course.site.errors import render_error
+
+            return render_error(400)
         if _control_character_in_request():
             from course.site.errors import render_error
 

@@ -260,3 +260,14 @@ def test_only_an_unreachable_database_is_reported_as_an_outage(database_url, tmp
     assert response.status_code == status
     assert ("cannot reach its database" in html) == (status == 503)
     assert "Content-Security-Policy" in response.headers
+
+
+@pytest.mark.parametrize(
+    "body",
+    ['{"email": 0, "password": 1}', '{"email": ' + "[" * 3000 + "]" * 3000 + "}"],
+    ids=["number", "deep"],
+)
+def test_a_json_body_sent_to_a_form_is_refused(client, body):
+    # Flask-WTF would read it as the form's data: a number broke the length check, nesting the parser.
+    response = client.post("/login", data=body, content_type="application/json")
+    assert response.status_code == 400
