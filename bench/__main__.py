@@ -64,6 +64,10 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--output", default=None, help="where to write the results (bench/results.json)")
     run.set_defaults(handler=_run)
 
+    from bench.faults import add_parser as add_faults
+
+    add_faults(commands)
+
     table = commands.add_parser("table", help="print the results section of docs/benchmarks.md")
     table.add_argument("results", nargs="+", help="results files of `run` (SQLite, PostgreSQL, ...)")
     table.set_defaults(handler=_table)

@@ -28,8 +28,9 @@ from course.mail.services import MailError
 SIGN_IN_LINK = "sign_in_link"
 PASSWORD_RESET = "password_reset"
 
-#: How long a worker may take to deliver a row before another worker may take it over.
-CLAIM_SECONDS = 10 * 60
+#: How long a worker may take to deliver a row before another worker may take it over (the SMTP timeout is
+#: 30 seconds); also how long a row waits when its worker died, or the database went away, while sending.
+CLAIM_SECONDS = 2 * 60
 #: After a failed attempt the row waits 1, 2, 4, ... minutes, at most an hour, before the next one.
 MAX_RETRY_SECONDS = 60 * 60
 #: A request older than this is dropped unsent: the person has asked again, or no longer waits for it.
@@ -94,8 +95,11 @@ def deliver(mail_id: int, now: datetime | None = None) -> bool | None:
     attempts = mail.attempts
     try:
         sent = _deliverers()[mail.kind](mail.email, mail.next_path)
-    except MailError as error:
+    except Exception as error:
+        # The SMTP server, or the database, failed: the row stays for a later attempt. Should the database
+        # not take even this, the claim runs out after CLAIM_SECONDS and the row is tried again then.
         db.session.rollback()
+        logger.warning("e-mail %s not delivered (attempt %s), will retry: %r", mail_id, attempts, error)
         db.session.execute(
             update(OutgoingMail)
             .where(OutgoingMail.id == mail_id)
@@ -103,7 +107,8 @@ def deliver(mail_id: int, now: datetime | None = None) -> bool | None:
             .execution_options(synchronize_session=False)
         )
         db.session.commit()
-        logger.warning("e-mail %s not delivered (attempt %s), will retry: %s", mail_id, attempts, error)
+        if not isinstance(error, MailError):
+            raise
         return None
     db.session.execute(delete(OutgoingMail).where(OutgoingMail.id == mail_id))
     db.session.commit()
