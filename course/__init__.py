@@ -118,11 +118,14 @@ def _init_extensions(app: Flask) -> None:
     from course.auth import passwords
     from course.auth.access import unauthorized
     from course.auth.services import load_member_for_session
+    from course.db import remove_session
     from course.extensions import csrf, db, limiter, login_manager, migrate
     from course.web import course as loaded_course
-    from course.web import errors, headers, templating
+    from course.web import errors, headers, inputs, templating
 
     db.init_app(app)
+    # Registered after Flask-SQLAlchemy's own clean-up, so it runs first (teardowns run in reverse).
+    app.teardown_appcontext(remove_session)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
@@ -139,6 +142,7 @@ def _init_extensions(app: Flask) -> None:
     templating.init_app(app)
     errors.init_app(app)
     headers.init_app(app)
+    inputs.init_app(app)  # before the blueprints: their routes use its <id:...> converter
     for blueprint in _blueprints():
         app.register_blueprint(blueprint)
     certificates.init_app(app)

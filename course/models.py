@@ -11,6 +11,7 @@ from course.learning.models import (
     QuizAttempt,
     VideoProgress,
 )
+from course.mail.models import OutgoingMail
 from course.people.models import Council, Member
 from course.seminars.models import (
     Seminar,
@@ -32,6 +33,7 @@ __all__ = [
     "LoginSession",
     "Member",
     "ModuleProgress",
+    "OutgoingMail",
     "PendingImport",
     "QuizAttempt",
     "Reminder",

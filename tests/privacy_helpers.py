@@ -23,6 +23,7 @@ from course.learning.models import (
     QuizAttempt,
     VideoProgress,
 )
+from course.mail.outbox import PASSWORD_RESET, queue_mail
 from course.people.models import Council, Member
 from course.people.services import add_member
 from course.web.course import get_course
@@ -73,6 +74,7 @@ def populate(app, slug: str = "privatby") -> Populated:
         start_login_session(member, now)
         for purpose in (TokenPurpose.INVITE, TokenPurpose.LOGIN, TokenPurpose.RESET):
             issue_token(member, purpose, now)
+        queue_mail(PASSWORD_RESET, EMAIL.upper())  # asked for and not sent yet
         db.session.add(
             Reminder(council_id=council.id, member_id=member.id, sent_by_id=admin.id, kind="manual")
         )

@@ -14,6 +14,7 @@ from sqlalchemy.orm import aliased
 from course.audit.models import AuditEvent
 from course.extensions import db
 from course.people.models import Member
+from course.web.inputs import parse_id
 
 # --- -----------------------------------------------------------------------------------
 
@@ -74,8 +75,9 @@ class AuditFilters:
         page = args.get("page") or ""
         return cls(
             action=action if action and len(action) <= 64 and re.fullmatch(r"[a-z_.]+", action) else None,
-            member_id=int(member) if member.isdigit() and len(member) < 12 else None,
-            page=max(1, int(page)) if page.isdigit() and len(page) < 7 else 1,
+            member_id=parse_id(member),
+            # str.isdigit() would take "²", which int() refuses: only ASCII digits are a page number.
+            page=max(1, int(page)) if re.fullmatch(r"[0-9]{1,6}", page) else 1,
         )
 
     def args(self, **changes: Any) -> dict[str, Any]:

@@ -29,7 +29,7 @@ from course.auth.models import AuthToken, TokenPurpose
 from course.auth.services import token_hash
 from course.db import utcnow
 from course.extensions import db
-from course.mail import compose, send_email
+from course.mail import compose, outbox, send_email
 from course.people.calendar import local_date
 from course.people.models import Member
 from course.people.services import normalize_email
@@ -273,3 +273,10 @@ def renew_link(signed: str, purpose: str, now: datetime | None = None) -> SentLi
         return SentLink(member, TokenPurpose.INVITE)
     send_sign_in_link(member, now=now)
     return SentLink(member, TokenPurpose.LOGIN)
+
+
+# The outbox delivers the links a person asked for after the response (course.mail.outbox).
+outbox.register_deliverer(
+    outbox.SIGN_IN_LINK, lambda email, next_path: deliver_sign_in_link(email, next_path)
+)
+outbox.register_deliverer(outbox.PASSWORD_RESET, lambda email, next_path: deliver_password_reset(email))  # noqa: ARG005

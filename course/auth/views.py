@@ -17,6 +17,7 @@ from course.auth.links import LinkError, LinkProblem
 from course.auth.models import TokenPurpose
 from course.auth.passwords import MIN_PASSWORD_LENGTH
 from course.extensions import db, limiter
+from course.mail import outbox
 from course.mail.background import send_later
 from course.mail.services import MailError
 from course.web.errors import render_error
@@ -199,7 +200,11 @@ def request_sign_in_link():
     if form.validate_on_submit():
         # The same answer, as fast, whether or not the address is registered: the address is looked up and
         # the e-mail sent after the response, so neither the page nor its timing tells who is a member.
-        send_later(partial(links.deliver_sign_in_link, form.email.data, safe_next_url(form.next.data)))
+        # The request is committed before the answer says the e-mail is on its way, so a worker that exits
+        # before sending it loses nothing (course/mail/outbox.py).
+        mail = outbox.queue_mail(outbox.SIGN_IN_LINK, form.email.data, safe_next_url(form.next.data))
+        db.session.commit()
+        send_later(partial(outbox.deliver, mail.id))
         return render_template("auth/link_sent.html", purpose=TokenPurpose.LOGIN.value)
     return render_template("auth/request_link.html", form=form), 422 if form.errors else 200
 
@@ -330,7 +335,9 @@ def show_old_invitation(token: str):
 def request_password_reset():
     form = EmailForm()
     if form.validate_on_submit():
-        send_later(partial(links.deliver_password_reset, form.email.data))
+        mail = outbox.queue_mail(outbox.PASSWORD_RESET, form.email.data)
+        db.session.commit()
+        send_later(partial(outbox.deliver, mail.id))
         return render_template("auth/link_sent.html", purpose=TokenPurpose.RESET.value)
     return render_template("auth/request_reset.html", form=form), 422 if form.errors else 200
 

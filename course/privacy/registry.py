@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 
 from course.admin.models import PendingImport, Reminder
 from course.audit.models import AuditEvent
@@ -35,6 +35,7 @@ from course.learning.models import (
     QuizAttempt,
     VideoProgress,
 )
+from course.mail.models import OutgoingMail
 from course.people.models import Council, Member
 from course.seminars.models import SeminarAttendance, SeminarBallot
 
@@ -140,6 +141,24 @@ def _export_tokens(member: Member) -> list[Row]:
     return _rows(
         select(AuthToken).where(AuthToken.member_id == member.id).order_by(AuthToken.created_at),
         ("id", "purpose", "created_at", "expires_at", "used_at"),
+    )
+
+
+def _outgoing_mail_to(member: Member) -> Any:
+    # The address as the person typed it in the form; the site's addresses are lower case.
+    return func.lower(func.trim(OutgoingMail.email)) == member.email.lower()
+
+
+def _export_outgoing_mail(member: Member) -> list[Row]:
+    return _rows(
+        select(OutgoingMail).where(_outgoing_mail_to(member)).order_by(OutgoingMail.id),
+        ("id", "kind", "email", "requested_at", "attempts"),
+    )
+
+
+def _erase_outgoing_mail(member: Member, now: datetime) -> None:  # noqa: ARG001
+    db.session.execute(
+        delete(OutgoingMail).where(_outgoing_mail_to(member)).execution_options(synchronize_session=False)
     )
 
 
@@ -406,6 +425,14 @@ POLICIES: tuple[TablePolicy, ...] = (
         _export_tokens,
         _delete_where(AuthToken),
         erasure="deleted",
+    ),
+    TablePolicy(
+        "outgoing_mail",
+        "Sign-in links and password resets asked for by e-mail address and not sent yet; deleted when sent, "
+        "or after a day.",
+        _export_outgoing_mail,
+        _erase_outgoing_mail,
+        erasure="deleted (nothing more is sent)",
     ),
     TablePolicy(
         "pending_import",

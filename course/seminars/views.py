@@ -146,13 +146,13 @@ def _seminar_page(seminar, form=None, status=200):
     )
 
 
-@admin_bp.get("/<int:seminar_id>")
+@admin_bp.get("/<id:seminar_id>")
 @admin_required
 def show_seminar(seminar_id: int):
     return _seminar_page(_council_seminar(seminar_id))
 
 
-@admin_bp.post("/<int:seminar_id>")
+@admin_bp.post("/<id:seminar_id>")
 @admin_required
 def update_seminar(seminar_id: int):
     seminar = _council_seminar(seminar_id)
@@ -167,7 +167,7 @@ def update_seminar(seminar_id: int):
     return redirect(url_for("seminars.show_seminar", seminar_id=seminar.id), code=303)
 
 
-@admin_bp.post("/<int:seminar_id>/items")
+@admin_bp.post("/<id:seminar_id>/items")
 @admin_required
 def add_card(seminar_id: int):
     seminar = _council_seminar(seminar_id)
@@ -184,7 +184,7 @@ def add_card(seminar_id: int):
     return redirect(url_for("seminars.show_seminar", seminar_id=seminar.id, _anchor="cards"), code=303)
 
 
-@admin_bp.post("/<int:seminar_id>/items/<int:item_id>")
+@admin_bp.post("/<id:seminar_id>/items/<id:item_id>")
 @admin_required
 def update_question(seminar_id: int, item_id: int):
     seminar = _council_seminar(seminar_id)
@@ -208,7 +208,7 @@ def update_question(seminar_id: int, item_id: int):
     )
 
 
-@admin_bp.post("/<int:seminar_id>/items/<int:item_id>/move")
+@admin_bp.post("/<id:seminar_id>/items/<id:item_id>/move")
 @admin_required
 def move_card(seminar_id: int, item_id: int):
     seminar = _council_seminar(seminar_id)
@@ -221,7 +221,7 @@ def move_card(seminar_id: int, item_id: int):
     return redirect(url_for("seminars.show_seminar", seminar_id=seminar.id, _anchor="cards"), code=303)
 
 
-@admin_bp.post("/<int:seminar_id>/items/<int:item_id>/remove")
+@admin_bp.post("/<id:seminar_id>/items/<id:item_id>/remove")
 @admin_required
 def remove_card(seminar_id: int, item_id: int):
     seminar = _council_seminar(seminar_id)
@@ -237,7 +237,7 @@ def remove_card(seminar_id: int, item_id: int):
 # --- running it ----------------------------------------------------------------------------------------
 
 
-@admin_bp.get("/<int:seminar_id>/present")
+@admin_bp.get("/<id:seminar_id>/present")
 @admin_required
 def present(seminar_id: int):
     seminar = _council_seminar(seminar_id)
@@ -269,44 +269,44 @@ def _control(seminar_id: int, action):
     return _done(seminar)
 
 
-@admin_bp.post("/<int:seminar_id>/next")
+@admin_bp.post("/<id:seminar_id>/next")
 @admin_required
 def next_card(seminar_id: int):
     return _control(seminar_id, lambda seminar: operations.step(seminar, 1, actor=current_user))
 
 
-@admin_bp.post("/<int:seminar_id>/back")
+@admin_bp.post("/<id:seminar_id>/back")
 @admin_required
 def previous_card(seminar_id: int):
     return _control(seminar_id, lambda seminar: operations.step(seminar, -1, actor=current_user))
 
 
-@admin_bp.post("/<int:seminar_id>/open")
+@admin_bp.post("/<id:seminar_id>/open")
 @admin_required
 def open_question(seminar_id: int):
     return _control(seminar_id, operations.open_question)
 
 
-@admin_bp.post("/<int:seminar_id>/close")
+@admin_bp.post("/<id:seminar_id>/close")
 @admin_required
 def close_question(seminar_id: int):
     return _control(seminar_id, operations.close_question)
 
 
-@admin_bp.post("/<int:seminar_id>/reveal")
+@admin_bp.post("/<id:seminar_id>/reveal")
 @admin_required
 def reveal_results(seminar_id: int):
     return _control(seminar_id, lambda seminar: operations.reveal_results(seminar, actor=current_user))
 
 
-@admin_bp.post("/<int:seminar_id>/agreements")
+@admin_bp.post("/<id:seminar_id>/agreements")
 @admin_required
 def add_agreement(seminar_id: int):
     text = request.form.get("agreement", "")
     return _control(seminar_id, lambda seminar: operations.add_agreement(seminar, text, actor=current_user))
 
 
-@admin_bp.post("/<int:seminar_id>/end")
+@admin_bp.post("/<id:seminar_id>/end")
 @admin_required
 def end_seminar(seminar_id: int):
     seminar = _council_seminar(seminar_id)
@@ -320,14 +320,14 @@ def end_seminar(seminar_id: int):
     return redirect(url_for("seminars.show_attendance", seminar_id=seminar.id), code=303)
 
 
-@admin_bp.get("/<int:seminar_id>/words")
+@admin_bp.get("/<id:seminar_id>/words")
 @admin_required
 def show_words(seminar_id: int):
     seminar = _council_seminar(seminar_id)
     return render_template("seminars/words.html", seminar=seminar, words=queries.list_words(seminar))
 
 
-@admin_bp.post("/<int:seminar_id>/words")
+@admin_bp.post("/<id:seminar_id>/words")
 @admin_required
 def moderate_word(seminar_id: int):
     seminar = _council_seminar(seminar_id)
@@ -343,7 +343,7 @@ def moderate_word(seminar_id: int):
     return _done(seminar, "seminars.show_words")
 
 
-@admin_bp.get("/<int:seminar_id>/attendance")
+@admin_bp.get("/<id:seminar_id>/attendance")
 @admin_required
 def show_attendance(seminar_id: int):
     seminar = _council_seminar(seminar_id)
@@ -352,7 +352,7 @@ def show_attendance(seminar_id: int):
     )
 
 
-@admin_bp.post("/<int:seminar_id>/attendance")
+@admin_bp.post("/<id:seminar_id>/attendance")
 @admin_required
 def confirm_attendance(seminar_id: int):
     seminar = _council_seminar(seminar_id)
@@ -379,7 +379,7 @@ def confirm_attendance(seminar_id: int):
     return redirect(url_for("seminars.show_summary", seminar_id=seminar.id), code=303)
 
 
-@admin_bp.get("/<int:seminar_id>/summary")
+@admin_bp.get("/<id:seminar_id>/summary")
 @admin_required
 def show_summary(seminar_id: int):
     seminar = _council_seminar(seminar_id)
@@ -392,7 +392,7 @@ def show_summary(seminar_id: int):
         )
 
 
-@admin_bp.get("/<int:seminar_id>/summary.pdf")
+@admin_bp.get("/<id:seminar_id>/summary.pdf")
 @admin_required
 def download_summary(seminar_id: int):
     seminar = _council_seminar(seminar_id)
