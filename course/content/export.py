@@ -4,11 +4,37 @@ from __future__ import annotations
 
 from typing import Any
 
-from course.content.model import Card, CardSet, Conversation, Course, Module, Question, Quiz, Text, Video
+from course.content.model import (
+    LOCALES,
+    Card,
+    CardSet,
+    Conversation,
+    Course,
+    Module,
+    Post,
+    Question,
+    Quiz,
+    Text,
+    Video,
+)
 
 
 def _text(text: Text | None) -> dict[str, str] | None:
     return text.as_dict() if text is not None else None
+
+
+def _post(post: Post | None) -> dict[str, Any] | None:
+    if post is None:
+        return None
+    return {
+        "author": post.author,
+        "text": _text(post.text),
+        "meta": _text(post.meta),
+        "note": _text(post.note),
+        "reactions": post.reactions,
+        "comments": post.comments,
+        "shares": post.shares,
+    }
 
 
 def _question(question: Question) -> dict[str, Any]:
@@ -89,8 +115,13 @@ def _module(module: Module) -> dict[str, Any]:
                     "lines": [_text(line) for line in scene.slide.lines],
                     "diagram": scene.slide.diagram,
                     "labels": [_text(label) for label in scene.slide.labels],
+                    "cite": _text(scene.slide.cite),
+                    "post": _post(scene.slide.post),
+                    "comments": [_post(comment) for comment in scene.slide.comments],
                 },
                 "narration": _text(scene.narration),
+                # What the speech says in each language (the narration where no spoken text is given).
+                "spoken": {language: scene.speech(language) for language in LOCALES},
                 "sources": list(scene.sources),
             }
             for scene in module.scenes
