@@ -2,7 +2,8 @@
 
 For one module in one language the builder
 
-1. speaks every scene's narration (espeak-ng) and measures its caption cues from the audio;
+1. speaks every scene's narration (espeak-ng, saying the scene's spoken text where it has one) and measures
+   its caption cues from the audio, or takes the scene's recorded narration and spreads the cues over it;
 2. lays the scenes end to end: a short silence, the narration, a pause, rounded up to whole video frames
    so that slide changes, chapters and captions share one clock;
 3. draws every scene's slide (Pillow);

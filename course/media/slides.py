@@ -13,6 +13,7 @@ reduced, which smooths the edges of boxes and arrows (Pillow draws shapes withou
 
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import dataclass
 from functools import cache
@@ -499,8 +500,13 @@ def _initials(name: str) -> str:
     return "".join(part[0].upper() for part in parts[:2]) or "?"
 
 
+def avatar_colour(name: str) -> tuple[int, int, int]:
+    """The same colour for a name on every slide, and in practice different ones for a thread's names."""
+    return AVATARS[hashlib.sha256(name.encode()).digest()[1] % len(AVATARS)]
+
+
 def _avatar(canvas: _Canvas, x: float, y: float, diameter: float, name: str) -> None:
-    colour = AVATARS[sum(map(ord, name)) % len(AVATARS)]
+    colour = avatar_colour(name)
     canvas.draw.ellipse([canvas.px(v) for v in (x, y, x + diameter, y + diameter)], fill=colour)
     size = diameter * 0.4
     canvas.text((x + diameter / 2, y + diameter / 2), _initials(name), size, WHITE, bold=True, anchor="mm")
