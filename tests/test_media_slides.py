@@ -62,11 +62,13 @@ SLIDES = {
         heading=same("En tråd"),
         post=Post("Anna Berg", same("Kom til borgermødet på torsdag kl. 17 på rådhuset."), reactions=3),
         comments=(
-            Post("Erik Lund", same("Hvorfor først nu? " * 4)),
+            Post("Erik Lund", same("Hvorfor først nu?")),
             Post(
-                "Jonas Holm", same("Du er en løgner."), note=same("Skjult: forfatteren og vennerne ser den")
+                "Jonas Holm",
+                same("Du er en løgner."),
+                note=same("Dold: skribenten och skribentens vänner ser den fortfarande"),
             ),
-            Post("Anna Berg", same("Tak, Erik. Skal vi tage en kop kaffe og tale om det?")),
+            Post("Anna Berg", same("Tak, Erik. Lad os tage en kop kaffe.")),
         ),
     ),
 }
@@ -99,6 +101,13 @@ def test_long_text_wraps_inside_the_margins():
     )
     image = render_slide(slide, FRAME)
     columns = _ink_columns(image, BAR_HEIGHT + 4, 720)  # below the top bar
+    assert min(columns) >= 70
+    assert max(columns) <= 1280 - 70
+
+
+@pytest.mark.parametrize("name", ["post-with-comments", "columns-with-text", "quote-with-cite"])
+def test_every_text_stays_inside_the_margins(name):
+    columns = _ink_columns(render_slide(SLIDES[name], FRAME), BAR_HEIGHT + 4, 720)
     assert min(columns) >= 70
     assert max(columns) <= 1280 - 70
 
@@ -222,6 +231,16 @@ def test_a_post_is_drawn_with_its_author_counts_and_comment_thread():
     # Without comments the post stands alone in the middle: nothing is drawn at the right.
     alone = render_slide(SLIDES["post"], FRAME)
     assert alone.crop((1100, 200, 1280, 500)).getcolors(maxcolors=1) is not None
+
+
+def test_a_thread_too_long_for_the_slide_is_refused_rather_than_drawn_over_the_captions():
+    slide = SLIDES["post-with-comments"]
+    long = tuple(
+        Post(comment.author, same("Alt for lang tekst. " * 8), note=comment.note)
+        for comment in slide.comments
+    )
+    with pytest.raises(ValueError, match="the comments do not fit beside the post in da: shorten them"):
+        render_slide(Slide("post", heading=slide.heading, post=slide.post, comments=long), FRAME)
 
 
 def test_counts_and_buttons_are_in_the_slides_language():

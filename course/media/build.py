@@ -527,7 +527,10 @@ class VideoBuilder:
             self._emit(plan, Step.SLIDE, Status.CACHED, scene.id)
             return path
         path.parent.mkdir(parents=True, exist_ok=True)
-        image = render_slide(scene.slide, plan.frame, (self.settings.width, self.settings.height))
+        try:
+            image = render_slide(scene.slide, plan.frame, (self.settings.width, self.settings.height))
+        except ValueError as error:
+            raise MediaError(f"{plan.module.id} scene {scene.id}: {error}") from error
         with _replacing(path) as part:
             image.save(part, format="PNG", optimize=True)
         self._emit(plan, Step.SLIDE, Status.BUILT, scene.id)

@@ -584,7 +584,7 @@ def _post_card(
 
 def _comment_height(canvas: _Canvas, comment: Post, language: str, width: float, size: float) -> float:
     text = wrap(canvas, plain_text(comment.text[language]), size, width - 32)
-    note = wrap(canvas, plain_text(comment.note[language]), 20, width) if comment.note else []
+    note = wrap(canvas, plain_text(comment.note[language]), 20, width, bold=True) if comment.note else []
     return 14 + 26 + 6 + len(text) * size * 1.22 + 14 + (len(note) * 24 + 8 if note else 0)
 
 
@@ -611,7 +611,9 @@ def _comment(
     _draw_block(canvas, _Block(size, lines, size * 1.22), bubble_x + 16, y + 14 + 26 + 6, INK)
     bottom = y + height
     if comment.note is not None:
-        note = _Block(20, wrap(canvas, plain_text(comment.note[language]), 20, bubble_width), 24)
+        note = _Block(
+            20, wrap(canvas, plain_text(comment.note[language]), 20, bubble_width - 8, bold=True), 24
+        )
         _draw_block(canvas, note, bubble_x + 4, bottom + 6, ACCENT, bold=True)
         bottom += note.height + 8
     return bottom
@@ -631,10 +633,13 @@ def _post_slide(canvas: _Canvas, post: Post, comments: tuple[Post, ...], languag
     x = MARGIN + left_width + gap
     width = GRID_WIDTH - MARGIN - x
     size = 26.0
-    while size > 22:
+    while True:
         total = sum(_comment_height(canvas, comment, language, width - 56, size) for comment in comments)
         if total + 18 * (len(comments) - 1) <= bottom - top:
             break
+        if size <= 20:
+            # Smaller text would not be read on a phone, and the caption band must stay clear.
+            raise ValueError(f"the comments do not fit beside the post in {language}: shorten them")
         size -= 1
     y = top
     for comment in comments:
