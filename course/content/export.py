@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from course.content.model import (
+    LOCALES,
     Card,
     CardSet,
     Conversation,
     Course,
     FacilitatorGuide,
     Module,
+    Post,
     Question,
     Quiz,
     SeminarQuestion,
@@ -21,6 +23,20 @@ from course.content.model import (
 
 def _text(text: Text | None) -> dict[str, str] | None:
     return text.as_dict() if text is not None else None
+
+
+def _post(post: Post | None) -> dict[str, Any] | None:
+    if post is None:
+        return None
+    return {
+        "author": post.author,
+        "text": _text(post.text),
+        "meta": _text(post.meta),
+        "note": _text(post.note),
+        "reactions": post.reactions,
+        "comments": post.comments,
+        "shares": post.shares,
+    }
 
 
 def _question(question: Question) -> dict[str, Any]:
@@ -120,8 +136,13 @@ def _module(module: Module) -> dict[str, Any]:
                     "lines": [_text(line) for line in scene.slide.lines],
                     "diagram": scene.slide.diagram,
                     "labels": [_text(label) for label in scene.slide.labels],
+                    "cite": _text(scene.slide.cite),
+                    "post": _post(scene.slide.post),
+                    "comments": [_post(comment) for comment in scene.slide.comments],
                 },
                 "narration": _text(scene.narration),
+                # What the speech says in each language (the narration where no spoken text is given).
+                "spoken": {language: scene.speech(language) for language in LOCALES},
                 "sources": list(scene.sources),
             }
             for scene in module.scenes

@@ -50,6 +50,7 @@ from course.content.model import (
     MediaSource,
     Module,
     Option,
+    Post,
     Question,
     QuestionType,
     Quiz,
@@ -64,9 +65,11 @@ from course.content.model import (
     Text,
     Video,
 )
+from course.content.sentences import plain_text, split_sentences
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
-SLIDE_LAYOUTS = ("title", "bullets", "diagram", "quote")
+SLIDE_LAYOUTS = ("title", "bullets", "diagram", "quote", "post")
+MAX_COMMENTS = 3  # what fits under a post on a slide above the caption band
 MEDIA_TYPES = {".webm": "video/webm", ".mp4": "video/mp4"}
 MANIFEST_NAME = "manifest.json"
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -460,22 +463,72 @@ def _load_storyboard(reader: _Reader, path: Path, sources: dict[str, Source]) ->
     scenes = []
     for index, item in enumerate(node.items("scenes")):
         scene_node = node.child(f"scenes[{index}]", item)
-        scene_node.only("id", "title", "slide", "narration", "sources")
+        scene_node.only("id", "title", "slide", "narration", "spoken", "sources")
         scene_id = scene_node.identifier()
         title = scene_node.text("title")
         narration = scene_node.text("narration")
+        spoken = _load_spoken(scene_node, narration)
         slide = _load_slide(scene_node.child("slide", scene_node.data.get("slide")))
         scene_sources = _source_refs(scene_node, "sources", sources)
         if scene_id and title and narration and slide:
-            scenes.append(Scene(scene_id, title, slide, narration, scene_sources))
+            scenes.append(Scene(scene_id, title, slide, narration, scene_sources, spoken))
     _check_unique(reader, node.file, "scenes", [scene.id for scene in scenes], "scene id")
     return tuple(scenes)
 
 
+def _load_spoken(scene_node: _Node, narration: Text | None) -> dict[str, str]:
+    """A scene's optional ``spoken`` texts: what the speech engine says, for some or all languages.
+
+    Each must have the sentences of the narration in that language, one for one, because the builder times
+    each caption sentence to its spoken sentence.
+    """
+    if "spoken" not in scene_node.data:
+        return {}
+    node = scene_node.child("spoken", scene_node.data["spoken"])
+    node.only(*LOCALES)
+    spoken = {}
+    for language in LOCALES:
+        if language not in node.data:
+            continue
+        text = node.string(language)
+        if text is None:
+            continue
+        spoken[language] = text
+        if narration is None:
+            continue
+        said, written = split_sentences(plain_text(text)), split_sentences(plain_text(narration[language]))
+        if len(said) != len(written):
+            node.error(
+                language,
+                f"has {len(said)} sentence{'s' if len(said) != 1 else ''} and the narration "
+                f"{len(written)}: give the spoken text sentence for sentence, so each caption is timed "
+                "to what is said",
+            )
+    if not node.data and isinstance(scene_node.data["spoken"], dict):
+        node.error("", "is empty: leave it out, or give the spoken text for da, sv or en")
+    return spoken
+
+
+POST_COUNTS = ("reactions", "comments", "shares")
+
+
+def _load_post(node: _Node) -> Post | None:
+    """An example post or comment: a fictional author, the text, and optionally what a platform shows."""
+    node.only("author", "text", "meta", "note", *POST_COUNTS)
+    author = node.string("author")
+    text = node.text("text")
+    meta = node.text("meta", required=False)
+    note = node.text("note", required=False)
+    counts = {key: node.integer(key, None, 0, 10**9) for key in POST_COUNTS}
+    if author is None or text is None:
+        return None
+    return Post(author=author, text=text, meta=meta, note=note, **counts)
+
+
 def _load_slide(node: _Node) -> Slide | None:
-    node.only("layout", "heading", "lines", "diagram", "labels")
+    node.only("layout", "heading", "lines", "diagram", "labels", "cite", "post", "comments")
     layout = node.choice("layout", SLIDE_LAYOUTS)
-    heading = node.text("heading", required=layout in ("title", "bullets", "quote"))
+    heading = node.text("heading", required=layout in ("title", "bullets", "quote", "post"))
     lines = node.texts("lines", required=layout in ("bullets", "quote"))
     labels = node.texts("labels", required=layout == "diagram")
     diagram = None
@@ -487,9 +540,40 @@ def _load_slide(node: _Node) -> Slide | None:
                 node.error("labels", f"a {diagram} diagram takes {low} to {high} labels, found {len(labels)}")
     elif "diagram" in node.data:
         node.error("diagram", "is only used with layout: diagram")
+    cite = node.text("cite", required=False)
+    if cite is not None and layout != "quote":
+        node.error("cite", "is only used with layout: quote")
+    post, comments = None, ()
+    if layout == "post":
+        if "post" in node.data:
+            post = _load_post(node.child("post", node.data["post"]))
+        else:
+            node.error("post", "is missing")
+        comments = tuple(
+            comment
+            for index, item in enumerate(node.items("comments", required=False))
+            if (comment := _load_post(node.child(f"comments[{index}]", item))) is not None
+        )
+        if len(comments) > MAX_COMMENTS:
+            node.error(
+                "comments", f"a post slide shows at most {MAX_COMMENTS} comments, found {len(comments)}"
+            )
+    else:
+        for key in ("post", "comments"):
+            if key in node.data:
+                node.error(key, "is only used with layout: post")
     if layout is None:
         return None
-    return Slide(layout=layout, heading=heading, lines=lines, diagram=diagram, labels=labels)
+    return Slide(
+        layout=layout,
+        heading=heading,
+        lines=lines,
+        diagram=diagram,
+        labels=labels,
+        cite=cite,
+        post=post,
+        comments=comments,
+    )
 
 
 def _load_quiz(reader: _Reader, path: Path, module_id: str, sources: dict[str, Source]) -> Quiz | None:

@@ -132,25 +132,59 @@ class Quiz:
 
 
 @dataclass(frozen=True, slots=True)
+class Post:
+    """An example post or comment on a slide, drawn the way the platforms show one. Names are fictional.
+
+    ``meta`` is the line under the name ("2 h · Public"); the counts are shown under a post; ``note`` marks
+    a comment's state (for example that it is hidden, and from whom).
+    """
+
+    author: str
+    text: Text
+    meta: Text | None = None
+    reactions: int | None = None
+    comments: int | None = None
+    shares: int | None = None
+    note: Text | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Slide:
-    """What one scene of the storyboard shows on screen."""
+    """What one scene of the storyboard shows on screen.
+
+    ``cite`` is a quote's source, drawn apart from the quote; ``post`` and ``comments`` are the example of a
+    ``post`` slide (a post card, and a thread of comments under it).
+    """
 
     layout: str
     heading: Text | None = None
     lines: tuple[Text, ...] = ()
     diagram: str | None = None
     labels: tuple[Text, ...] = ()
+    cite: Text | None = None
+    post: Post | None = None
+    comments: tuple[Post, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class Scene:
-    """One scene of a module's video: a slide and its narration. Each scene is a chapter."""
+    """One scene of a module's video: a slide and its narration. Each scene is a chapter.
+
+    ``narration`` is the written text: captions, chapters and the transcript show it, with numbers as digits.
+    ``spoken`` holds, for the languages that need it, what the speech engine says instead (numbers in
+    words); it has the same sentences as the narration, so each caption is timed to what is said.
+    """
 
     id: str
     title: Text
     slide: Slide
     narration: Text
     sources: tuple[str, ...] = ()
+    spoken: Mapping[str, str] = field(default_factory=dict)
+
+    def speech(self, language: str) -> str:
+        """What is said in ``language``: the spoken text if the storyboard gives one, else the narration."""
+        return self.spoken.get(language) or self.narration[language]
 
 
 @dataclass(frozen=True, slots=True)
