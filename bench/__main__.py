@@ -81,6 +81,10 @@ def main(argv: list[str] | None = None) -> int:
     cpu.add_argument("--requests", type=int, default=5, help="requests per round")
     cpu.set_defaults(handler=_cpu)
 
+    from bench.faults import add_parser as add_faults
+
+    add_faults(commands)
+
     table = commands.add_parser("table", help="print the results section of docs/benchmarks.md")
     table.add_argument("results", nargs="+", help="results files of `run` (SQLite, PostgreSQL, ...)")
     table.set_defaults(handler=_table)

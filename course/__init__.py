@@ -27,6 +27,8 @@ def _blueprints() -> list[Any]:
     from course.learning.views import bp as learning_bp
     from course.platform.views import bp as platform_bp
     from course.privacy.views import bp as privacy_bp
+    from course.seminars.views import admin_bp as seminars_admin_bp
+    from course.seminars.views import room_bp as seminar_room_bp
     from course.site.views import bp as site_bp
 
     return [
@@ -39,6 +41,8 @@ def _blueprints() -> list[Any]:
         certificates_bp,
         verification_bp,
         privacy_bp,
+        seminars_admin_bp,
+        seminar_room_bp,
     ]
 
 
@@ -109,22 +113,27 @@ def _init_extensions(app: Flask) -> None:
         cli,
         i18n,
         models,  # noqa: F401
+        seminars,
     )
     from course.auth import passwords
     from course.auth.access import unauthorized
     from course.auth.services import load_member_for_session
+    from course.db import remove_session
     from course.extensions import csrf, db, limiter, login_manager, migrate
     from course.web import course as loaded_course
-    from course.web import errors, headers, templating
+    from course.web import errors, headers, inputs, templating
 
     db.init_app(app)
+    # Registered after Flask-SQLAlchemy's own clean-up, so it runs first (teardowns run in reverse).
+    app.teardown_appcontext(remove_session)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.sign_in"
     login_manager.login_message = None
-    login_manager.user_loader(load_member_for_session)
+    idle_limit = timedelta(hours=app.config["COURSE_SESSION_IDLE_HOURS"])
+    login_manager.user_loader(lambda token: load_member_for_session(token, idle_limit=idle_limit))
     login_manager.unauthorized_handler(unauthorized)
     passwords.configure(fast=bool(app.config.get("ARGON2_FAST")))
 
@@ -133,7 +142,9 @@ def _init_extensions(app: Flask) -> None:
     templating.init_app(app)
     errors.init_app(app)
     headers.init_app(app)
+    inputs.init_app(app)  # before the blueprints: their routes use its <id:...> converter
     for blueprint in _blueprints():
         app.register_blueprint(blueprint)
     certificates.init_app(app)
+    seminars.init_app(app)
     cli.init_app(app)

@@ -55,19 +55,34 @@ def _run(command: list[str], environment: dict[str, str]) -> None:
         )
 
 
+def _private_file(target: Path) -> None:
+    """Create ``target`` empty and readable by its owner only, before anything is written into it.
+
+    The backup holds password hashes and personal data; created this way it is never readable by others,
+    not even for the moment between writing and a later ``chmod``, whatever the umask.
+    """
+    descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.fchmod(descriptor, 0o600)  # a file that was already there keeps its mode through O_CREAT
+    finally:
+        os.close(descriptor)
+
+
 def backup_database(url: str, target: Path) -> Path:
-    """Write a consistent backup of the database at ``url`` to ``target``."""
+    """Write a consistent backup of the database at ``url`` to ``target`` (mode 0600)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     dialect = make_url(url).get_backend_name()
     if dialect == "sqlite":
         source = _sqlite_path(url)
         if not source.exists():
             raise BackupError(f"{source} does not exist")
+        _private_file(target)
         with sqlite3.connect(source) as origin, sqlite3.connect(target) as copy:
             origin.backup(copy)
         return target
     if dialect == "postgresql":
         args, environment = _pg_args(url)
+        _private_file(target)  # pg_dump writes into the file as it finds it, keeping its mode
         _run(
             [
                 _tool("pg_dump"),

@@ -349,6 +349,26 @@ def send_reminders_command(slug: str | None, dry_run: bool) -> None:
         sys.exit(1)
 
 
+@click.command("send-mail")
+@with_appcontext
+def send_mail_command() -> None:
+    """Deliver the sign-in links and password resets that are still waiting (run it every few minutes).
+
+    The site sends them right after each request; this delivers what a stopped worker, or an SMTP server
+    that was down, left behind. Requests older than a day are dropped.
+    """
+    from course.mail.outbox import count_pending, deliver_pending
+
+    report = deliver_pending()
+    click.echo(
+        f"Sent {report.sent} e-mail(s); {report.nothing_to_send} request(s) for no member; "
+        f"{report.not_delivered} not delivered, {report.dropped} dropped as too old; "
+        f"{count_pending()} waiting"
+    )
+    if report.not_delivered:
+        sys.exit(1)
+
+
 @click.command("purge")
 @click.option("--council", "slug", default=None, help="Only this council (its slug).")
 @click.option("--dry-run", is_flag=True, help="Print who would be erased; change nothing.")
@@ -462,6 +482,7 @@ def init_app(app: Flask) -> None:
         add_member_command,
         import_members_command,
         send_reminders_command,
+        send_mail_command,
         purge_command,
         backup_command,
         restore_command,

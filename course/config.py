@@ -74,6 +74,13 @@ def _base_url(value: str) -> str:
     return value
 
 
+def _seminar_broker(value: str) -> str:
+    value = value.strip()
+    if value != "database" and not value.startswith(("redis://", "rediss://", "unix://")):
+        raise ValueError("must be database or a redis:// URL")
+    return value
+
+
 def _locale(value: str) -> str:
     if value not in ("da", "sv", "en"):
         raise ValueError("must be da, sv or en")
@@ -149,6 +156,19 @@ SETTINGS: tuple[Setting, ...] = (
         _flag,
         False,
         "trust one reverse proxy's X-Forwarded-For/-Proto/-Host (set it behind nginx or a load balancer)",
+    ),
+    Setting(
+        "COURSE_SESSION_IDLE_HOURS",
+        _number(0.25, 336),
+        8.0,
+        "hours without a request after which a sign-in session ends (it ends after 14 days in any case)",
+    ),
+    Setting(
+        "COURSE_SEMINAR_BROKER",
+        _seminar_broker,
+        "database",
+        "how live seminars learn of changes made by other workers and hosts: database (PostgreSQL "
+        "LISTEN/NOTIFY, or version polling on SQLite) or a redis:// URL (pub/sub)",
     ),
     Setting("COURSE_DEMO", _flag, False, "set by `council-course demo`; allows a generated secret key"),
 )

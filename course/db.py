@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import DateTime, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.types import TypeDecorator
 
 from course.extensions import db
@@ -57,6 +59,27 @@ def insert_ignoring_conflict(model: type, values: dict[str, Any], index_elements
         .returning(*table.primary_key.columns)
     )
     return db.session.execute(statement).first() is not None
+
+
+def remove_session(exception: BaseException | None = None) -> None:
+    """End the request's session even when the database has gone away under it.
+
+    Closing the session rolls back a transaction the view left open. During a database restart that ROLLBACK
+    fails, and it fails after the view has answered and after Flask's error handlers have run: raised from
+    here, the error would replace the answer with the WSGI server's bare 500 page. The transaction is gone
+    with the connection anyway, so the connections are invalidated (the pool opens new ones) and the session
+    is discarded.
+    """
+    try:
+        db.session.remove()
+    except SQLAlchemyError as error:
+        current_app.logger.warning("could not end the database session cleanly: %s", error.__class__.__name__)
+        try:
+            db.session().invalidate()
+        except SQLAlchemyError:
+            pass
+        finally:
+            db.session.registry.clear()
 
 
 @event.listens_for(Engine, "connect")

@@ -30,11 +30,39 @@ def seed_demo(password_factory: Callable[[], str]) -> list[tuple[str, str, str]]
     for slug, name, country, locale in DEMO_COUNCILS:
         councils[slug] = get_council(slug) or create_council(slug, name, country, locale)
     sign_ins = []
+    members = {}
     for slug, email, name, role, is_admin, is_platform_admin, label in DEMO_MEMBERS:
         member = get_member_by_email(email) or add_member(
             councils[slug], email, name, role=role, is_admin=is_admin, is_platform_admin=is_platform_admin
         )
+        members[email] = member
         password = password_factory()
         set_password(member, password)
         sign_ins.append((label, email, password))
+    _plan_demo_seminar(councils["demo-kommune"], members["anne@demo.example"])
     return sign_ins
+
+
+def _plan_demo_seminar(council, administrator) -> None:
+    """A planned seminar with three cards, one of each kind of question, so a new user can try one."""
+    from datetime import date
+
+    from sqlalchemy import select
+
+    from course.extensions import db
+    from course.seminars import operations
+    from course.seminars.material import list_material
+    from course.seminars.models import Seminar
+    from course.web.course import get_course
+
+    if db.session.scalar(select(Seminar.id).where(Seminar.council_id == council.id)) is not None:
+        return
+    cards = list_material(get_course().conversation)
+    if not cards:
+        return
+    seminar = operations.plan_seminar(
+        council, "Seminar om tonen på sociale medier", date.today(), "Byrådssalen", actor=administrator
+    )
+    for kind in ("scale", "choice", "words"):
+        card = next(card for card in cards if card.proposed.kind.value == kind)
+        operations.add_card(seminar, card, council.default_locale, actor=administrator)

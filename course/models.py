@@ -12,7 +12,17 @@ from course.learning.models import (
     SeminarCompletion,
     VideoProgress,
 )
+from course.mail.models import OutgoingMail
 from course.people.models import Council, CourseRound, Member
+from course.seminars.models import (
+    Seminar,
+    SeminarAgreement,
+    SeminarAnswer,
+    SeminarAttendance,
+    SeminarBallot,
+    SeminarItem,
+    SeminarSettings,
+)
 
 __all__ = [
     "AttemptQuestion",
@@ -25,9 +35,17 @@ __all__ = [
     "LoginSession",
     "Member",
     "ModuleProgress",
+    "OutgoingMail",
     "PendingImport",
     "QuizAttempt",
     "Reminder",
+    "Seminar",
+    "SeminarAgreement",
+    "SeminarAnswer",
+    "SeminarAttendance",
+    "SeminarBallot",
     "SeminarCompletion",
+    "SeminarItem",
+    "SeminarSettings",
     "VideoProgress",
 ]

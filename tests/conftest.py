@@ -109,6 +109,7 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     with app.app_context():
         upgrade()  # the schema comes from the migrations, so every test also exercises them
     yield app
+    app.extensions["seminar_hub"].stop()  # its watcher may hold a connection to the test database
     with app.app_context():
         db.engine.dispose()
 

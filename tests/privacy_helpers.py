@@ -24,6 +24,7 @@ from course.learning.models import (
     SeminarCompletion,
     VideoProgress,
 )
+from course.mail.outbox import PASSWORD_RESET, queue_mail
 from course.people.models import Council, Member
 from course.people.services import add_member
 from course.web.course import get_course
@@ -74,6 +75,7 @@ def populate(app, slug: str = "privatby") -> Populated:
         start_login_session(member, now)
         for purpose in (TokenPurpose.INVITE, TokenPurpose.LOGIN, TokenPurpose.RESET):
             issue_token(member, purpose, now)
+        queue_mail(PASSWORD_RESET, EMAIL.upper())  # asked for and not sent yet
         db.session.add(
             Reminder(council_id=council.id, member_id=member.id, sent_by_id=admin.id, kind="manual")
         )
@@ -144,6 +146,18 @@ def populate(app, slug: str = "privatby") -> Populated:
                 recorded_by_id=admin.id,
             )
         )
+        # A seminar the member joined and answered at: attendance and a ballot name them, the totals do not.
+        from course.seminars import operations as seminars
+        from course.seminars.material import list_material
+
+        seminar = seminars.plan_seminar(
+            council, "Seminar om tonen", date(2026, 1, 15), "Byrådssalen", actor=admin
+        )
+        seminars.add_card(seminar, list_material(course.conversation)[1], "da", actor=admin)
+        seminars.step(seminar, 1, actor=admin, now=now)
+        seminars.open_question(seminar)
+        seminars.answer(seminar, seminar.items[0].id, member, "4", now=now)
+        seminars.add_agreement(seminar, "Vi svarer ikke igen i samme tone", actor=admin)
         completion = CourseCompletion(member_id=member.id, completed_at=now, content_version=course.version)
         db.session.add(completion)
         db.session.flush()

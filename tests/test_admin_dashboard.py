@@ -396,7 +396,11 @@ def test_a_module_cell_in_each_state_of_the_video(app, course, language, watched
 
     module = course.modules[0]
     quizzes = {quiz.id: QuizState(quiz, i == 0, 7, 1.0) for i, quiz in enumerate(module.quizzes)}
-    template = '{% from "admin/_cells.html" import module_cell %}{{ module_cell(cell, labels) }}'
+    template = (
+        '{% from "_macros/ui.html" import icon %}{% from "admin/_cells.html" import module_cell %}'
+        '{{ module_cell(cell, labels, {"check": icon("check"), "videocam": icon("videocam"), '
+        '"student": icon("student")}) }}'
+    )
     day = datetime(2026, 5, 3, 10, tzinfo=UTC)
 
     def drawn(coverage=0.0, route=None, done_at=None, completed_at=None):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import stat
+
 import pytest
 from sqlalchemy import create_engine, func, select, text
 
@@ -73,3 +76,21 @@ def test_restore_refuses_a_database_that_is_not_empty(runner, tmp_path):
     result = runner.invoke(args=["restore", str(backup)])
     assert result.exit_code == 1
     assert "not empty" in result.output
+
+
+@pytest.mark.parametrize("existing", [False, True], ids=["new file", "file already there"])
+def test_the_backup_is_readable_by_its_owner_only(runner, make, tmp_path, existing):
+    # The dump holds password hashes and personal data: whatever the umask, nobody else may read it.
+    make.member(make.council("modeby"))
+    backup = tmp_path / "course.backup"
+    if existing:
+        backup.write_bytes(b"old")
+        backup.chmod(0o644)
+    previous = os.umask(0o022)
+    try:
+        result = runner.invoke(args=["backup", str(backup)])
+    finally:
+        os.umask(previous)
+    assert result.exit_code == 0, result.output
+    assert stat.S_IMODE(backup.stat().st_mode) == 0o600
+    assert backup.stat().st_size > 3

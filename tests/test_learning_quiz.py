@@ -90,6 +90,53 @@ def test_draw_respects_jurisdiction_and_shuffles_options(app, course, make):
     assert any(len(variants) > 1 for variants in by_question.values())
 
 
+def _close(attempt: QuizAttempt) -> None:
+    attempt.submitted_at = attempt.started_at
+    db.session.flush()
+
+
+def test_a_retake_draws_other_questions_when_the_pool_has_room(app, course, make):
+    """The quiz page promises new questions on a retake: with a pool of at least twice the draw, the second
+    attempt shares no question with the first, even when the random generator repeats itself."""
+    danish = make.member(make.council("retake-by", country="dk"))
+    checked = 0
+    with app.app_context():
+        member = db.session.get(Member, danish.id)
+        for module in course.modules:
+            watching.confirm_transcript(member, course, module, watching.LearningRules())
+            for quiz in module.quizzes:
+                if len(quiz.pool("dk")) < 2 * quiz.draw:
+                    continue
+                first = quizzes.get_or_start_attempt(member, course, module, quiz, rng=random.Random(7))
+                _close(first)
+                second = quizzes.get_or_start_attempt(member, course, module, quiz, rng=random.Random(7))
+                _close(second)
+                first_ids = {drawn.question_id for drawn in first.questions}
+                second_ids = {drawn.question_id for drawn in second.questions}
+                assert len(first_ids) == len(second_ids) == quiz.draw
+                assert first_ids.isdisjoint(second_ids), quiz.id
+                checked += 1
+        db.session.rollback()
+    # Every quiz's pool holds two draws (tests/test_content_quizzes.py), so every quiz was checked.
+    assert checked == sum(len(module.quizzes) for module in course.modules)
+
+
+def test_a_retake_from_a_small_pool_takes_every_unseen_question_then_the_oldest(course):
+    quiz = course.modules[0].quizzes[0]
+    pool = [question.id for question in quiz.pool("dk")]
+    unseen, seen = pool[:2], pool[2:]
+    # Two questions were never drawn, one was last drawn in attempt 1 and the rest in attempt 2: the next
+    # draw takes the two unseen ones, then the one seen longest ago, then fills up from the rest.
+    last = dict.fromkeys(seen, 2)
+    last[seen[0]] = 1
+    for seed in range(20):
+        drawn = [question.id for question, _ in quizzes._draw(quiz, "dk", random.Random(seed), last)]
+        assert len(drawn) == quiz.draw
+        assert set(unseen) <= set(drawn)
+        assert seen[0] in drawn  # given longest ago, so it comes back before the others
+        assert len(set(drawn)) == len(drawn)
+
+
 def test_all_correct_answers_pass_and_show_feedback(client, auth, app, learner, module, quiz):
     auth.login(learner.email)
     open_quizzes_by_transcript(client, module.id)
@@ -146,6 +193,29 @@ def test_grading_multiple_choice_needs_exactly_the_correct_options(course):
     assert quizzes.grade_answer(question, correct)
     assert not quizzes.grade_answer(question, correct[:-1] or [])
     assert not quizzes.grade_answer(question, [*correct, wrong[0]])
+
+
+def test_a_multiple_answer_question_scores_only_all_right_options_and_no_wrong_one(course):
+    """The rule in docs/content-format.md, on every multiple-answer question of the course: one point for
+    exactly the right options, in any order; none for a half-right or an over-eager answer."""
+    questions = [
+        q
+        for module in course.modules
+        for quiz in module.quizzes
+        for q in quiz.questions
+        if q.type == QuestionType.MULTIPLE
+    ]
+    assert questions
+    for question in questions:
+        right = sorted(question.correct_ids)
+        wrong = [option.id for option in question.options if not option.is_correct]
+        assert quizzes.grade_answer(question, list(reversed(right))), question.id
+        assert quizzes.grade_answer(question, [*right, right[0]]), question.id  # a repeated box counts once
+        for missing in right:
+            assert not quizzes.grade_answer(question, [r for r in right if r != missing]), question.id
+        for extra in wrong:
+            assert not quizzes.grade_answer(question, [*right, extra]), question.id
+        assert not quizzes.grade_answer(question, [option.id for option in question.options]), question.id
 
 
 def test_grading_single_choice(course):

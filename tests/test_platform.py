@@ -128,9 +128,15 @@ def test_the_platform_administrator_creates_a_council_and_invites_its_administra
     assert message["Subject"] == "Du är inbjuden till utbildningen om sociala medier och lokal demokrati"
     # The new administrator accepts and reaches the council's dashboard.
     newcomer = app.test_client()
-    path = link_in(message, "/invitation/")
+    page, _, token = link_in(message, "/invitation#").partition("#")
     newcomer.post(
-        path, data={"action": "password", "password": "malmö is lovely", "confirm": "malmö is lovely"}
+        page,
+        data={
+            "token": token,
+            "action": "password",
+            "password": "malmö is lovely",
+            "confirm": "malmö is lovely",
+        },
     )
     assert newcomer.get("/admin/").status_code == 200
 

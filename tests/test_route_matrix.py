@@ -17,6 +17,7 @@ from __future__ import annotations
 import io
 import tempfile
 from dataclasses import dataclass
+from datetime import date
 
 import pytest
 from sqlalchemy import func, select
@@ -28,13 +29,19 @@ from course.certificates.models import Certificate
 from course.extensions import db
 from course.learning.models import ModuleProgress, QuizAttempt
 from course.people.models import Council, Member
+from course.seminars.models import Seminar
 from tests.conftest import PASSWORD
 
 ROLES = ("anonymous", "councillor", "admin", "other_admin", "platform_admin")
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 #: URL parameters that name one of this council's things: another council's administrator gets 404.
-COUNCIL_OBJECTS = {"member_id", "import_id", "certificate_id"}
+COUNCIL_OBJECTS = {"member_id", "import_id", "certificate_id", "seminar_id", "item_id"}
+#: URL parameters that name something only this council's members may reach: members of another council
+#: (any role) get 404.
+COUNCIL_MEMBER_OBJECTS = {"join_code"}
+#: Views that take such a thing from the form (a seminar's join code typed by a member).
+FORM_COUNCIL_MEMBER_OBJECTS = {"seminar_room.join_with_code"}
 #: URL parameters that name one member's own things: every other member gets 404.
 MEMBER_OBJECTS = {"attempt_id", "certificate_id"}
 #: Views that take the other member's thing from the form rather than the URL.
@@ -90,11 +97,17 @@ ROUTES = routes_of(_url_map_app())
 DATA: dict[tuple[str, str], dict] = {
     ("POST", "auth.sign_in"): {"email": "t@thisby.example", "password": "wrong password"},
     ("POST", "auth.sign_out"): {},
+    ("POST", "auth.sign_out_everywhere"): {},
     ("POST", "auth.request_sign_in_link"): {"email": "t@thisby.example"},
     ("POST", "auth.request_password_reset"): {"email": "t@thisby.example"},
-    ("POST", "auth.use_sign_in_link"): {},
-    ("POST", "auth.accept_invitation"): {"action": "link"},
-    ("POST", "auth.reset_password"): {"password": "a new pass phrase", "confirm": "a new pass phrase"},
+    ("POST", "auth.use_sign_in_link"): {"token": "{token}", "action": "sign-in"},
+    ("POST", "auth.accept_invitation"): {"token": "{invite_token}", "action": "link"},
+    ("POST", "auth.reset_password"): {
+        "token": "{reset_token}",
+        "action": "reset",
+        "password": "a new pass phrase",
+        "confirm": "a new pass phrase",
+    },
     ("POST", "auth.renew_link"): {"token": "{token}", "purpose": "login"},
     ("POST", "site.switch_language"): {"lang": "sv"},
     ("POST", "learning.confirm_transcript"): {"read": "yes"},
@@ -119,6 +132,17 @@ DATA: dict[tuple[str, str], dict] = {
     ("POST", "certificates.revoke_certificate"): {"reason": "Fejl"},
     ("POST", "certificates.reissue_certificate"): {"name": "Target Person Ny"},
     ("POST", "certificates.email_certificate"): {},
+    ("POST", "seminars.plan_seminar"): {"title": "Seminar", "held_on": "2026-03-01", "place": "Salen"},
+    ("POST", "seminars.update_settings"): {"settings-min_answers": "6"},
+    ("POST", "seminars.update_seminar"): {"title": "Seminar", "held_on": "2026-03-01", "place": "Salen"},
+    ("POST", "seminars.add_card"): {"card": "council:why-online"},
+    ("POST", "seminars.update_question"): {"kind": "scale", "question": "Enig?", "options": ""},
+    ("POST", "seminars.move_card"): {"direction": "down"},
+    ("POST", "seminars.add_agreement"): {"agreement": "Vi aftaler noget"},
+    ("POST", "seminars.moderate_word"): {"answer": "1", "decision": "approve"},
+    ("POST", "seminars.confirm_attendance"): {"present": "{member}", "record_completion": "yes"},
+    ("POST", "seminar_room.join_with_code"): {"code": "{join_code}"},
+    ("POST", "seminar_room.answer"): {"item": "{item}", "answer": "4"},
     ("POST", "platform.create_council"): {
         "name": "Ny",
         "slug": "ny",
@@ -129,12 +153,11 @@ DATA: dict[tuple[str, str], dict] = {
     },
 }
 
+#: Links in the form before tokens left the address (they only offer a new link now).
 TOKEN_PURPOSE = {
-    "auth.show_invitation": "invite",
-    "auth.accept_invitation": "invite",
-    "auth.show_sign_in_link": "login",
-    "auth.use_sign_in_link": "login",
-    "auth.reset_password": "reset",
+    "auth.show_old_invitation": "invite",
+    "auth.show_old_sign_in_link": "login",
+    "auth.show_old_reset_link": "reset",
 }
 
 
@@ -147,6 +170,10 @@ def expected(route: Route, role: str) -> str:
         return "allowed"
     if role == "anonymous":
         return "sign in"
+    if rule == MEMBER and (
+        set(route.arguments) & COUNCIL_MEMBER_OBJECTS or route.endpoint in FORM_COUNCIL_MEMBER_OBJECTS
+    ):
+        return "not found" if role in ("other_admin", "platform_admin") else "allowed"
     if rule == MEMBER:
         owned = set(route.arguments) & MEMBER_OBJECTS or route.endpoint in FORM_MEMBER_OBJECTS
         return "not found" if owned else "allowed"
@@ -196,6 +223,7 @@ def build_world(app, make, certify, course) -> dict:
         preview_id = preview.id
         attempt_id = db.session.scalar(select(QuizAttempt.id).where(QuizAttempt.member_id == target.id))
     certificate = certify(target)
+    seminar = _seminar(app, course, council, target)
     video = next(video for video in module.videos.values() if video.sources)
     return {
         "council": council,
@@ -211,9 +239,30 @@ def build_world(app, make, certify, course) -> dict:
             "code": certificate.code,
             "language": video.language,
             "filename": video.sources[0].path,
+            "seminar_id": seminar["id"],
+            "item_id": seminar["item_id"],
+            "join_code": seminar["join_code"],
         },
         "tokens": tokens,
     }
+
+
+def _seminar(app, course, council, target) -> dict:
+    """A running seminar of this council, on a card with an open question, that the target joined."""
+    from course.seminars import operations
+    from course.seminars.material import list_material
+
+    with app.app_context():
+        council = db.session.get(Council, council.id)
+        member = db.session.get(Member, target.id)
+        seminar = operations.plan_seminar(council, "Seminar om tonen", date.today(), "Salen", actor=member)
+        for card in list_material(course.conversation)[:2]:
+            operations.add_card(seminar, card, "da", actor=member)
+        operations.step(seminar, 1, actor=member)
+        operations.open_question(seminar)
+        operations.join(seminar, member)
+        db.session.commit()
+        return {"id": seminar.id, "item_id": seminar.items[0].id, "join_code": seminar.join_code}
 
 
 def fill(app, route: Route, world) -> str:
@@ -250,6 +299,10 @@ def send(client, app, route: Route, world):
         "{member}": str(world["target"].id),
         "{attempt}": str(world["values"]["attempt_id"]),
         "{token}": world["tokens"]["login"],
+        "{invite_token}": world["tokens"]["invite"],
+        "{reset_token}": world["tokens"]["reset"],
+        "{join_code}": world["values"]["join_code"],
+        "{item}": str(world["values"]["item_id"]),
     }
     data = {key: replacements.get(value, value) for key, value in data.items()}
     if data.get("file") == "upload":
@@ -306,6 +359,11 @@ def snapshot(app, world) -> tuple:
                 select(func.count()).select_from(Member).where(Member.council_id == council.id)
             ),
             db.session.scalar(select(func.count()).select_from(Council)),
+            db.session.execute(
+                select(Seminar.id, Seminar.version)
+                .where(Seminar.council_id == council.id)
+                .order_by(Seminar.id)
+            ).all(),
         )
         db.session.remove()
         return state

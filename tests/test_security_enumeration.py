@@ -43,7 +43,7 @@ def test_the_answer_comes_before_the_mail_is_sent_and_the_mail_after(client, smt
     finally:
         smtp_server.release()
     [message] = smtp_server.to(known.email)
-    assert link_in(message, "/login/link/" if path == "/login/link" else "/password/reset/")
+    assert link_in(message, "/login/link/open#" if path == "/login/link" else "/password/reset#")
 
 
 @pytest.mark.parametrize("path", LINK_REQUESTS)

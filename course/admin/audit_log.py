@@ -14,6 +14,7 @@ from sqlalchemy.orm import aliased
 from course.audit.models import AuditEvent
 from course.extensions import db
 from course.people.models import Member
+from course.web.inputs import parse_id
 
 # --- -----------------------------------------------------------------------------------
 
@@ -27,6 +28,7 @@ ACTION_LABELS: dict[str, Any] = {
     "member.changed": _l("Member changed"),
     "member.removed": _l("Member removed"),
     "member.restored": _l("Member restored"),
+    "member.address_released": _l("Address released for another council"),
     "import.confirmed": _l("Roster imported"),
     "invitation.sent": _l("Invitation sent"),
     "reminder.sent": _l("Reminder sent"),
@@ -35,6 +37,15 @@ ACTION_LABELS: dict[str, Any] = {
     "certificate.reissued": _l("Certificate issued again"),
     "certificate.emailed": _l("Certificate e-mailed"),
     "certificate.settings_changed": _l("Certificate settings changed"),
+    "seminar.planned": _l("Seminar planned"),
+    "seminar.changed": _l("Seminar changed"),
+    "seminar.started": _l("Seminar started"),
+    "seminar.results_revealed": _l("Seminar results shown"),
+    "seminar.agreement_added": _l("Seminar agreement added"),
+    "seminar.answer_moderated": _l("Seminar answer moderated"),
+    "seminar.ended": _l("Seminar ended"),
+    "seminar.attendance_confirmed": _l("Seminar attendance confirmed"),
+    "seminar.settings_changed": _l("Seminar settings changed"),
 }
 
 #: Details worth showing, in this order, with their labels; the rest stays in the database.
@@ -64,8 +75,9 @@ class AuditFilters:
         page = args.get("page") or ""
         return cls(
             action=action if action and len(action) <= 64 and re.fullmatch(r"[a-z_.]+", action) else None,
-            member_id=int(member) if member.isdigit() and len(member) < 12 else None,
-            page=max(1, int(page)) if page.isdigit() and len(page) < 7 else 1,
+            member_id=parse_id(member),
+            # str.isdigit() would take "²", which int() refuses: only ASCII digits are a page number.
+            page=max(1, int(page)) if re.fullmatch(r"[0-9]{1,6}", page) else 1,
         )
 
     def args(self, **changes: Any) -> dict[str, Any]:

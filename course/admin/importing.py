@@ -33,6 +33,7 @@ from course.extensions import db
 from course.i18n import PlainText
 from course.people.models import Council, Member, Role
 from course.people.services import MemberError, add_member, check_email
+from course.web.inputs import has_control_characters
 
 MAX_FILE_BYTES = 1024 * 1024
 #: A roster workbook unpacks to well under a megabyte. One that unpacks to more is refused before it is read:
@@ -191,7 +192,11 @@ def _xlsx_rows(data: bytes) -> Iterator[list[str]]:
         raise ImportFileError(_l("The file is not a readable Excel workbook (.xlsx).")) from error
     try:
         sheet = workbook.worksheets[0]
-        for values in sheet.iter_rows(values_only=True):
+        # The sheet's declared size is the file's claim, not its content: a 148 KB file declaring
+        # A1:XFD1048576 made every row 16,384 cells wide. Reading is bounded by our own limits instead, so it
+        # costs in proportion to the cells really there (and at most MAX_COLUMNS per row).
+        sheet.reset_dimensions()
+        for values in sheet.iter_rows(max_col=MAX_COLUMNS, max_row=2 * MAX_ROWS + 1, values_only=True):
             yield [_cell_text(value) for value in values]
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as error:
         raise ImportFileError(_l("The file is not a readable Excel workbook (.xlsx).")) from error
@@ -337,6 +342,16 @@ def plan_import(council: Council, raw_rows: Iterable[RawRow]) -> ImportPlan:
     planned: list[PlannedRow] = []
     for raw in raw_rows:
         row = PlannedRow(number=raw.number, raw=raw, name=raw.name)
+        if any(
+            has_control_characters(cell, allow_line_breaks=False)
+            for cell in (raw.name, raw.email, raw.role, raw.language)
+        ):
+            # Checked first, and the address is left out of the look-ups below: PostgreSQL refuses a NUL.
+            row.reasons.append(
+                _l("The row contains a control character (such as a NUL byte). Remove it from the file.")
+            )
+            planned.append(row)
+            continue
         if not raw.name:
             row.reasons.append(_l("The name is missing."))
         if not raw.email:
@@ -384,8 +399,13 @@ def plan_import(council: Council, raw_rows: Iterable[RawRow]) -> ImportPlan:
 
     for row in planned:
         member = existing.get(row.email)
-        if member is not None and not member.is_removed and member.council_id != council.id:
-            row.reasons.append(_l("The address is registered with another council."))
+        if member is not None and member.council_id != council.id:
+            if not member.is_removed:
+                # Another council's current member: the answer names no council (SECURITY.md, "Tenancy").
+                row.reasons.append(_l("This address cannot be added. Use another address for this person."))
+            # Someone who left another council joins this one afresh; the other council's row lets the
+            # address go when the import is confirmed (course.people.services.take_address).
+            member = None
         if row.reasons:
             row.status = ERROR
             continue

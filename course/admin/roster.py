@@ -3,8 +3,9 @@
 Removing a member marks the row removed instead of deleting it: audit events point at members by id (and
 a deleted row would set those references to NULL), and the course history stays with the person. A removed
 member cannot sign in (sessions end, links stop working, the password is cleared) and drops out of every
-roster, dashboard and count. Adding the same e-mail address again brings the person back, with their history,
-into the council that adds them.
+roster, dashboard and count. The same council adding the address again brings the person back, with their
+history. Another council adding it gets a fresh member: the removed row stays with the first council, with its
+records, and lets the address go (:func:`course.people.services.release_address`).
 """
 
 from __future__ import annotations
@@ -24,7 +25,13 @@ from course.extensions import db
 from course.i18n import PlainText
 from course.mail.services import MailError
 from course.people.models import Council, Member, Role
-from course.people.services import LOCALES, MemberError, add_member, check_email, get_member_by_email
+from course.people.services import (
+    LOCALES,
+    MemberError,
+    add_member,
+    check_email,
+    take_address,
+)
 
 ROLE_LABELS = {
     Role.COUNCILLOR.value: _l("Councillor"),
@@ -75,9 +82,11 @@ def _check_fields(name: str, role: str, locale: str | None) -> None:
 def _taken_message(existing: Member, council: Council) -> Any:
     if existing.council_id == council.id:
         return PlainText(_l("%(email)s is already on the roster.", email=existing.email))
+    # Another council's current member. The address signs in, so it can belong to one member only; the
+    # answer names no council and says nothing of the person's records (see SECURITY.md, "Tenancy").
     return PlainText(
         _l(
-            "%(email)s is registered with another council. A person can be a member of one council only.",
+            "%(email)s cannot be added. Use another address for this person, for example their address at the council.",  # noqa: E501
             email=existing.email,
         )
     )
@@ -94,10 +103,14 @@ def add_to_roster(
     actor: Member | None,
     now: datetime | None = None,
 ) -> Member:
-    """Add a member, or bring back a removed one with the same address; raises :class:`RosterError`."""
+    """Add a member, or bring back one who was removed from this council; raises :class:`RosterError`.
+
+    An address last used by someone who left another council gets a fresh member: nothing of the other
+    council's comes along.
+    """
     address = _valid_address(email)
     _check_fields(name, role, locale)
-    existing = get_member_by_email(address)
+    existing = take_address(council, address)
     if existing is None:
         return add_member(council, address, name, role=role, is_admin=is_admin, locale=locale, actor=actor)
     if not existing.is_removed:
@@ -149,7 +162,7 @@ def update_member(
             "email",
         )
     if address != member.email:
-        existing = get_member_by_email(address)
+        existing = take_address(council, address)
         if existing is not None:
             raise RosterError(_taken_message(existing, council), "email")
     changes = {

@@ -26,6 +26,7 @@ from course.mail.services import MailError
 from course.people.calendar import get_due_state
 from course.people.models import Council, CourseRound
 from course.web.course import get_course
+from course.web.inputs import parse_id
 from course.web.templating import current_locale
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -228,9 +229,8 @@ def list_audit_events():
 @bp.post("/reminders")
 @admin_required
 def send_reminders():
-    try:
-        member_ids = [int(value) for value in request.form.getlist("member")]
-    except ValueError:
+    member_ids = [parse_id(value) for value in request.form.getlist("member")]
+    if None in member_ids:
         abort(400)
     if not member_ids:
         flash(_("Choose the members to remind."), "error")
@@ -315,7 +315,7 @@ def add_member():
     return render_template("admin/member_form.html", form=form, member=None, active_page="admin"), status
 
 
-@bp.route("/members/<int:member_id>", methods=["GET", "POST"])
+@bp.route("/members/<id:member_id>", methods=["GET", "POST"])
 @admin_required
 def edit_member(member_id: int):
     member = _member_or_404(member_id)
@@ -346,7 +346,7 @@ def edit_member(member_id: int):
     return render_template("admin/member_form.html", form=form, member=member, active_page="admin"), status
 
 
-@bp.route("/members/<int:member_id>/remove", methods=["GET", "POST"])
+@bp.route("/members/<id:member_id>/remove", methods=["GET", "POST"])
 @admin_required
 def remove_member(member_id: int):
     member = _member_or_404(member_id)
@@ -363,7 +363,7 @@ def remove_member(member_id: int):
     return render_template("admin/member_remove.html", member=member, active_page="admin")
 
 
-@bp.post("/members/<int:member_id>/invite")
+@bp.post("/members/<id:member_id>/invite")
 @admin_required
 def invite_member(member_id: int):
     member = _member_or_404(member_id)
@@ -446,7 +446,7 @@ def _preview(pending, plan, status: int = 200, problem: str | None = None):
     ), status
 
 
-@bp.get("/members/import/<int:import_id>")
+@bp.get("/members/import/<id:import_id>")
 @admin_required
 def show_import(import_id: int):
     pending = _pending_or_404(import_id)
@@ -455,7 +455,7 @@ def show_import(import_id: int):
     return _preview(pending, importing.plan_import(_council(), importing.raw_rows(pending)))
 
 
-@bp.post("/members/import/<int:import_id>")
+@bp.post("/members/import/<id:import_id>")
 @admin_required
 def confirm_import(import_id: int):
     pending = _pending_or_404(import_id)

@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, PasswordField
+from wtforms import EmailField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from course.auth.passwords import MIN_PASSWORD_LENGTH
@@ -59,4 +59,26 @@ class NewPasswordForm(FlaskForm):
             EqualTo("password", _l("The two passwords are not the same.")),
         ],
         render_kw={"autocomplete": "new-password"},
+    )
+
+
+def _token_of(value: str | None) -> str | None:
+    # Someone without JavaScript pastes the whole link from the e-mail: the token is what follows the "#".
+    if not isinstance(value, str):
+        return value
+    return value.strip().rsplit("#", 1)[-1].strip()
+
+
+class LinkForm(FlaskForm):
+    """Opening a link from an e-mail. The link carries its token after "#", which browsers never send: a small
+    script posts it from the page, and without JavaScript the person pastes the link here."""
+
+    token = StringField(
+        _l("The link from the e-mail"),
+        filters=[_token_of],
+        validators=[
+            DataRequired(_l("Paste the whole link from the e-mail.")),
+            Length(max=500, message=_l("This is not a link from one of our e-mails.")),
+        ],
+        render_kw={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "off"},
     )

@@ -6,6 +6,9 @@ expires: an invitation after 14 days (councillors open them between meetings), a
 30 minutes and a password reset after 2 hours (both are asked for by the person who then uses them at
 once, so a short life limits what a forwarded or leaked e-mail can do). Sending a new link of one kind
 retires the member's older unused links of that kind.
+
+The token goes after "#" in the link (:func:`link_to`): browsers never send that part of an address, so a
+token never lands in an access log. The pages post it (course/auth/views.py).
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from course.auth.models import AuthToken, TokenPurpose
 from course.auth.services import token_hash
 from course.db import utcnow
 from course.extensions import db
-from course.mail import compose, send_email
+from course.mail import compose, outbox, send_email
 from course.people.calendar import local_date
 from course.people.models import Member
 from course.people.services import normalize_email
@@ -105,10 +108,21 @@ def _find(signed: str, purpose: str) -> AuthToken:
     return found
 
 
+def link_to(endpoint: str, signed: str, **values: str) -> str:
+    """The address for an e-mail: the page, then the token after "#", which browsers keep to themselves."""
+    return f"{absolute_url(endpoint, **values)}#{signed}"
+
+
 def check_token(signed: str, purpose: str, now: datetime | None = None) -> AuthToken:
-    """The stored token behind a link, if it can still be used; raises :class:`LinkError` otherwise."""
+    """The stored token behind a link, if it can still be used; raises :class:`LinkError` otherwise.
+
+    An invitation chooses a password: once the member has one (from another invitation or a reset), an
+    older invitation counts as used and cannot replace it.
+    """
     found = _find(signed, purpose)
-    if found.used_at is not None:
+    if found.used_at is not None or (
+        purpose == TokenPurpose.INVITE and found.member.password_hash is not None
+    ):
         raise LinkError(LinkProblem.USED, found)
     if found.expires_at <= (now or utcnow()):
         raise LinkError(LinkProblem.EXPIRED, found)
@@ -150,9 +164,19 @@ class SentLink:
 def send_invitation(member: Member, *, actor: Member | None, now: datetime | None = None) -> None:
     """E-mail ``member`` an invitation to choose a password (or to sign in by link); flushes.
 
+    A member who already has a password gets a sign-in link instead: an invitation would let whoever reads
+    it choose a new password without knowing the old one.
     Raises :class:`course.mail.services.MailError` when the e-mail cannot be sent; the caller rolls back.
     """
     now = now or utcnow()
+    if member.password_hash is not None:
+        send_sign_in_link(member, now=now)
+        member.invited_at = now
+        record_event(
+            "invitation.sent", actor=actor, council_id=member.council_id, member=member, sign_in_link=True
+        )
+        db.session.flush()
+        return
     signed = issue_token(member, TokenPurpose.INVITE, now)
     email = compose(
         "invitation",
@@ -161,7 +185,7 @@ def send_invitation(member: Member, *, actor: Member | None, now: datetime | Non
         subject=_l("You are invited to the course on social media and local democracy"),
         member=member,
         council=member.council,
-        link=absolute_url("auth.show_invitation", token=signed),
+        link=link_to("auth.show_invitation", signed),
         expires_on=local_date(member.council.country, now + LIFETIMES[TokenPurpose.INVITE]),
         inviter=actor,
     )
@@ -175,16 +199,14 @@ def send_sign_in_link(member: Member, next_path: str | None = None, now: datetim
     """E-mail ``member`` a link that signs them in without a password; flushes."""
     now = now or utcnow()
     signed = issue_token(member, TokenPurpose.LOGIN, now)
-    values = {"token": signed}
-    if next_path:
-        values["next"] = next_path
+    values = {"next": next_path} if next_path else {}
     email = compose(
         "sign_in_link",
         to=member.email,
         locale=member.language,
         subject=_l("Your sign-in link"),
         member=member,
-        link=absolute_url("auth.show_sign_in_link", **values),
+        link=link_to("auth.show_sign_in_link", signed, **values),
         minutes=LOGIN_MINUTES,
     )
     send_email(email)
@@ -200,7 +222,7 @@ def send_password_reset(member: Member, now: datetime | None = None) -> None:
         locale=member.language,
         subject=_l("Choose a new password"),
         member=member,
-        link=absolute_url("auth.reset_password", token=signed),
+        link=link_to("auth.reset_password", signed),
         hours=RESET_HOURS,
     )
     send_email(email)
@@ -251,3 +273,10 @@ def renew_link(signed: str, purpose: str, now: datetime | None = None) -> SentLi
         return SentLink(member, TokenPurpose.INVITE)
     send_sign_in_link(member, now=now)
     return SentLink(member, TokenPurpose.LOGIN)
+
+
+# The outbox delivers the links a person asked for after the response (course.mail.outbox).
+outbox.register_deliverer(
+    outbox.SIGN_IN_LINK, lambda email, next_path: deliver_sign_in_link(email, next_path)
+)
+outbox.register_deliverer(outbox.PASSWORD_RESET, lambda email, next_path: deliver_password_reset(email))  # noqa: ARG005

@@ -23,6 +23,12 @@ class LoginSession(db.Model):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # When the session was last used (kept to within a few minutes): it ends after a long enough pause.
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # What the member sees on their list of sessions, read from the User-Agent header at sign-in: a browser
+    # and a system name from a short list, never the header itself (None: not recognised).
+    browser: Mapped[str | None] = mapped_column(String(40))
+    platform: Mapped[str | None] = mapped_column(String(40))
 
     member: Mapped[Member] = relationship()
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import contains_eager
 
 from course.auth.models import LoginSession
@@ -17,6 +19,31 @@ from course.people.models import Council, Member
 from course.people.services import normalize_email
 
 SESSION_LIFETIME = timedelta(days=14)
+#: A session ends after this long without a request (COURSE_SESSION_IDLE_HOURS), as well as after 14 days.
+DEFAULT_IDLE_LIMIT = timedelta(hours=8)
+#: How stale a session's "last seen" may get before a request writes it again: one write per session every
+#: few minutes, not one per request.
+TOUCH_INTERVAL = timedelta(minutes=5)
+
+# (pattern, name): the first that matches names the browser or the system. Order matters: Edge and Opera say
+# "Chrome" too, Chrome says "Safari", Android says "Linux".
+_BROWSERS = (
+    (r"Edg(e|A|iOS)?/", "Edge"),
+    (r"OPR/|Opera", "Opera"),
+    (r"SamsungBrowser/", "Samsung Internet"),
+    (r"Firefox/|FxiOS/", "Firefox"),
+    (r"Chrome/|CriOS/|Chromium/", "Chrome"),
+    (r"Safari/", "Safari"),
+)
+_PLATFORMS = (
+    (r"iPhone", "iPhone"),
+    (r"iPad", "iPad"),
+    (r"Android", "Android"),
+    (r"Windows", "Windows"),
+    (r"CrOS", "ChromeOS"),
+    (r"Macintosh|Mac OS X", "macOS"),
+    (r"Linux", "Linux"),
+)
 
 
 class WeakPasswordError(ValueError):
@@ -49,16 +76,31 @@ def set_password(member: Member, password: str) -> None:
     db.session.flush()
 
 
-def start_login_session(member: Member, now: datetime | None = None) -> str:
+def describe_user_agent(user_agent: str | None) -> tuple[str | None, str | None]:
+    """The browser and the system named by a User-Agent header, from a short list; None for either one
+    not recognised. Only these two names are kept, never the header."""
+    text = (user_agent or "")[:1000]
+
+    def first(patterns: tuple[tuple[str, str], ...]) -> str | None:
+        return next((name for pattern, name in patterns if re.search(pattern, text)), None)
+
+    return first(_BROWSERS), first(_PLATFORMS)
+
+
+def start_login_session(member: Member, now: datetime | None = None, user_agent: str | None = None) -> str:
     """Create a session for ``member`` and return its token (the cookie keeps the token, we its hash)."""
     now = now or utcnow()
     token = secrets.token_urlsafe(32)
+    browser, platform = describe_user_agent(user_agent)
     db.session.add(
         LoginSession(
             member_id=member.id,
             token_hash=token_hash(token),
             created_at=now,
             expires_at=now + SESSION_LIFETIME,
+            last_seen_at=now,
+            browser=browser,
+            platform=platform,
         )
     )
     if member.joined_at is None:
@@ -68,10 +110,10 @@ def start_login_session(member: Member, now: datetime | None = None) -> str:
     return token
 
 
-#: The sign-in check of every request, built once: the member of a live session, with their council (needed
-#: on nearly every page) in the same query.
+#: The sign-in check of every request, built once: the member of a live session (neither past its 14 days nor
+#: idle too long), with their council (needed on nearly every page) and the session's own state, in one query.
 _MEMBER_FOR_SESSION = (
-    select(Member)
+    select(Member, LoginSession.id, LoginSession.last_seen_at)
     .join(LoginSession, LoginSession.member_id == Member.id)
     .join(Member.council)
     # The council and its current round come with the member: every page reads them.
@@ -79,19 +121,79 @@ _MEMBER_FOR_SESSION = (
     .where(
         LoginSession.token_hash == bindparam("token_hash"),
         LoginSession.expires_at > bindparam("now"),
+        LoginSession.last_seen_at > bindparam("idle_since"),
         Member.removed_at.is_(None),
     )
 )
 
 
-def load_member_for_session(token: str, now: datetime | None = None) -> Member | None:
-    """The signed-in member for a session token, with their council, in one query."""
-    member = db.session.execute(
-        _MEMBER_FOR_SESSION, {"token_hash": token_hash(token), "now": now or utcnow()}
-    ).scalar()
-    if member is not None:
-        member.session_token = token
+def load_member_for_session(
+    token: str, now: datetime | None = None, idle_limit: timedelta = DEFAULT_IDLE_LIMIT
+) -> Member | None:
+    """The signed-in member for a session token, with their council, in one query.
+
+    When the session's "last seen" is older than :data:`TOUCH_INTERVAL`, ``member.session_seen`` holds the
+    session's id and the time to write (:func:`touch_login_session`, after the response is ready).
+    """
+    now = now or utcnow()
+    row = db.session.execute(
+        _MEMBER_FOR_SESSION, {"token_hash": token_hash(token), "now": now, "idle_since": now - idle_limit}
+    ).first()
+    if row is None:
+        return None
+    member, session_id, last_seen_at = row
+    member.session_token = token
+    member.session_seen = (session_id, now) if last_seen_at <= now - TOUCH_INTERVAL else None
     return member
+
+
+def touch_login_session(session_id: int, now: datetime) -> None:
+    """Write when a session was last used, on a connection of its own, committed at once: the request's
+    own transaction (often a read) is left alone."""
+    with db.engine.begin() as connection:
+        connection.execute(update(LoginSession).where(LoginSession.id == session_id).values(last_seen_at=now))
+
+
+@dataclass(frozen=True, slots=True)
+class SessionSummary:
+    id: int
+    browser: str | None
+    platform: str | None
+    created_at: datetime
+    last_seen_at: datetime
+    is_current: bool
+
+
+def list_login_sessions(
+    member: Member,
+    current_token: str | None,
+    now: datetime | None = None,
+    idle_limit: timedelta = DEFAULT_IDLE_LIMIT,
+) -> list[SessionSummary]:
+    """Where ``member`` is signed in: their live sessions, the most recently used first, the one holding
+    ``current_token`` marked."""
+    now = now or utcnow()
+    current = token_hash(current_token) if current_token else None
+    sessions = db.session.execute(
+        select(LoginSession)
+        .where(
+            LoginSession.member_id == member.id,
+            LoginSession.expires_at > now,
+            LoginSession.last_seen_at > now - idle_limit,
+        )
+        .order_by(LoginSession.last_seen_at.desc(), LoginSession.id.desc())
+    ).scalars()
+    return [
+        SessionSummary(
+            id=session.id,
+            browser=session.browser,
+            platform=session.platform,
+            created_at=session.created_at,
+            last_seen_at=session.last_seen_at,
+            is_current=session.token_hash == current,
+        )
+        for session in sessions
+    ]
 
 
 def end_login_session(token: str) -> None:

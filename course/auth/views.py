@@ -1,18 +1,23 @@
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import partial
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import format_decimal
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
+from sqlalchemy.exc import SQLAlchemyError
 
 from course.auth import links, services
 from course.auth.access import member_required, public, safe_next_url
-from course.auth.forms import EmailForm, LoginForm, NewPasswordForm
+from course.auth.forms import EmailForm, LinkForm, LoginForm, NewPasswordForm
 from course.auth.links import LinkError, LinkProblem
 from course.auth.models import TokenPurpose
 from course.auth.passwords import MIN_PASSWORD_LENGTH
 from course.extensions import db, limiter
+from course.mail import outbox
 from course.mail.background import send_later
 from course.mail.services import MailError
 from course.web.errors import render_error
@@ -32,16 +37,42 @@ def _link_lifetimes() -> dict[str, object]:
     }
 
 
-#: Opening or spending a one-time link: generous for people, far too few to guess a token.
+# Rate limits. A council signs in together at a seminar, behind the town hall's one public address, so
+# what succeeds never counts: only failed sign-ins and unknown links use up an address's budget. Limits per
+# account are per account *and* address, so whoever guesses at a member's password (or floods their inbox
+# with links) from one address uses up only that address's budget, never the member's own.
+
+#: Failed sign-ins from one address, across every account.
+SIGN_IN_ADDRESS_LIMIT = "20 per 15 minutes"
+#: Failed sign-ins for one account from one address.
+SIGN_IN_ACCOUNT_LIMIT = "10 per 15 minutes"
+#: Link and reset requests from one address (each can send an e-mail): room for a whole council.
+LINK_REQUEST_ADDRESS_LIMIT = "60 per 15 minutes"
+#: Link and reset requests for one account from one address.
+LINK_REQUEST_ACCOUNT_LIMIT = "5 per 15 minutes"
+#: Unknown or forged links from one address: far too few to guess a token, and opening a real link is free.
 LINK_LIMIT = "30 per 15 minutes"
 
 
-def _login_email_key() -> str:
-    return "login:" + (request.form.get("email") or "").strip().lower()[:254]
+def _account_key(kind: str) -> str:
+    address = (request.form.get("email") or "").strip().lower()[:254]
+    return f"{kind}:{get_remote_address()}:{address}"
 
 
-def _link_email_key() -> str:
-    return "link:" + (request.form.get("email") or "").strip().lower()[:254]
+def _login_account_key() -> str:
+    return _account_key("login")
+
+
+def _link_account_key() -> str:
+    return _account_key("link")
+
+
+def _sign_in_failed(response) -> bool:
+    return response.status_code == 422
+
+
+def _link_unknown(response) -> bool:
+    return response.status_code == 404
 
 
 def _start_session(member) -> None:
@@ -49,7 +80,7 @@ def _start_session(member) -> None:
     if current_user.is_authenticated:
         services.end_login_session(current_user.session_token)
         logout_user()
-    services.start_login_session(member)
+    services.start_login_session(member, user_agent=request.user_agent.string)
     language = session.get("lang")
     session.clear()
     if language:
@@ -76,8 +107,10 @@ def _link_problem(error: LinkError, purpose: str, token: str):
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
-@limiter.limit("20 per 15 minutes", methods=["POST"])
-@limiter.limit("10 per 15 minutes", methods=["POST"], key_func=_login_email_key)
+@limiter.limit(SIGN_IN_ADDRESS_LIMIT, methods=["POST"], deduct_when=_sign_in_failed)
+@limiter.limit(
+    SIGN_IN_ACCOUNT_LIMIT, methods=["POST"], key_func=_login_account_key, deduct_when=_sign_in_failed
+)
 def sign_in():
     if current_user.is_authenticated:
         return redirect(url_for("learning.show_overview"))
@@ -109,41 +142,116 @@ def sign_out():
     return redirect(url_for("auth.sign_in", signed_out=1))
 
 
+def _idle_limit() -> timedelta:
+    return timedelta(hours=current_app.config["COURSE_SESSION_IDLE_HOURS"])
+
+
+@bp.after_app_request
+def _touch_session(response):
+    # Only a member already loaded for this request (Flask-Login keeps them in g): asking current_user here
+    # would load one for every static file.
+    seen = getattr(g.get("_login_user"), "session_seen", None)
+    if seen is not None:
+        g._login_user.session_seen = None
+        try:
+            services.touch_login_session(*seen)
+        except SQLAlchemyError:
+            # "Last seen" is best effort: a busy or absent database must not turn an answer into an error.
+            current_app.logger.warning("could not record when session %s was last used", seen[0])
+    return response
+
+
+@bp.get("/account/sessions")
+@member_required
+def list_sessions():
+    sessions = services.list_login_sessions(
+        current_user, current_user.session_token, idle_limit=_idle_limit()
+    )
+    return render_template(
+        "auth/sessions.html",
+        sessions=sessions,
+        idle_hours=format_decimal(current_app.config["COURSE_SESSION_IDLE_HOURS"]),
+        lifetime_days=services.SESSION_LIFETIME.days,
+    )
+
+
+@bp.post("/account/sessions/end")
+@member_required
+def sign_out_everywhere():
+    services.end_all_sessions(current_user)
+    logout_user()
+    language = session.get("lang")
+    session.clear()
+    if language:
+        session["lang"] = language
+    db.session.commit()
+    return redirect(url_for("auth.sign_in", signed_out="everywhere"))
+
+
 # --- sign-in links ----------------------------------------------------------------------------------
 
 
 @bp.route("/login/link", methods=["GET", "POST"])
 @public
-@limiter.limit("20 per 15 minutes", methods=["POST"])
-@limiter.limit("5 per 15 minutes", methods=["POST"], key_func=_link_email_key)
+@limiter.limit(LINK_REQUEST_ADDRESS_LIMIT, methods=["POST"])
+@limiter.limit(LINK_REQUEST_ACCOUNT_LIMIT, methods=["POST"], key_func=_link_account_key)
 def request_sign_in_link():
     form = EmailForm(next=safe_next_url(request.args.get("next")))
     if form.validate_on_submit():
         # The same answer, as fast, whether or not the address is registered: the address is looked up and
         # the e-mail sent after the response, so neither the page nor its timing tells who is a member.
-        send_later(partial(links.deliver_sign_in_link, form.email.data, safe_next_url(form.next.data)))
+        # The request is committed before the answer says the e-mail is on its way, so a worker that exits
+        # before sending it loses nothing (course/mail/outbox.py).
+        mail = outbox.queue_mail(outbox.SIGN_IN_LINK, form.email.data, safe_next_url(form.next.data))
+        db.session.commit()
+        send_later(partial(outbox.deliver, mail.id))
         return render_template("auth/link_sent.html", purpose=TokenPurpose.LOGIN.value)
     return render_template("auth/request_link.html", form=form), 422 if form.errors else 200
 
 
-@bp.get("/login/link/<token>")
-@public
-@limiter.limit(LINK_LIMIT)
-def show_sign_in_link(token: str):
-    # Opening the link only shows a button: mail scanners that fetch links must not spend it.
-    try:
-        found = links.check_token(token, TokenPurpose.LOGIN)
-    except LinkError as error:
-        return _link_problem(error, TokenPurpose.LOGIN, token)
+# Links from e-mails carry their token after "#" (`/invitation#<token>`): browsers never send that part, so
+# it never reaches an access log, a proxy or a Referer header. The page at the link's address is the same for
+# everyone; a small script (static/js/open-link.js) posts the token from it, and without JavaScript the
+# person pastes the link into its one field. Each step then carries the token in the body of a POST.
+
+
+def _open_page(purpose: str, form: LinkForm | None = None, status: int = 200):
     return render_template(
-        "auth/sign_in_link.html", member=found.member, next=safe_next_url(request.args.get("next"))
-    )
+        "auth/open_link.html", purpose=purpose, form=form or LinkForm(formdata=None)
+    ), status
 
 
-@bp.post("/login/link/<token>")
+def _old_link(purpose: str, token: str):
+    """A link from before tokens left the address. Its token may sit in an access log, so it is not
+    accepted; the page offers a new link, sent to the address the old one went to."""
+    return render_template(
+        "auth/link_problem.html", problem="moved", purpose=purpose, token=token, form=EmailForm(formdata=None)
+    ), 410
+
+
+@bp.get("/login/link/open")
 @public
-@limiter.limit(LINK_LIMIT)
-def use_sign_in_link(token: str):
+def show_sign_in_link():
+    return _open_page(TokenPurpose.LOGIN)
+
+
+@bp.post("/login/link/open")
+@public
+@limiter.limit(LINK_LIMIT, deduct_when=_link_unknown)
+def use_sign_in_link():
+    link = LinkForm()
+    if not link.validate():
+        return _open_page(TokenPurpose.LOGIN, link, 422)
+    token = link.token.data
+    next_path = safe_next_url(request.form.get("next") or request.args.get("next"))
+    if request.form.get("action") != "sign-in":
+        # Opening the link only shows a button: mail scanners that fetch links (even with scripts) must
+        # not spend it.
+        try:
+            found = links.check_token(token, TokenPurpose.LOGIN)
+        except LinkError as error:
+            return _link_problem(error, TokenPurpose.LOGIN, token)
+        return render_template("auth/sign_in_link.html", member=found.member, next=next_path, token=token)
     try:
         member = links.use_token(token, TokenPurpose.LOGIN)
     except LinkError as error:
@@ -151,35 +259,45 @@ def use_sign_in_link(token: str):
         return _link_problem(error, TokenPurpose.LOGIN, token)
     _start_session(member)
     db.session.commit()
-    return redirect(safe_next_url(request.form.get("next")) or url_for("learning.show_overview"))
+    return redirect(next_path or url_for("learning.show_overview"))
+
+
+@bp.get("/login/link/<token>")
+@public
+def show_old_sign_in_link(token: str):
+    return _old_link(TokenPurpose.LOGIN, token)
 
 
 # --- invitations ------------------------------------------------------------------------------------
 
 
-@bp.get("/invitation/<token>")
+@bp.get("/invitation")
 @public
-@limiter.limit(LINK_LIMIT)
-def show_invitation(token: str):
+def show_invitation():
+    return _open_page(TokenPurpose.INVITE)
+
+
+@bp.post("/invitation")
+@public
+@limiter.limit(LINK_LIMIT, deduct_when=_link_unknown)
+def accept_invitation():
+    link = LinkForm()
+    if not link.validate():
+        return _open_page(TokenPurpose.INVITE, link, 422)
+    token = link.token.data
     try:
         found = links.check_token(token, TokenPurpose.INVITE)
     except LinkError as error:
         return _link_problem(error, TokenPurpose.INVITE, token)
-    return render_template("auth/invitation.html", member=found.member, form=NewPasswordForm(formdata=None))
-
-
-@bp.post("/invitation/<token>")
-@public
-@limiter.limit(LINK_LIMIT)
-def accept_invitation(token: str):
-    try:
-        found = links.check_token(token, TokenPurpose.INVITE)
-    except LinkError as error:
-        return _link_problem(error, TokenPurpose.INVITE, token)
-    with_password = request.form.get("action") != "link"
+    action = request.form.get("action")
+    if action not in ("password", "link"):
+        return render_template(
+            "auth/invitation.html", member=found.member, form=NewPasswordForm(formdata=None), token=token
+        )
+    with_password = action == "password"
     form = NewPasswordForm()
     if with_password and not form.validate():
-        return render_template("auth/invitation.html", member=found.member, form=form), 422
+        return render_template("auth/invitation.html", member=found.member, form=form, token=token), 422
     try:
         member = links.use_token(token, TokenPurpose.INVITE)
     except LinkError as error:
@@ -187,6 +305,8 @@ def accept_invitation(token: str):
         return _link_problem(error, TokenPurpose.INVITE, token)
     if with_password:
         services.set_password(member, form.password.data)
+        # The password is new: whoever was signed in as this member before (a forwarded invitation) is not.
+        services.end_all_sessions(member)
     _start_session(member)
     db.session.commit()
     if with_password:
@@ -199,33 +319,49 @@ def accept_invitation(token: str):
     return redirect(url_for("learning.show_overview"))
 
 
+@bp.get("/invitation/<token>")
+@public
+def show_old_invitation(token: str):
+    return _old_link(TokenPurpose.INVITE, token)
+
+
 # --- password reset ---------------------------------------------------------------------------------
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
 @public
-@limiter.limit("20 per 15 minutes", methods=["POST"])
-@limiter.limit("5 per 15 minutes", methods=["POST"], key_func=_link_email_key)
+@limiter.limit(LINK_REQUEST_ADDRESS_LIMIT, methods=["POST"])
+@limiter.limit(LINK_REQUEST_ACCOUNT_LIMIT, methods=["POST"], key_func=_link_account_key)
 def request_password_reset():
     form = EmailForm()
     if form.validate_on_submit():
-        send_later(partial(links.deliver_password_reset, form.email.data))
+        mail = outbox.queue_mail(outbox.PASSWORD_RESET, form.email.data)
+        db.session.commit()
+        send_later(partial(outbox.deliver, mail.id))
         return render_template("auth/link_sent.html", purpose=TokenPurpose.RESET.value)
     return render_template("auth/request_reset.html", form=form), 422 if form.errors else 200
 
 
-@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@bp.route("/password/reset", methods=["GET", "POST"])
 @public
-@limiter.limit(LINK_LIMIT)
-def reset_password(token: str):
+@limiter.limit(LINK_LIMIT, methods=["POST"], deduct_when=_link_unknown)
+def reset_password():
+    if request.method == "GET":
+        return _open_page(TokenPurpose.RESET)
+    link = LinkForm()
+    if not link.validate():
+        return _open_page(TokenPurpose.RESET, link, 422)
+    token = link.token.data
     try:
         found = links.check_token(token, TokenPurpose.RESET)
     except LinkError as error:
         return _link_problem(error, TokenPurpose.RESET, token)
+    if request.form.get("action") != "reset":
+        form = NewPasswordForm(formdata=None)
+        return render_template("auth/reset_password.html", member=found.member, form=form, token=token)
     form = NewPasswordForm()
-    if not form.validate_on_submit():
-        status = 422 if form.errors else 200
-        return render_template("auth/reset_password.html", member=found.member, form=form), status
+    if not form.validate():
+        return render_template("auth/reset_password.html", member=found.member, form=form, token=token), 422
     try:
         member = links.use_token(token, TokenPurpose.RESET)
     except LinkError as error:
@@ -238,6 +374,12 @@ def reset_password(token: str):
     db.session.commit()
     flash(_("Your new password is saved and you are signed in."), "success")
     return redirect(url_for("learning.show_overview"))
+
+
+@bp.get("/password/reset/<token>")
+@public
+def show_old_reset_link(token: str):
+    return _old_link(TokenPurpose.RESET, token)
 
 
 @bp.post("/links/renew")

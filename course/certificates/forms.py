@@ -24,13 +24,11 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from course.certificates.operations import MAX_REASON_LENGTH
+from course.web.inputs import parse_id
 
 
 def _int_or_none(value: object) -> int | None:
-    try:
-        return int(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
+    return parse_id(value)
 
 
 class LocalDateField(DateField):

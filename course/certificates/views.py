@@ -65,7 +65,7 @@ def show_certificate():
     )
 
 
-@bp.get("/certificate/<int:certificate_id>/pdf")
+@bp.get("/certificate/<id:certificate_id>/pdf")
 @member_required
 def download_certificate(certificate_id: int):
     certificate = queries.get_member_certificate(current_user, certificate_id)
@@ -276,13 +276,13 @@ def _render_detail(certificate: Certificate, *, revoke_form=None, reissue_form=N
     ), status
 
 
-@bp.get("/admin/certificates/<int:certificate_id>")
+@bp.get("/admin/certificates/<id:certificate_id>")
 @admin_required
 def show_council_certificate(certificate_id: int):
     return _render_detail(_council_certificate_or_404(certificate_id))
 
 
-@bp.get("/admin/certificates/<int:certificate_id>/pdf")
+@bp.get("/admin/certificates/<id:certificate_id>/pdf")
 @admin_required
 def download_council_certificate(certificate_id: int):
     certificate = _council_certificate_or_404(certificate_id)
@@ -291,7 +291,7 @@ def download_council_certificate(certificate_id: int):
     return _pdf_response(certificate, _requested_language(certificate.member.language))
 
 
-@bp.post("/admin/certificates/<int:certificate_id>/revoke")
+@bp.post("/admin/certificates/<id:certificate_id>/revoke")
 @admin_required
 def revoke_certificate(certificate_id: int):
     certificate = _council_certificate_or_404(certificate_id)
@@ -309,7 +309,7 @@ def revoke_certificate(certificate_id: int):
     return _to_detail(certificate_id)
 
 
-@bp.post("/admin/certificates/<int:certificate_id>/reissue")
+@bp.post("/admin/certificates/<id:certificate_id>/reissue")
 @admin_required
 def reissue_certificate(certificate_id: int):
     certificate = _council_certificate_or_404(certificate_id)
@@ -331,7 +331,7 @@ def reissue_certificate(certificate_id: int):
     return _to_detail(successor.id)
 
 
-@bp.post("/admin/certificates/<int:certificate_id>/email")
+@bp.post("/admin/certificates/<id:certificate_id>/email")
 @admin_required
 def email_certificate(certificate_id: int):
     certificate = _council_certificate_or_404(certificate_id)

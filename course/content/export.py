@@ -4,11 +4,39 @@ from __future__ import annotations
 
 from typing import Any
 
-from course.content.model import Card, CardSet, Conversation, Course, Module, Question, Quiz, Text, Video
+from course.content.model import (
+    LOCALES,
+    Card,
+    CardSet,
+    Conversation,
+    Course,
+    FacilitatorGuide,
+    Module,
+    Post,
+    Question,
+    Quiz,
+    SeminarQuestion,
+    Text,
+    Video,
+)
 
 
 def _text(text: Text | None) -> dict[str, str] | None:
     return text.as_dict() if text is not None else None
+
+
+def _post(post: Post | None) -> dict[str, Any] | None:
+    if post is None:
+        return None
+    return {
+        "author": post.author,
+        "text": _text(post.text),
+        "meta": _text(post.meta),
+        "note": _text(post.note),
+        "reactions": post.reactions,
+        "comments": post.comments,
+        "shares": post.shares,
+    }
 
 
 def _question(question: Question) -> dict[str, Any]:
@@ -108,8 +136,13 @@ def _module(module: Module) -> dict[str, Any]:
                     "lines": [_text(line) for line in scene.slide.lines],
                     "diagram": scene.slide.diagram,
                     "labels": [_text(label) for label in scene.slide.labels],
+                    "cite": _text(scene.slide.cite),
+                    "post": _post(scene.slide.post),
+                    "comments": [_post(comment) for comment in scene.slide.comments],
                 },
                 "narration": _text(scene.narration),
+                # What the speech says in each language (the narration where no spoken text is given).
+                "spoken": {language: scene.speech(language) for language in LOCALES},
                 "sources": list(scene.sources),
             }
             for scene in module.scenes
@@ -133,6 +166,42 @@ def _card(card: Card) -> dict[str, Any]:
             "modules": list(card.notes.modules),
             "sources": list(card.notes.sources),
         },
+        "seminar_question": _seminar_question(card.seminar_question),
+    }
+
+
+def _seminar_question(question: SeminarQuestion | None) -> dict[str, Any] | None:
+    if question is None:
+        return None
+    return {
+        "kind": question.kind.value,
+        "text": _text(question.text),
+        "options": [_text(option) for option in question.options],
+    }
+
+
+def _guide(guide: FacilitatorGuide | None) -> dict[str, Any] | None:
+    if guide is None:
+        return None
+    return {
+        "title": _text(guide.title),
+        "intro": _text(guide.intro),
+        "agendas": [
+            {
+                "id": agenda.id,
+                "minutes": agenda.minutes,
+                "cards": agenda.cards,
+                "card_minutes": agenda.card_minutes,
+                "title": _text(agenda.title),
+                "steps": [{"minutes": step.minutes, "text": _text(step.text)} for step in agenda.steps],
+            }
+            for agenda in guide.agendas
+        ],
+        "timing": _text(guide.timing),
+        "sections": [
+            {"id": section.id, "title": _text(section.title), "points": [_text(p) for p in section.points]}
+            for section in guide.sections
+        ],
     }
 
 
@@ -161,6 +230,7 @@ def _conversation(conversation: Conversation | None) -> dict[str, Any] | None:
                 {
                     "id": section.id,
                     "title": _text(section.title),
+                    "seminar_question": _seminar_question(section.seminar_question),
                     "items": [
                         {
                             "id": item.id,
@@ -175,6 +245,7 @@ def _conversation(conversation: Conversation | None) -> dict[str, Any] | None:
                 for section in dos_and_donts.sections
             ],
         },
+        "facilitator_guide": _guide(conversation.guide),
     }
 
 

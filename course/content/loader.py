@@ -23,12 +23,17 @@ import yaml
 from course.content.errors import ContentError, InvalidContentError
 from course.content.model import (
     CARD_SETS,
+    CHOICE_OPTIONS,
     COUNTRIES,
     DIAGRAMS,
+    GUIDE_AGENDAS,
+    GUIDE_SECTIONS,
     LOCALES,
     Advice,
     AdviceKind,
     AdviceSection,
+    Agenda,
+    AgendaStep,
     Card,
     CardKind,
     CardSet,
@@ -36,13 +41,16 @@ from course.content.model import (
     Conversation,
     Course,
     DosAndDonts,
+    FacilitatorGuide,
     FacilitatorNotes,
+    GuideSection,
     KeyPoint,
     LawRow,
     LawTable,
     MediaSource,
     Module,
     Option,
+    Post,
     Question,
     QuestionType,
     Quiz,
@@ -50,14 +58,18 @@ from course.content.model import (
     Scenario,
     ScenarioKind,
     Scene,
+    SeminarQuestion,
+    SeminarQuestionKind,
     Slide,
     Source,
     Text,
     Video,
 )
+from course.content.sentences import plain_text, split_sentences
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
-SLIDE_LAYOUTS = ("title", "bullets", "diagram", "quote")
+SLIDE_LAYOUTS = ("title", "bullets", "diagram", "quote", "post")
+MAX_COMMENTS = 3  # what fits under a post on a slide above the caption band
 MEDIA_TYPES = {".webm": "video/webm", ".mp4": "video/mp4"}
 MANIFEST_NAME = "manifest.json"
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -451,22 +463,72 @@ def _load_storyboard(reader: _Reader, path: Path, sources: dict[str, Source]) ->
     scenes = []
     for index, item in enumerate(node.items("scenes")):
         scene_node = node.child(f"scenes[{index}]", item)
-        scene_node.only("id", "title", "slide", "narration", "sources")
+        scene_node.only("id", "title", "slide", "narration", "spoken", "sources")
         scene_id = scene_node.identifier()
         title = scene_node.text("title")
         narration = scene_node.text("narration")
+        spoken = _load_spoken(scene_node, narration)
         slide = _load_slide(scene_node.child("slide", scene_node.data.get("slide")))
         scene_sources = _source_refs(scene_node, "sources", sources)
         if scene_id and title and narration and slide:
-            scenes.append(Scene(scene_id, title, slide, narration, scene_sources))
+            scenes.append(Scene(scene_id, title, slide, narration, scene_sources, spoken))
     _check_unique(reader, node.file, "scenes", [scene.id for scene in scenes], "scene id")
     return tuple(scenes)
 
 
+def _load_spoken(scene_node: _Node, narration: Text | None) -> dict[str, str]:
+    """A scene's optional ``spoken`` texts: what the speech engine says, for some or all languages.
+
+    Each must have the sentences of the narration in that language, one for one, because the builder times
+    each caption sentence to its spoken sentence.
+    """
+    if "spoken" not in scene_node.data:
+        return {}
+    node = scene_node.child("spoken", scene_node.data["spoken"])
+    node.only(*LOCALES)
+    spoken = {}
+    for language in LOCALES:
+        if language not in node.data:
+            continue
+        text = node.string(language)
+        if text is None:
+            continue
+        spoken[language] = text
+        if narration is None:
+            continue
+        said, written = split_sentences(plain_text(text)), split_sentences(plain_text(narration[language]))
+        if len(said) != len(written):
+            node.error(
+                language,
+                f"has {len(said)} sentence{'s' if len(said) != 1 else ''} and the narration "
+                f"{len(written)}: give the spoken text sentence for sentence, so each caption is timed "
+                "to what is said",
+            )
+    if not node.data and isinstance(scene_node.data["spoken"], dict):
+        node.error("", "is empty: leave it out, or give the spoken text for da, sv or en")
+    return spoken
+
+
+POST_COUNTS = ("reactions", "comments", "shares")
+
+
+def _load_post(node: _Node) -> Post | None:
+    """An example post or comment: a fictional author, the text, and optionally what a platform shows."""
+    node.only("author", "text", "meta", "note", *POST_COUNTS)
+    author = node.string("author")
+    text = node.text("text")
+    meta = node.text("meta", required=False)
+    note = node.text("note", required=False)
+    counts = {key: node.integer(key, None, 0, 10**9) for key in POST_COUNTS}
+    if author is None or text is None:
+        return None
+    return Post(author=author, text=text, meta=meta, note=note, **counts)
+
+
 def _load_slide(node: _Node) -> Slide | None:
-    node.only("layout", "heading", "lines", "diagram", "labels")
+    node.only("layout", "heading", "lines", "diagram", "labels", "cite", "post", "comments")
     layout = node.choice("layout", SLIDE_LAYOUTS)
-    heading = node.text("heading", required=layout in ("title", "bullets", "quote"))
+    heading = node.text("heading", required=layout in ("title", "bullets", "quote", "post"))
     lines = node.texts("lines", required=layout in ("bullets", "quote"))
     labels = node.texts("labels", required=layout == "diagram")
     diagram = None
@@ -478,9 +540,40 @@ def _load_slide(node: _Node) -> Slide | None:
                 node.error("labels", f"a {diagram} diagram takes {low} to {high} labels, found {len(labels)}")
     elif "diagram" in node.data:
         node.error("diagram", "is only used with layout: diagram")
+    cite = node.text("cite", required=False)
+    if cite is not None and layout != "quote":
+        node.error("cite", "is only used with layout: quote")
+    post, comments = None, ()
+    if layout == "post":
+        if "post" in node.data:
+            post = _load_post(node.child("post", node.data["post"]))
+        else:
+            node.error("post", "is missing")
+        comments = tuple(
+            comment
+            for index, item in enumerate(node.items("comments", required=False))
+            if (comment := _load_post(node.child(f"comments[{index}]", item))) is not None
+        )
+        if len(comments) > MAX_COMMENTS:
+            node.error(
+                "comments", f"a post slide shows at most {MAX_COMMENTS} comments, found {len(comments)}"
+            )
+    else:
+        for key in ("post", "comments"):
+            if key in node.data:
+                node.error(key, "is only used with layout: post")
     if layout is None:
         return None
-    return Slide(layout=layout, heading=heading, lines=lines, diagram=diagram, labels=labels)
+    return Slide(
+        layout=layout,
+        heading=heading,
+        lines=lines,
+        diagram=diagram,
+        labels=labels,
+        cite=cite,
+        post=post,
+        comments=comments,
+    )
 
 
 def _load_quiz(reader: _Reader, path: Path, module_id: str, sources: dict[str, Source]) -> Quiz | None:
@@ -608,6 +701,7 @@ def _load_conversation(
         for set_id in CARD_SETS
     ]
     dos_and_donts = _load_dos_and_donts(reader, folder / "dos-and-donts.yaml", sources)
+    guide = _load_guide(reader, folder / "facilitator-guide.yaml")
 
     # Card ids name a card in links and, later, in the presenter; one id means one card in the material.
     seen: dict[str, str] = {}
@@ -622,7 +716,7 @@ def _load_conversation(
                     )
                 )
             seen.setdefault(card.id, f"{card_set.id}-cards.yaml")
-    if title is None or intro is None or dos_and_donts is None or None in card_sets:
+    if title is None or intro is None or dos_and_donts is None or guide is None or None in card_sets:
         return None
     return Conversation(
         title=title,
@@ -630,6 +724,7 @@ def _load_conversation(
         card_sets=tuple(card_sets),  # type: ignore[arg-type]
         dos_and_donts=dos_and_donts,
         sources=material_sources,
+        guide=guide,
     )
 
 
@@ -654,13 +749,14 @@ def _load_card_set(
 
 
 def _load_card(node: _Node, number: int, sources: dict[str, Source], module_ids: set[str]) -> Card | None:
-    node.only("id", "kind", "title", "situation", "question", "notes")
+    node.only("id", "kind", "title", "situation", "question", "seminar_question", "notes")
     card_id = node.identifier()
     kind = node.choice("kind", [kind.value for kind in CardKind])
     title = node.text("title")
     # A dilemma sets out a situation before its question; a plain question may do without one.
     situation = node.text("situation", required=kind == CardKind.DILEMMA)
     question = node.text("question")
+    seminar_question = _load_seminar_question(node)
     if node.data.get("notes") is None:
         node.error("notes", "is missing (the facilitator notes)")
         return None
@@ -670,7 +766,7 @@ def _load_card(node: _Node, number: int, sources: dict[str, Source], module_ids:
     follow_up = notes_node.texts("follow_up")
     modules = _module_refs(notes_node, "modules", module_ids)
     note_sources = _source_refs(notes_node, "sources", sources)
-    if not (card_id and kind and title and question and bring_out and follow_up):
+    if not (card_id and kind and title and question and bring_out and follow_up and seminar_question):
         return None
     if kind == CardKind.DILEMMA and situation is None:
         return None
@@ -682,6 +778,7 @@ def _load_card(node: _Node, number: int, sources: dict[str, Source], module_ids:
         question=question,
         notes=FacilitatorNotes(bring_out, follow_up, modules, note_sources),
         situation=situation,
+        seminar_question=seminar_question,
     )
 
 
@@ -696,22 +793,113 @@ def _load_dos_and_donts(reader: _Reader, path: Path, sources: dict[str, Source])
     item_ids = []
     for index, item in enumerate(node.items("sections")):
         section_node = node.child(f"sections[{index}]", item)
-        section_node.only("id", "title", "items")
+        section_node.only("id", "title", "seminar_question", "items")
         section_id = section_node.identifier()
         section_title = section_node.text("title")
+        section_question = _load_seminar_question(section_node)
         items = []
         for item_index, entry in enumerate(section_node.items("items")):
             advice = _load_advice(section_node.child(f"items[{item_index}]", entry), sources)
             if advice is not None:
                 items.append(advice)
                 item_ids.append(advice.id)
-        if section_id and section_title:
-            sections.append(AdviceSection(section_id, section_title, tuple(items)))
+        if section_id and section_title and section_question:
+            sections.append(AdviceSection(section_id, section_title, tuple(items), section_question))
     _check_unique(reader, node.file, "sections", [section.id for section in sections], "section id")
     _check_unique(reader, node.file, "sections", item_ids, "item id")
     if title is None or intro is None:
         return None
     return DosAndDonts(title, intro, tuple(sections))
+
+
+def _load_seminar_question(node: _Node) -> SeminarQuestion | None:
+    """The question a card (or a section of the do's and don'ts) proposes to put to the room."""
+    data = node.data.get("seminar_question")
+    if data is None:
+        node.error("seminar_question", "is missing (the question the material proposes for a seminar)")
+        return None
+    question = node.child("seminar_question", data)
+    question.only("kind", "text", "options")
+    kind = question.choice("kind", [kind.value for kind in SeminarQuestionKind])
+    text = question.text("text")
+    options = question.texts("options", required=kind == SeminarQuestionKind.CHOICE)
+    low, high = CHOICE_OPTIONS
+    if kind == SeminarQuestionKind.CHOICE and options and not low <= len(options) <= high:
+        question.error("options", f"a choice has {low} to {high} options, found {len(options)}")
+        return None
+    if kind is not None and kind != SeminarQuestionKind.CHOICE and "options" in question.data:
+        question.error("options", f"only a choice has options, not a {kind} question")
+        return None
+    if kind is None or text is None or (kind == SeminarQuestionKind.CHOICE and not options):
+        return None
+    return SeminarQuestion(SeminarQuestionKind(kind), text, options)
+
+
+def _load_guide(reader: _Reader, path: Path) -> FacilitatorGuide | None:
+    """The facilitator's guide: an agenda for each seminar length, the timing per card, and its sections."""
+    node = reader.node(path)
+    if node is None:
+        return None
+    node.only("title", "intro", "agendas", "timing", "sections")
+    title = node.text("title")
+    intro = node.text("intro")
+    timing = node.text("timing")
+    agendas = []
+    for index, item in enumerate(node.items("agendas")):
+        agenda_node = node.child(f"agendas[{index}]", item)
+        agenda_node.only("id", "minutes", "cards", "card_minutes", "title", "steps")
+        agenda_id = agenda_node.identifier()
+        minutes = agenda_node.integer("minutes", None, 10, 480)
+        cards = agenda_node.integer("cards", None, 1, 30)
+        card_minutes = agenda_node.integer("card_minutes", None, 1, 60)
+        agenda_title = agenda_node.text("title")
+        steps = []
+        for step_index, entry in enumerate(agenda_node.items("steps")):
+            step_node = agenda_node.child(f"steps[{step_index}]", entry)
+            step_node.only("minutes", "text")
+            step_minutes = step_node.integer("minutes", None, 1, 480)
+            step_text = step_node.text("text")
+            if step_minutes is None:
+                step_node.error("minutes", "is missing")
+            elif step_text is not None:
+                steps.append(AgendaStep(step_minutes, step_text))
+        if None in (minutes, cards, card_minutes):
+            for key in ("minutes", "cards", "card_minutes"):
+                if agenda_node.data.get(key) is None:
+                    agenda_node.error(key, "is missing")
+            continue
+        if sum(step.minutes for step in steps) != minutes:
+            agenda_node.error(
+                "steps", f"the steps take {sum(step.minutes for step in steps)} minutes, not {minutes}"
+            )
+            continue
+        if cards * card_minutes > minutes:  # type: ignore[operator]
+            agenda_node.error("cards", f"{cards} cards of {card_minutes} minutes do not fit in {minutes}")
+            continue
+        if agenda_id and agenda_title:
+            agendas.append(Agenda(agenda_id, minutes, cards, card_minutes, agenda_title, tuple(steps)))  # type: ignore[arg-type]
+    found_lengths = sorted(agenda.minutes for agenda in agendas)
+    if found_lengths != sorted(GUIDE_AGENDAS):
+        node.error("agendas", f"needs one agenda each of {' and '.join(map(str, GUIDE_AGENDAS))} minutes")
+    sections = []
+    for index, item in enumerate(node.items("sections")):
+        section_node = node.child(f"sections[{index}]", item)
+        section_node.only("id", "title", "points")
+        section_id = section_node.choice("id", GUIDE_SECTIONS)
+        section_title = section_node.text("title")
+        points = section_node.texts("points")
+        if section_id and section_title and points:
+            sections.append(GuideSection(section_id, section_title, points))
+    found = [section.id for section in sections]
+    _check_unique(reader, node.file, "sections", found, "section id")
+    missing = [section_id for section_id in GUIDE_SECTIONS if section_id not in found]
+    if missing:
+        node.error("sections", f"missing: {', '.join(missing)}")
+    if title is None or intro is None or timing is None or missing or len(agendas) != len(GUIDE_AGENDAS):
+        return None
+    agendas.sort(key=lambda agenda: agenda.minutes)
+    sections.sort(key=lambda section: GUIDE_SECTIONS.index(section.id))
+    return FacilitatorGuide(title, intro, tuple(agendas), timing, tuple(sections))
 
 
 def _load_advice(node: _Node, sources: dict[str, Source]) -> Advice | None:

@@ -132,25 +132,59 @@ class Quiz:
 
 
 @dataclass(frozen=True, slots=True)
+class Post:
+    """An example post or comment on a slide, drawn the way the platforms show one. Names are fictional.
+
+    ``meta`` is the line under the name ("2 h · Public"); the counts are shown under a post; ``note`` marks
+    a comment's state (for example that it is hidden, and from whom).
+    """
+
+    author: str
+    text: Text
+    meta: Text | None = None
+    reactions: int | None = None
+    comments: int | None = None
+    shares: int | None = None
+    note: Text | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Slide:
-    """What one scene of the storyboard shows on screen."""
+    """What one scene of the storyboard shows on screen.
+
+    ``cite`` is a quote's source, drawn apart from the quote; ``post`` and ``comments`` are the example of a
+    ``post`` slide (a post card, and a thread of comments under it).
+    """
 
     layout: str
     heading: Text | None = None
     lines: tuple[Text, ...] = ()
     diagram: str | None = None
     labels: tuple[Text, ...] = ()
+    cite: Text | None = None
+    post: Post | None = None
+    comments: tuple[Post, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class Scene:
-    """One scene of a module's video: a slide and its narration. Each scene is a chapter."""
+    """One scene of a module's video: a slide and its narration. Each scene is a chapter.
+
+    ``narration`` is the written text: captions, chapters and the transcript show it, with numbers as digits.
+    ``spoken`` holds, for the languages that need it, what the speech engine says instead (numbers in
+    words); it has the same sentences as the narration, so each caption is timed to what is said.
+    """
 
     id: str
     title: Text
     slide: Slide
     narration: Text
     sources: tuple[str, ...] = ()
+    spoken: Mapping[str, str] = field(default_factory=dict)
+
+    def speech(self, language: str) -> str:
+        """What is said in ``language``: the spoken text if the storyboard gives one, else the narration."""
+        return self.spoken.get(language) or self.narration[language]
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,6 +303,28 @@ class AdviceKind(enum.StrEnum):
 CARD_SETS: tuple[str, ...] = ("council", "administration")
 
 
+class SeminarQuestionKind(enum.StrEnum):
+    """How the room answers a card's question at a seminar: an agree/disagree scale of five points, one
+    choice among options, or a word or two shown as a word list."""
+
+    SCALE = "scale"
+    CHOICE = "choice"
+    WORDS = "words"
+
+
+#: How many options a choice question may have.
+CHOICE_OPTIONS = (2, 6)
+
+
+@dataclass(frozen=True, slots=True)
+class SeminarQuestion:
+    """The question the material proposes to put to the room with a card; the facilitator may edit it."""
+
+    kind: SeminarQuestionKind
+    text: Text
+    options: tuple[Text, ...] = ()
+
+
 @dataclass(frozen=True, slots=True)
 class FacilitatorNotes:
     """What the person leading the talk needs: what the discussion should bring out, follow-up
@@ -291,6 +347,7 @@ class Card:
     question: Text
     notes: FacilitatorNotes
     situation: Text | None = None
+    seminar_question: SeminarQuestion | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -320,6 +377,7 @@ class AdviceSection:
     id: str
     title: Text
     items: tuple[Advice, ...]
+    seminar_question: SeminarQuestion | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -333,6 +391,54 @@ class DosAndDonts:
         return tuple(item for section in self.sections for item in section.items)
 
 
+#: The sections every facilitator guide has, in the order it shows them.
+GUIDE_SECTIONS: tuple[str, ...] = (
+    "ground-rules",
+    "disagreement",
+    "heated-moment",
+    "agreements",
+    "afterwards",
+)
+#: The seminar lengths the guide has an agenda for, in minutes.
+GUIDE_AGENDAS: tuple[int, ...] = (60, 90)
+
+
+@dataclass(frozen=True, slots=True)
+class AgendaStep:
+    minutes: int
+    text: Text
+
+
+@dataclass(frozen=True, slots=True)
+class Agenda:
+    """A seminar of ``minutes``, taking ``cards`` cards of about ``card_minutes`` each."""
+
+    id: str
+    minutes: int
+    cards: int
+    card_minutes: int
+    title: Text
+    steps: tuple[AgendaStep, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class GuideSection:
+    id: str
+    title: Text
+    points: tuple[Text, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FacilitatorGuide:
+    """How to lead a seminar with the material: agendas, timing per card, and advice by situation."""
+
+    title: Text
+    intro: Text
+    agendas: tuple[Agenda, ...]
+    timing: Text
+    sections: tuple[GuideSection, ...]
+
+
 @dataclass(frozen=True, slots=True)
 class Conversation:
     """The material a council talks through together: card sets and the do's and don'ts."""
@@ -342,6 +448,7 @@ class Conversation:
     card_sets: tuple[CardSet, ...]
     dos_and_donts: DosAndDonts
     sources: tuple[str, ...] = ()
+    guide: FacilitatorGuide | None = None
 
     def card_set(self, set_id: str) -> CardSet | None:
         return next((card_set for card_set in self.card_sets if card_set.id == set_id), None)

@@ -47,9 +47,34 @@ def _rng() -> random.Random:
     return random.Random(secrets.randbits(64))
 
 
-def _draw(quiz: Quiz, country: str, rng: random.Random) -> list[tuple[Question, list[str]]]:
+def _last_drawn(member: Member, quiz_id: str) -> dict[str, int]:
+    """For each question the member has been given in ``quiz_id``: the number of the latest attempt."""
+    rows = db.session.execute(
+        select(AttemptQuestion.question_id, func.max(QuizAttempt.number))
+        .join(QuizAttempt, AttemptQuestion.attempt_id == QuizAttempt.id)
+        .where(QuizAttempt.member_id == member.id, QuizAttempt.quiz_id == quiz_id)
+        .group_by(AttemptQuestion.question_id)
+    ).all()
+    return {question_id: number for question_id, number in rows}
+
+
+def _draw(
+    quiz: Quiz, country: str, rng: random.Random, last_drawn: Mapping[str, int] | None = None
+) -> list[tuple[Question, list[str]]]:
+    """Questions for a new attempt, each with its options in the order they are shown.
+
+    A retake draws different questions where the pool allows: questions never given to the member come
+    first, then those given longest ago (``last_drawn`` maps a question id to the latest attempt number it
+    was in). So with a pool at least twice the draw, two attempts in a row share no question, and over
+    several attempts the member meets the whole pool. Within a group of equal recency the draw is random.
+    """
+    last_drawn = last_drawn or {}
     pool = list(quiz.pool(country))
-    drawn = rng.sample(pool, min(quiz.draw, len(pool)))
+    rng.shuffle(pool)
+    # A stable sort keeps the shuffled order within each group of equal recency.
+    pool.sort(key=lambda question: last_drawn.get(question.id, 0))
+    drawn = pool[: quiz.draw]
+    rng.shuffle(drawn)  # repeats from an earlier attempt need not come last
     result = []
     for question in drawn:
         option_ids = [option.id for option in question.options]
@@ -115,7 +140,8 @@ def get_or_start_attempt(
         content_version=course.version,
         started_at=now or utcnow(),
     )
-    for position, (question, option_ids) in enumerate(_draw(quiz, member.council.country, rng or _rng())):
+    draw = _draw(quiz, member.council.country, rng or _rng(), _last_drawn(member, quiz.id))
+    for position, (question, option_ids) in enumerate(draw):
         attempt.questions.append(
             AttemptQuestion(position=position, question_id=question.id, option_order=option_ids)
         )

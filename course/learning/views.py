@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import json
-
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -12,6 +10,7 @@ from course.extensions import db
 from course.learning import progress, quizzes, watching
 from course.learning.watching import LearningRules
 from course.web.course import get_course
+from course.web.inputs import InputError, parse_id, parse_json
 from course.web.templating import current_locale
 
 bp = Blueprint("learning", __name__)
@@ -108,9 +107,11 @@ def submit_quiz(module_id: str, quiz_id: str):
     course = get_course()
     module = _module_or_404(module_id)
     quiz = _quiz_or_404(module, quiz_id)
-    attempt_id = request.form.get("attempt", type=int)
-    if attempt_id is None:
+    if not request.form.get("attempt"):
         abort(400)
+    attempt_id = parse_id(request.form["attempt"])
+    if attempt_id is None:
+        abort(404)  # no attempt has that number
     answers = {key: request.form.getlist(key) for key in request.form if key not in ("attempt", "csrf_token")}
     try:
         result = quizzes.submit_attempt(current_user, course, module, quiz, attempt_id, answers)
@@ -139,7 +140,7 @@ def submit_quiz(module_id: str, quiz_id: str):
     )
 
 
-@bp.get("/modules/<module_id>/quizzes/<quiz_id>/attempts/<int:attempt_id>")
+@bp.get("/modules/<module_id>/quizzes/<quiz_id>/attempts/<id:attempt_id>")
 @member_required
 def show_attempt(module_id: str, quiz_id: str, attempt_id: int):
     course = get_course()
@@ -160,21 +161,21 @@ def show_attempt(module_id: str, quiz_id: str, attempt_id: int):
 def report_progress():
     """Played segments from the video player: JSON with an X-CSRFToken header, or a form-encoded beacon
     (``navigator.sendBeacon`` cannot set headers, so it sends the token as a field)."""
-    if request.is_json:
-        payload = request.get_json(silent=True)
-        if not isinstance(payload, dict):
-            return jsonify(error="expected a JSON object"), 400
-        module_id, language, segments = (
-            payload.get("module"),
-            payload.get("language"),
-            payload.get("segments"),
-        )
-    else:
-        module_id, language = request.form.get("module"), request.form.get("language")
-        try:
-            segments = json.loads(request.form.get("segments", ""))
-        except ValueError:
-            return jsonify(error="segments must be JSON"), 400
+    try:
+        if request.is_json:
+            payload = parse_json(request.get_data())
+            if not isinstance(payload, dict):
+                return jsonify(error="expected a JSON object"), 400
+            module_id, language, segments = (
+                payload.get("module"),
+                payload.get("language"),
+                payload.get("segments"),
+            )
+        else:
+            module_id, language = request.form.get("module"), request.form.get("language")
+            segments = parse_json(request.form.get("segments", ""))
+    except InputError as error:
+        return jsonify(error=str(error)), 400
     course = get_course()
     module = course.module(module_id) if isinstance(module_id, str) else None
     if module is None or not isinstance(language, str):

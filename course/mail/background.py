@@ -6,8 +6,9 @@ registered. So the request only queues the job: looking the address up, writing 
 the SMTP server all happen here, after the response. A job that fails is logged; nobody is waiting for it.
 
 Each job runs in an application context of the app that queued it and commits once when it succeeds, as a
-view would. The queue is in memory: a job queued just before the process stops is lost, which for a link
-that the person asks for again is the right trade against a broker.
+view would. The queue is in memory, so what must not be lost is not in it: the request commits the e-mail to
+the database first (course/mail/outbox.py) and queues only "deliver row N". A worker's first job is to
+deliver whatever an earlier process left behind.
 """
 
 from __future__ import annotations
@@ -54,7 +55,14 @@ def send_later(job: Job) -> None:
         if _worker is None or not _worker.is_alive():
             _worker = threading.Thread(target=_run, name="course-mail", daemon=True)
             _worker.start()
+            _jobs.put((app, _deliver_left_behind))
     _jobs.put((app, job))
+
+
+def _deliver_left_behind() -> None:
+    from course.mail.outbox import deliver_pending
+
+    deliver_pending()
 
 
 def wait_for_jobs() -> None:

@@ -2,7 +2,8 @@
 
 For one module in one language the builder
 
-1. speaks every scene's narration (espeak-ng) and measures its caption cues from the audio;
+1. speaks every scene's narration (espeak-ng, saying the scene's spoken text where it has one) and measures
+   its caption cues from the audio, or takes the scene's recorded narration and spreads the cues over it;
 2. lays the scenes end to end: a short silence, the narration, a pause, rounded up to whole video frames
    so that slide changes, chapters and captions share one clock;
 3. draws every scene's slide (Pillow);
@@ -27,7 +28,7 @@ import math
 import os
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +39,7 @@ from PIL import Image
 from course.content.model import LOCALES, Course, Module, Scene
 from course.media import captions as vtt
 from course.media.captions import Cue, chunk_narration, plain_text
+from course.media.recording import find_recordings, load_recording, recording_digests
 from course.media.slides import RENDERER_VERSION, SlideFrame, render_slide
 from course.media.speech import (
     HOLD,
@@ -53,7 +55,7 @@ from course.media.speech import (
 from course.media.tools import MediaError, Tools, find_tools, probe_duration, run, tool_version
 
 # Bump when the assembled output changes (layout, encoding, track format): every video is then out of date.
-BUILDER_VERSION = 1
+BUILDER_VERSION = 2
 MANIFEST = "manifest.json"
 WEBM = "video.webm"
 MP4 = "video.mp4"
@@ -92,7 +94,9 @@ class BuildSettings:
     vp9_crf: int = 40
     h264_crf: int = 30
     opus_bitrate: str = "20k"  # mono speech; Opus is transparent for synthetic speech at this rate
-    aac_bitrate: str = "24k"  # ffmpeg's AAC encoder overshoots to about 30 kb/s for mono 22 kHz speech
+    # ffmpeg's AAC encoder overshoots by about a third for mono 22 kHz speech: 20k gives about 24 kb/s,
+    # close to the Opus track, which keeps the committed videos near their earlier total size.
+    aac_bitrate: str = "20k"
 
     def __post_init__(self) -> None:
         if self.width % 2 or self.height % 2 or self.width < 64 or self.height < 36:
@@ -112,6 +116,7 @@ class Step(enum.StrEnum):
 class Status(enum.StrEnum):
     STARTED = "started"
     BUILT = "built"  # made now
+    RECORDED = "recorded"  # a scene's speech taken from its recorded narration
     CACHED = "cached"  # taken from the cache
     UP_TO_DATE = "up-to-date"  # the whole video matches its storyboard: nothing to do
     TRACKS_UPDATED = "tracks-updated"  # pictures and sound unchanged: only the text tracks rewritten
@@ -158,6 +163,9 @@ class VideoPlan:
     module: Module
     language: str
     settings: BuildSettings
+    # Scenes with recorded narration: scene id -> the file, and scene id -> a hash of its bytes.
+    recordings: Mapping[str, Path] = field(default_factory=dict)
+    recorded: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def frame(self) -> SlideFrame:
@@ -181,16 +189,32 @@ class VideoPlan:
                 "heading": slide.heading[language] if slide.heading else None,
                 "lines": [line[language] for line in slide.lines],
                 "labels": [label[language] for label in slide.labels],
+                "cite": slide.cite[language] if slide.cite else None,
+                "posts": [
+                    {
+                        "author": post.author,
+                        "text": post.text[language],
+                        "meta": post.meta[language] if post.meta else None,
+                        "note": post.note[language] if post.note else None,
+                        "counts": [post.reactions, post.comments, post.shares],
+                    }
+                    for post in (slide.post, *slide.comments)
+                    if post is not None
+                ],
             }
         )
 
     def speech_key(self, scene: Scene) -> str:
+        text = plain_text(scene.narration[self.language])
+        if scene.id in self.recorded:
+            return _digest({"speech": SPEECH_VERSION, "recording": self.recorded[scene.id], "text": text})
         return _digest(
             {
                 "speech": SPEECH_VERSION,
                 "voice": VOICES[self.language],
                 "rate": self.settings.speech_rate,
-                "text": plain_text(scene.narration[self.language]),
+                "text": text,
+                "spoken": plain_text(scene.speech(self.language)),
             }
         )
 
@@ -227,15 +251,25 @@ class VideoPlan:
 
 
 def plan_video(
-    course: Course, module_id: str, language: str, settings: BuildSettings | None = None
+    course: Course,
+    module_id: str,
+    language: str,
+    settings: BuildSettings | None = None,
+    narration_dir: Path | None = None,
 ) -> VideoPlan:
-    """The plan for one video; its ``content_hash`` tells whether the built video is up to date."""
+    """The plan for one video; its ``content_hash`` tells whether the built video is up to date.
+
+    With ``narration_dir``, the scenes that have a recording there are planned with it instead of espeak-ng.
+    """
     module = course.module(module_id)
     if module is None:
         raise MediaError(f"unknown module {module_id!r} (the course has: {', '.join(course.module_ids)})")
     if language not in LOCALES:
         raise MediaError(f"unknown language {language!r} (expected one of: {', '.join(LOCALES)})")
-    return VideoPlan(course, module, language, settings or BuildSettings())
+    recordings = find_recordings(narration_dir, module.id, language, (scene.id for scene in module.scenes))
+    return VideoPlan(
+        course, module, language, settings or BuildSettings(), recordings, recording_digests(recordings)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -370,8 +404,10 @@ class VideoBuilder:
         settings: BuildSettings | None = None,
         progress: Progress | None = None,
         force: bool = False,
+        narration_dir: Path | None = None,
     ) -> None:
         self.video_dir = video_dir
+        self.narration_dir = narration_dir
         self.cache = _Cache(cache_dir or default_cache_dir())
         self.settings = settings or BuildSettings()
         self.progress = progress or (lambda event: None)
@@ -392,7 +428,7 @@ class VideoBuilder:
         module_ids = list(module_ids or course.module_ids)
         languages = list(languages or LOCALES)
         plans = [
-            plan_video(course, module_id, language, self.settings)
+            plan_video(course, module_id, language, self.settings, self.narration_dir)
             for module_id in module_ids
             for language in languages
         ]
@@ -440,6 +476,7 @@ class VideoBuilder:
                 "ffmpeg": tool_version(self.tools.ffmpeg or "ffmpeg"),
                 "espeak-ng": tool_version(self.tools.espeak or "espeak-ng"),
                 "media_hash": media_hash,
+                "recorded": sorted(plan.recorded),
             }
         self._write_tracks(plan, directory, layout, duration, content_hash, built_with)
         status = Status.TRACKS_UPDATED if reuse_media else Status.BUILT
@@ -459,11 +496,26 @@ class VideoBuilder:
         if speech is not None:
             self._emit(plan, Step.SPEECH, Status.CACHED, scene.id)
             return speech
+        recording = plan.recordings.get(scene.id)
+        if recording is not None:
+            tools = self.tools
+            speech = load_recording(
+                tools.ffmpeg or "ffmpeg",
+                tools.ffprobe or "ffprobe",
+                recording,
+                scene.narration[plan.language],
+            )
+            self.cache.store_speech(key, speech)
+            self._emit(
+                plan, Step.SPEECH, Status.RECORDED, scene.id, f"{recording.name}, {speech.duration:.1f} s"
+            )
+            return speech
         speech = speak_narration(
             self.tools.espeak or "espeak-ng",
             scene.narration[plan.language],
             plan.language,
             self.settings.speech_rate,
+            scene.spoken.get(plan.language),
         )
         self.cache.store_speech(key, speech)
         self._emit(plan, Step.SPEECH, Status.BUILT, scene.id, f"{speech.duration:.1f} s")
@@ -475,7 +527,10 @@ class VideoBuilder:
             self._emit(plan, Step.SLIDE, Status.CACHED, scene.id)
             return path
         path.parent.mkdir(parents=True, exist_ok=True)
-        image = render_slide(scene.slide, plan.frame, (self.settings.width, self.settings.height))
+        try:
+            image = render_slide(scene.slide, plan.frame, (self.settings.width, self.settings.height))
+        except ValueError as error:
+            raise MediaError(f"{plan.module.id} scene {scene.id}: {error}") from error
         with _replacing(path) as part:
             image.save(part, format="PNG", optimize=True)
         self._emit(plan, Step.SLIDE, Status.BUILT, scene.id)
@@ -636,11 +691,14 @@ def build_videos(
     settings: BuildSettings | None = None,
     force: bool = False,
     progress: Progress | None = None,
+    narration_dir: Path | None = None,
 ) -> list[VideoResult]:
     """Build (or skip, when up to date) the videos of ``course`` into ``video_dir``.
 
     Raises :class:`~course.media.tools.MediaToolMissingError` when work is needed and ffmpeg or espeak-ng is
     not installed, and :class:`~course.media.tools.MediaError` for anything else that stops a build.
     """
-    builder = VideoBuilder(video_dir, cache_dir, settings=settings, progress=progress, force=force)
+    builder = VideoBuilder(
+        video_dir, cache_dir, settings=settings, progress=progress, force=force, narration_dir=narration_dir
+    )
     return builder.build(course, module_ids, languages)

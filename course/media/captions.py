@@ -13,40 +13,13 @@ import textwrap
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from course.content.sentences import keep_together, plain_text, split_sentences
+
 MAX_LINE = 42
 MAX_LINES = 2
 MAX_CUE = MAX_LINE * MAX_LINES
 
-# A sentence ends at . ! ? or … followed by a space and an upper-case letter or an opening quote; "2,7"
-# or "ca. 67" therefore stay whole.
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”’»)]?\s+(?=[\"“„«(]?[A-ZÀ-ÖØ-Þ])")
 _CLAUSE_END = re.compile(r"[,;:–—]$|[,;:][\"”’»)]$")
-_MARKDOWN_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
-_MARKDOWN_EMPHASIS = re.compile(r"(\*\*|__|\*|_)(?=\S)(.+?)(?<=\S)\1")
-_MARKDOWN_LIST = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+", re.MULTILINE)
-
-
-def plain_text(text: str) -> str:
-    """Narration as it is spoken and captioned: the little Markdown content may use removed, one line."""
-    text = _MARKDOWN_LINK.sub(r"\1", text)
-    text = _MARKDOWN_EMPHASIS.sub(r"\2", text)
-    text = _MARKDOWN_LIST.sub("", text)
-    return " ".join(text.split())
-
-
-def split_sentences(text: str) -> list[str]:
-    """Cut plain text into sentences, keeping every character but the spaces between them."""
-    text = " ".join(text.split())
-    if not text:
-        return []
-    parts: list[str] = []
-    start = 0
-    for match in _SENTENCE_END.finditer(text):
-        # The match holds a closing quote or bracket, which stays with the sentence it closes.
-        parts.append(text[start : match.end()].strip())
-        start = match.end()
-    parts.append(text[start:].strip())
-    return [part for part in parts if part]
 
 
 def fits(text: str) -> bool:
@@ -113,7 +86,7 @@ def chunk_sentence(sentence: str) -> list[str]:
 
 def chunk_narration(narration: str) -> list[list[str]]:
     """The narration as sentences, each a list of cue texts."""
-    return [chunk_sentence(sentence) for sentence in split_sentences(plain_text(narration))]
+    return [chunk_sentence(keep_together(sentence)) for sentence in split_sentences(plain_text(narration))]
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,9 +24,10 @@ from course.media.build import (
     Step,
     build_videos,
     default_cache_dir,
+    plan_video,
 )
 from course.media.supply import supply_video
-from course.media.tools import MediaError
+from course.media.tools import MediaError, find_tools, probe_duration
 
 _FOLDER = click.Path(file_okay=False, path_type=Path)
 
@@ -57,7 +58,8 @@ def _size(value: str) -> tuple[int, int]:
 
 
 _SAID = {
-    (Step.SPEECH, Status.BUILT): "speech {scene}: spoken ({detail})",
+    (Step.SPEECH, Status.BUILT): "speech {scene}: spoken by espeak-ng ({detail})",
+    (Step.SPEECH, Status.RECORDED): "speech {scene}: recorded narration ({detail})",
     (Step.SLIDE, Status.BUILT): "slide {scene}: drawn",
     (Step.ENCODE, Status.STARTED): "encoding {detail} ...",
     (Step.ENCODE, Status.CACHED): "media kept ({detail}); rewriting captions and chapters",
@@ -107,6 +109,18 @@ def _echo_progress(verbose: bool) -> Progress:
     envvar="COURSE_MEDIA_CACHE_DIR",
     help=f"Slides and speech kept between builds. Default: {default_cache_dir()}.",
 )
+@click.option(
+    "--narration-dir",
+    type=_FOLDER,
+    envvar="COURSE_NARRATION_DIR",
+    help="Recorded narration, as <dir>/<module>/<lang>/<scene>.wav (or .mp3, .ogg, .flac); "
+    "scenes without a recording are spoken by espeak-ng. Default: COURSE_NARRATION_DIR, else none.",
+)
+@click.option(
+    "--check-narration",
+    is_flag=True,
+    help="Only list which scenes have a recording and how long it is; build nothing.",
+)
 @click.option("--size", default="1280x720", show_default=True, help="Frame size, WIDTHxHEIGHT.")
 @click.option("--verbose", "-v", is_flag=True, help="Also report slides and speech taken from the cache.")
 def build_videos_command(
@@ -116,6 +130,8 @@ def build_videos_command(
     content_dir: Path | None,
     video_dir: Path | None,
     cache_dir: Path | None,
+    narration_dir: Path | None,
+    check_narration: bool,
     size: str,
     verbose: bool,
 ) -> None:
@@ -126,6 +142,11 @@ def build_videos_command(
     """
     content_dir, video_dir = _folders(content_dir, video_dir)
     course = _load(content_dir)
+    if narration_dir is not None and not narration_dir.is_dir():
+        raise click.BadParameter(f"{narration_dir} is not a folder", param_hint="--narration-dir")
+    if check_narration:
+        _check_narration(course, narration_dir, module_ids or course.module_ids, languages or LOCALES)
+        return
     width, height = _size(size)
     try:
         settings = BuildSettings(width=width, height=height)
@@ -141,6 +162,7 @@ def build_videos_command(
             settings=settings,
             force=force,
             progress=_echo_progress(verbose),
+            narration_dir=narration_dir,
         )
     except MediaError as error:
         raise click.ClickException(str(error)) from error
@@ -149,6 +171,38 @@ def build_videos_command(
         counts[result.status] = counts.get(result.status, 0) + 1
     summary = ", ".join(f"{count} {status}" for status, count in counts.items())
     click.echo(f"{len(results)} video{'s' if len(results) != 1 else ''} in {video_dir}: {summary}")
+
+
+def _check_narration(
+    course: Course, narration_dir: Path | None, module_ids: tuple[str, ...], languages: tuple[str, ...]
+) -> None:
+    """Print, per video, each scene's recording and its length, or that espeak-ng will speak it."""
+    if narration_dir is None:
+        raise click.UsageError("--check-narration needs --narration-dir (or COURSE_NARRATION_DIR)")
+    try:
+        ffprobe = find_tools("ffprobe").ffprobe or "ffprobe"
+        recorded = total = 0
+        for module_id in module_ids:
+            for language in languages:
+                plan = plan_video(course, module_id, language, narration_dir=narration_dir)
+                for scene in plan.module.scenes:
+                    total += 1
+                    path = plan.recordings.get(scene.id)
+                    if path is None:
+                        said = "no recording: espeak-ng speaks it"
+                    else:
+                        recorded += 1
+                        try:
+                            length = probe_duration(ffprobe, path)
+                        except MediaError as error:
+                            raise MediaError(
+                                f"{path}: not an audio file ffprobe can read ({error})"
+                            ) from error
+                        said = f"{path.name}, {length:.1f} s"
+                    click.echo(f"[{module_id}/{language}] {scene.id}: {said}")
+    except MediaError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"{recorded} of {total} scenes recorded in {narration_dir}")
 
 
 def _captions(values: tuple[str, ...]) -> dict[str, Path]:

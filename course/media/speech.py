@@ -16,11 +16,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from course.content.sentences import NBSP, plain_text, split_sentences
 from course.media.captions import Cue, chunk_narration
 from course.media.tools import MediaError, run
 
 # Bump when the speech or its timing changes, so cached speech is made again.
-SPEECH_VERSION = 1
+SPEECH_VERSION = 2
 VOICES: dict[str, str] = {"da": "da", "sv": "sv", "en": "en"}
 SENTENCE_PAUSE = 0.5  # seconds of silence between sentences
 HOLD = 0.3  # a sentence's last cue stays this long after the voice stops, to finish reading
@@ -105,6 +106,11 @@ def synthesize(espeak: str, text: str, language: str, rate: int) -> Audio:
     return Audio(audio.rate, _trim(audio.samples))
 
 
+def _voiced(text: str) -> str:
+    """Text for the voice: the no-break spaces that keep a caption line together become spaces."""
+    return text.replace(NBSP, " ")
+
+
 def _pauses(audio: Audio) -> list[float]:
     """The middle of every pause (run of silence of at least 60 ms) in ``audio``, in seconds."""
     window = max(1, round(audio.rate * _WINDOW))
@@ -140,14 +146,26 @@ def _boundaries(sentence: Audio, chunk_lengths: Sequence[float]) -> list[float]:
     return ends
 
 
-def speak_narration(espeak: str, narration: str, language: str, rate: int) -> Speech:
-    """Speak a scene's narration; cue times are relative to the first sound."""
+def speak_narration(
+    espeak: str, narration: str, language: str, rate: int, spoken: str | None = None
+) -> Speech:
+    """Speak a scene's narration; cue times are relative to the first sound.
+
+    The cues show ``narration`` (the written text, numbers as digits); the voice says ``spoken`` where it is
+    given (numbers in words), sentence for sentence, so each written sentence is timed to its spoken one.
+    """
+    written = chunk_narration(narration)
+    said = split_sentences(plain_text(spoken)) if spoken else [" ".join(chunks) for chunks in written]
+    if len(said) != len(written):
+        raise MediaError(
+            f"the spoken text has {len(said)} sentences and the narration {len(written)}; they must match"
+        )
     pieces: list[array.array] = []
     cues: list[Cue] = []
     elapsed = 0.0
     sample_rate = 0
-    for sentence_index, chunks in enumerate(chunk_narration(narration)):
-        sentence = synthesize(espeak, " ".join(chunks), language, rate)
+    for sentence_index, (chunks, sentence_text) in enumerate(zip(written, said, strict=True)):
+        sentence = synthesize(espeak, _voiced(sentence_text), language, rate)
         if sentence.duration < _SHORTEST:
             # Something the voice does not pronounce (a lone symbol): keep its cue on screen a moment.
             padding = silence(sentence.rate, _SHORTEST - sentence.duration)
@@ -162,7 +180,9 @@ def speak_narration(espeak: str, narration: str, language: str, rate: int) -> Sp
         if len(chunks) == 1:
             ends = [sentence.duration]
         else:
-            lengths = [synthesize(espeak, chunk, language, rate).duration for chunk in chunks]
+            # Each written chunk spoken alone gives its share of the sentence; where the spoken text says
+            # a number in words, the share is an estimate, which the pauses in the sentence then correct.
+            lengths = [synthesize(espeak, _voiced(chunk), language, rate).duration for chunk in chunks]
             ends = _boundaries(sentence, lengths)
         start = 0.0
         for chunk, end in zip(chunks, ends, strict=True):

@@ -126,6 +126,8 @@ class Member(UserMixin, db.Model):
     # Set by the auth layer when the member is loaded for a request: Flask-Login keeps this token, not
     # the member id, in the session cookie, so signing out can end the session on the server.
     session_token = None
+    # Set with it when the session's "last seen" is due to be written: (session id, time).
+    session_seen = None
 
     def get_id(self) -> str | None:
         return self.session_token

@@ -89,6 +89,36 @@ def default_takes_course(role: str) -> bool:
     return role != Role.STAFF.value
 
 
+def released_email(member_id: int) -> str:
+    """The placeholder a left member's row keeps once its address is taken elsewhere. It has no @, so no
+    address anyone types can match it, and nothing is ever sent to it."""
+    return f"left-{member_id}"
+
+
+def release_address(member: Member) -> None:
+    """Free the address of a member who has left their council, so another council can add the person.
+
+    The row stays with its council, and so does everything that hangs on it (certificates, seminar
+    notes, attempts, audit events): those are the first council's records, not the person's to carry.
+    The event goes to the platform's log only: neither council is told about the other.
+    """
+    if not member.is_removed:
+        raise ValueError("only the address of a member who has left can be released")
+    member.email = released_email(member.id)
+    db.session.flush()
+    record_event("member.address_released", actor=None, council_id=None, member=member)
+
+
+def take_address(council: Council, address: str) -> Member | None:
+    """Who holds ``address`` once ``council`` wants it: a member who left *another* council lets it go
+    (:func:`release_address`) and None is returned, as for an unknown address; anyone else is returned."""
+    existing = get_member_by_email(address)
+    if existing is not None and existing.is_removed and existing.council_id != council.id:
+        release_address(existing)
+        return None
+    return existing
+
+
 def add_member(
     council: Council,
     email: str,
@@ -112,7 +142,7 @@ def add_member(
         raise MemberError(f"role must be councillor, substitute or staff, not {role!r}")
     if locale is not None and locale not in LOCALES:
         raise MemberError(f"language must be da, sv or en, not {locale!r}")
-    if get_member_by_email(address) is not None:
+    if take_address(council, address) is not None:
         raise MemberError(f"{address} is already a member")
     member = Member(
         council=council,

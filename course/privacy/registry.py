@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 
 from course.admin.models import PendingImport, Reminder
 from course.audit.models import AuditEvent
@@ -36,7 +36,9 @@ from course.learning.models import (
     SeminarCompletion,
     VideoProgress,
 )
+from course.mail.models import OutgoingMail
 from course.people.models import Council, Member
+from course.seminars.models import SeminarAttendance, SeminarBallot
 
 #: What an erased certificate's revocation, and an erased seminar completion's reason, say instead.
 ERASED_REASON = "erased"
@@ -132,7 +134,7 @@ def _export_sessions(member: Member) -> list[Row]:
     # Never the token hash: it is a credential, and the export may travel by e-mail.
     return _rows(
         select(LoginSession).where(LoginSession.member_id == member.id).order_by(LoginSession.created_at),
-        ("id", "created_at", "expires_at"),
+        ("id", "created_at", "expires_at", "last_seen_at", "browser", "platform"),
     )
 
 
@@ -140,6 +142,24 @@ def _export_tokens(member: Member) -> list[Row]:
     return _rows(
         select(AuthToken).where(AuthToken.member_id == member.id).order_by(AuthToken.created_at),
         ("id", "purpose", "created_at", "expires_at", "used_at"),
+    )
+
+
+def _outgoing_mail_to(member: Member) -> Any:
+    # The address as the person typed it in the form; the site's addresses are lower case.
+    return func.lower(func.trim(OutgoingMail.email)) == member.email.lower()
+
+
+def _export_outgoing_mail(member: Member) -> list[Row]:
+    return _rows(
+        select(OutgoingMail).where(_outgoing_mail_to(member)).order_by(OutgoingMail.id),
+        ("id", "kind", "email", "requested_at", "attempts"),
+    )
+
+
+def _erase_outgoing_mail(member: Member, now: datetime) -> None:  # noqa: ARG001
+    db.session.execute(
+        delete(OutgoingMail).where(_outgoing_mail_to(member)).execution_options(synchronize_session=False)
     )
 
 
@@ -343,6 +363,25 @@ def _erase_certificates(member: Member, now: datetime) -> None:
     )
 
 
+# --- seminars ----------------------------------------------------------------------------------------------
+
+
+def _export_attendance(member: Member) -> list[Row]:
+    return _rows(
+        select(SeminarAttendance)
+        .where(SeminarAttendance.member_id == member.id)
+        .order_by(SeminarAttendance.joined_at),
+        ("seminar_id", "joined_at", "is_confirmed"),
+    )
+
+
+def _export_ballots(member: Member) -> list[Row]:
+    return _rows(
+        select(SeminarBallot).where(SeminarBallot.member_id == member.id).order_by(SeminarBallot.item_id),
+        ("item_id",),
+    )
+
+
 # --- the audit log -----------------------------------------------------------------------------------------
 
 
@@ -375,7 +414,8 @@ POLICIES: tuple[TablePolicy, ...] = (
     ),
     TablePolicy(
         "login_session",
-        "Each signed-in browser: when it signed in and when the session ends.",
+        "Each signed-in browser: when it signed in, when it was last used, when the session ends, and the "
+        "browser and system it runs on (names from a short list, not the User-Agent header).",
         _export_sessions,
         _delete_where(LoginSession),
         erasure="deleted (the member is signed out everywhere)",
@@ -386,6 +426,14 @@ POLICIES: tuple[TablePolicy, ...] = (
         _export_tokens,
         _delete_where(AuthToken),
         erasure="deleted",
+    ),
+    TablePolicy(
+        "outgoing_mail",
+        "Sign-in links and password resets asked for by e-mail address and not sent yet; deleted when sent, "
+        "or after a day.",
+        _export_outgoing_mail,
+        _erase_outgoing_mail,
+        erasure="deleted (nothing more is sent)",
     ),
     TablePolicy(
         "pending_import",
@@ -451,6 +499,42 @@ POLICIES: tuple[TablePolicy, ...] = (
         _export_certificates,
         _erase_certificates,
         erasure="revoked, with the name and free texts erased, so the code verifies as revoked",
+    ),
+    TablePolicy(
+        "seminar_settings",
+        "A council's seminar setting (how many must answer before totals are shown): nothing personal.",
+    ),
+    TablePolicy(
+        "seminar",
+        "A council seminar: title, date, place, join code and the facilitator's position; nothing about "
+        "a member.",
+    ),
+    TablePolicy(
+        "seminar_item",
+        "The cards of a seminar and the questions put to the room; nothing about a member.",
+    ),
+    TablePolicy(
+        "seminar_answer",
+        "Anonymous answer totals per question (a count per scale point, option or word): no member, no "
+        "time, so no answer can be traced to anyone.",
+    ),
+    TablePolicy(
+        "seminar_agreement",
+        "Agreements the facilitator noted for the whole council; no member is linked to them.",
+    ),
+    TablePolicy(
+        "seminar_ballot",
+        "That the member answered a seminar question (so each member counts once), never what they answered.",
+        _export_ballots,
+        _delete_where(SeminarBallot),
+        erasure="deleted (the anonymous totals stay)",
+    ),
+    TablePolicy(
+        "seminar_attendance",
+        "Which seminars the member joined, when, and whether the facilitator confirmed them as present.",
+        _export_attendance,
+        _delete_where(SeminarAttendance),
+        erasure="deleted",
     ),
     TablePolicy(
         "audit_event",

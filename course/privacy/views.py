@@ -23,7 +23,7 @@ def _member_or_404(member_id: int):
     return member
 
 
-@bp.get("/admin/members/<int:member_id>/export")
+@bp.get("/admin/members/<id:member_id>/export")
 @admin_required
 def export_member(member_id: int):
     member = _member_or_404(member_id)
@@ -42,7 +42,7 @@ _REFUSALS = {
 }
 
 
-@bp.route("/admin/members/<int:member_id>/erase", methods=["GET", "POST"])
+@bp.route("/admin/members/<id:member_id>/erase", methods=["GET", "POST"])
 @admin_required
 def erase_member(member_id: int):
     member = _member_or_404(member_id)

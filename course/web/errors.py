@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import contextlib
+import sys
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from flask import Flask, Response, g, jsonify, make_response, render_template, request
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
+from markupsafe import escape
+from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 from course.extensions import db, login_manager
@@ -55,6 +60,11 @@ def render_error(code: int, detail: str | None = None) -> Response:
     return response
 
 
+def is_outage(error: DBAPIError) -> bool:
+    """Whether a database error means the database cannot be reached, rather than a bad statement or value."""
+    return isinstance(error, OperationalError | InterfaceError) or bool(error.connection_invalidated)
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
@@ -66,17 +76,76 @@ def init_app(app: Flask) -> None:
             return error
         return render_error(error.code)
 
-    @app.errorhandler(OperationalError)
     @app.errorhandler(DBAPIError)
-    def database_error(error: Exception):
-        # A lost connection or a restarting database: answer 503 and let the pool reconnect. The error page
-        # must not touch the database again, so it is rendered for an anonymous visitor.
-        app.logger.warning("database unavailable: %s", error.__class__.__name__)
+    def database_error(error: DBAPIError):
+        # The error page must not touch the database again, so it is rendered for an anonymous visitor.
         with contextlib.suppress(SQLAlchemyError):
             db.session.rollback()
         g._login_user = login_manager.anonymous_user()
-        return render_error(ServiceUnavailable.code)
+        if is_outage(error):
+            # A lost connection or a restarting database: answer 503 and let the pool reconnect.
+            app.logger.warning("database unavailable: %s", error.__class__.__name__)
+            return render_error(ServiceUnavailable.code)
+        if isinstance(error, DataError):
+            # A value the database refused (out of range, a NUL byte): input that escaped validation. It is
+            # the request that is wrong, not the database that is down.
+            app.logger.warning("database refused a value: %s", error.orig.__class__.__name__)
+            return render_error(400)
+        app.logger.error("database error", exc_info=error)
+        return render_error(500)
 
     @app.errorhandler(InternalServerError)
     def server_error(error: InternalServerError):
         return render_error(500)
+
+    app.wsgi_app = LastResort(app, app.wsgi_app)  # type: ignore[method-assign]
+
+
+class LastResort:
+    """The outermost WSGI layer: an exception that escapes Flask still gets the site's page and headers.
+
+    Flask's error handlers cover the views. What runs after them (ending the database session, an error
+    handler that fails in turn) would otherwise reach the WSGI server, which answers with its own bare page
+    and none of the site's security headers.
+    """
+
+    def __init__(self, app: Flask, wsgi_app: Callable[..., Iterable[bytes]]) -> None:
+        self.app = app
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        try:
+            return self.wsgi_app(environ, start_response)
+        except Exception:
+            self.app.logger.exception("request failed outside the error handlers")
+            response = self._error_page(environ)
+
+            def restart_response(status: str, headers: list, exc_info: Any = None) -> Any:
+                # The inner app may have started its response already; exc_info lets the server replace it
+                # while nothing has been sent (PEP 3333), and re-raises when it is too late.
+                return start_response(status, headers, sys.exc_info())
+
+            return response(environ, restart_response)
+
+    def _error_page(self, environ: dict[str, Any]) -> Response:
+        with self.app.request_context(environ):
+            # An anonymous visitor: the page must not touch the database, which may be what failed.
+            g._login_user = self.app.login_manager.anonymous_user()  # type: ignore[attr-defined]
+            try:
+                return self.app.process_response(render_error(500))
+            except Exception:
+                self.app.logger.exception("the error page could not be rendered")
+                return self.app.process_response(_plain_error_page(500))
+
+
+def _plain_error_page(code: int) -> Response:
+    """The error page without templates: the translated title and message in minimal HTML."""
+    language = request.accept_languages.best_match(("da", "sv", "en")) or "en"
+    with force_locale(language):
+        title, message = _messages().get(code, _messages()[500])
+    html = (
+        f'<!doctype html>\n<html lang="{language}">\n<head><meta charset="utf-8">'
+        f"<title>{escape(title)}</title></head>\n<body>\n<h1>{escape(title)}</h1>\n<p>{escape(message)}</p>\n"
+        "</body>\n</html>\n"
+    )
+    return Response(html, status=code, mimetype="text/html")

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, tzinfo
 from functools import lru_cache
 
 import nh3
 from babel import Locale, dates, numbers
 from babel.numbers import NumberPattern
+from babel.support import NullTranslations
 from flask import Flask, current_app, g, has_request_context, url_for
-from flask_babel import get_locale, get_timezone
+from flask_babel import get_locale, get_timezone, get_translations
+from jinja2 import pass_context
+from jinja2.runtime import Context
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
@@ -35,6 +39,72 @@ def localize(text: Text | None) -> str:
     return text.get(current_locale()) if text is not None else ""
 
 
+# --- the language a page is rendered in -------------------------------------------------------------
+#
+# A dashboard asks for its language some 1,500 times (every date, share, content text and translated
+# string), and each of flask-babel's lookups walks the request context again. So a page reads its language
+# from flask-babel once, when it is rendered (a context processor runs inside render_template, so inside a
+# force_locale block too, as e-mails in another language are), and the filters and gettext read it from the
+# page's context. A template that has no such context (a macro file imported without context) asks
+# flask-babel as before.
+
+RENDER_LANGUAGE = "_render_language"
+
+
+@dataclass(frozen=True, slots=True)
+class RenderLanguage:
+    locale: Locale | None
+    language: str
+    timezone: tzinfo
+    translations: NullTranslations
+
+
+def read_render_language() -> RenderLanguage:
+    locale = get_locale()
+    return RenderLanguage(locale, _language(locale), get_timezone(), get_translations())
+
+
+def _render_language(context: Context) -> RenderLanguage:
+    found = context.get(RENDER_LANGUAGE)
+    return found if found is not None else read_render_language()
+
+
+@pass_context
+def _localize_filter(context: Context, text: Text | None) -> str:
+    return text.get(_render_language(context).language) if text is not None else ""
+
+
+@pass_context
+def _dateformat_filter(context: Context, value: date | datetime, format: str = "medium") -> str:
+    language = _render_language(context)
+    return _format_moment(value, format, language.locale, language.timezone)
+
+
+@pass_context
+def _percent_filter(context: Context, value: float) -> str:
+    language = _render_language(context)
+    return _format_percent(value, language.language, language.locale or Locale.parse("en"))
+
+
+@pass_context
+def _markdown_filter(context: Context, text: Text | str | None) -> Markup:
+    if text is None:
+        return Markup("")
+    if isinstance(text, Text):
+        text = text.get(_render_language(context).language)
+    return render_markdown(text)
+
+
+@pass_context
+def _gettext(context: Context, message: str) -> str:
+    return _render_language(context).translations.ugettext(message)
+
+
+@pass_context
+def _ngettext(context: Context, singular: str, plural: str, number: int) -> str:
+    return _render_language(context).translations.ungettext(singular, plural, number)
+
+
 @lru_cache(maxsize=8192)
 def render_markdown(source: str) -> Markup:
     """Content Markdown as HTML; whatever the source holds, only harmless tags come out."""
@@ -49,12 +119,6 @@ def render_markdown(source: str) -> Markup:
     return Markup(clean)  # noqa: S704 - sanitised by nh3 just above
 
 
-def markdown_filter(text: Text | str | None) -> Markup:
-    if text is None:
-        return Markup("")
-    return render_markdown(localize(text) if isinstance(text, Text) else text)
-
-
 def timestamp(seconds: float) -> str:
     seconds = int(seconds)
     return f"{seconds // 60}:{seconds % 60:02d}"
@@ -66,10 +130,14 @@ def dateformat(value: date | datetime, format: str = "medium") -> str:
     What flask-babel's ``dateformat`` does, each day formatted once per format and language: a dashboard
     formats some 300 dates, many of them the same day.
     """
+    return _format_moment(value, format, get_locale(), get_timezone())
+
+
+def _format_moment(value: date | datetime, format: str, locale: Locale | None, timezone: tzinfo) -> str:
     if isinstance(value, datetime):
         moment = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-        value = moment.astimezone(get_timezone()).date()
-    return _format_date(value, format, get_locale())
+        value = moment.astimezone(timezone).date()
+    return _format_date(value, format, locale)
 
 
 @lru_cache(maxsize=4096)
@@ -117,8 +185,15 @@ def icon_sprite_url() -> str:
 def init_app(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.add_extension(ContentCache)
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=_gettext, ngettext=_ngettext, newstyle=True
+    )
     app.jinja_env.filters.update(
-        t=localize, md=markdown_filter, timestamp=timestamp, percent=percent, dateformat=dateformat
+        t=_localize_filter,
+        md=_markdown_filter,
+        timestamp=timestamp,
+        percent=_percent_filter,
+        dateformat=_dateformat_filter,
     )
     app.jinja_env.globals.update(
         LANGUAGE_NAMES=LANGUAGE_NAMES,
@@ -127,4 +202,4 @@ def init_app(app: Flask) -> None:
         icon_sprite_url=icon_sprite_url,
         video_url=video_url,
     )
-    app.context_processor(lambda: {"the_course": get_course()})
+    app.context_processor(lambda: {"the_course": get_course(), RENDER_LANGUAGE: read_render_language()})

@@ -82,6 +82,7 @@ def live_server(live_app) -> Iterator[LiveServer]:
     yield server
     server.shutdown()
     thread.join(timeout=10)
+    live_app.extensions["seminar_hub"].stop()
 
 
 @pytest.fixture(scope="session")

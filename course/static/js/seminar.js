@@ -1,0 +1,116 @@
+// The seminar, live: the presenter's screen and the members' phones follow the seminar through server-sent
+// events, and their forms are sent without leaving the page. Without this script both pages still work:
+// every control is a plain form, and a reload shows the current state.
+
+const root = document.querySelector("[data-seminar-live]");
+const csrfToken = document.querySelector('meta[name="csrf-token"]')?.content ?? "";
+
+if (root) {
+  const region = root.querySelector("[data-live-region]");
+  const announcer = root.querySelector("[data-announcer]");
+  const feedback = document.querySelector("[data-feedback]");
+  const answered = new Set((root.dataset.answered || "").split(" ").filter(Boolean));
+  let lastAnnouncement = "";
+
+  for (const hint of root.querySelectorAll("[data-no-script]")) {
+    hint.hidden = true;
+  }
+
+  // A phone shows "answered" for the questions this member has answered (the stream is the same for all).
+  const showAnswered = () => {
+    for (const question of region.querySelectorAll("[data-item]")) {
+      const done = answered.has(question.dataset.item);
+      for (const part of question.querySelectorAll("[data-when]")) {
+        part.hidden = (part.dataset.when === "answered") !== done;
+      }
+    }
+  };
+
+  const say = (text) => {
+    if (announcer && text && text !== lastAnnouncement) {
+      lastAnnouncement = text;
+      announcer.textContent = text;
+    }
+  };
+
+  const show = (data) => {
+    // Keep the focus where it was, when the element it was on comes back with the new state.
+    const focused = document.activeElement && region.contains(document.activeElement) ? document.activeElement : null;
+    const focusKey = focused ? focused.name + "=" + (focused.value ?? "") : null;
+    region.innerHTML = data.html;
+    showAnswered();
+    if (focusKey) {
+      for (const element of region.querySelectorAll("button, input")) {
+        if (element.name + "=" + (element.value ?? "") === focusKey) {
+          element.focus();
+          break;
+        }
+      }
+    }
+    say(data.announce);
+  };
+
+  const events = new EventSource(root.dataset.events);
+  events.addEventListener("state", (event) => show(JSON.parse(event.data)));
+  showAnswered();
+
+  const send = async (form, submitter) => {
+    const body = new FormData(form);
+    if (submitter && submitter.name) {
+      body.set(submitter.name, submitter.value);
+    }
+    const response = await fetch(form.action, {
+      method: "POST",
+      body,
+      headers: { Accept: "application/json", "X-CSRFToken": csrfToken },
+      credentials: "same-origin",
+    });
+    let result = {};
+    try {
+      result = await response.json();
+    } catch {
+      result = { ok: false };
+    }
+    return { response, result };
+  };
+
+  document.addEventListener("submit", async (event) => {
+    const form = event.target;
+    if (!(form instanceof HTMLFormElement) || !root.contains(form) && !form.closest(".presenter-controls")) {
+      return;
+    }
+    event.preventDefault();
+    const { response, result } = await send(form, event.submitter);
+    if (form.matches("[data-answer]")) {
+      if (result.ok) {
+        answered.add(form.querySelector('[name="item"]').value);
+        showAnswered();
+      }
+      say(result.message || "");
+      return;
+    }
+    if (result.location) {
+      window.location.assign(result.location);
+      return;
+    }
+    if (feedback) {
+      feedback.textContent = result.ok ? "" : result.message || "";
+    }
+    if (result.ok && form.matches('[data-control="agreement"]')) {
+      form.reset();
+    }
+  });
+
+  // Arrow keys step through the cards on the presenter's screen (not while typing).
+  document.addEventListener("keydown", (event) => {
+    if (event.target.closest && event.target.closest("input, textarea, select")) {
+      return;
+    }
+    const control = { ArrowRight: "next", ArrowLeft: "back" }[event.key];
+    const form = control && document.querySelector(`form[data-control="${control}"]`);
+    if (form) {
+      event.preventDefault();
+      form.requestSubmit();
+    }
+  });
+}

@@ -1,0 +1,530 @@
+"""The live seminar: planning, the facilitator's state machine, anonymous answers (schema, minimum group,
+moderation), attendance and the seminar completion, the summary and its PDF, and the event stream
+(full state on connect, resume with Last-Event-ID, heartbeats)."""
+
+from __future__ import annotations
+
+import io
+import re
+import threading
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import DateTime, Integer, select
+
+from course.certificates.models import Certificate, SeminarCompletion
+from course.extensions import db
+from course.people.models import Council, Member
+from course.seminars import live, operations, queries
+from course.seminars.material import list_material
+from course.seminars.models import (
+    Seminar,
+    SeminarAnswer,
+    SeminarAttendance,
+    SeminarBallot,
+    SeminarItem,
+)
+from tests.conftest import PASSWORD
+
+
+@pytest.fixture
+def council(make):
+    return make.council("seminarby", name="Seminarby Kommune")
+
+
+@pytest.fixture
+def admin(make, council):
+    return make.member(council, "chef@seminarby.example", name="Chef", is_admin=True)
+
+
+@pytest.fixture
+def members(make, council):
+    return [
+        make.member(council, f"m{number}@seminarby.example", name=f"Medlem {number}") for number in range(6)
+    ]
+
+
+def sign_in(client, person):
+    assert client.post("/login", data={"email": person.email, "password": PASSWORD}).status_code == 302
+
+
+def material(course, kind):
+    return next(card for card in list_material(course.conversation) if card.proposed.kind.value == kind)
+
+
+@pytest.fixture
+def running(app, course, council, admin):
+    """A live seminar with a scale card, a choice card and a words card; the first card's question open."""
+    with app.app_context():
+        actor = db.session.get(Member, admin.id)
+        seminar = operations.plan_seminar(
+            db.session.get(Council, council.id), "Seminar", date.today(), "Salen", actor=actor
+        )
+        for kind in ("scale", "choice", "words"):
+            operations.add_card(seminar, material(course, kind), "da", actor=actor)
+        operations.step(seminar, 1, actor=actor)
+        operations.open_question(seminar)
+        db.session.commit()
+        return {"id": seminar.id, "code": seminar.join_code, "items": [item.id for item in seminar.items]}
+
+
+def answer_as(app, running, member, value, item=None):
+    with app.app_context():
+        seminar = db.session.get(Seminar, running["id"])
+        counted = operations.answer(
+            seminar, item or seminar.items[seminar.position].id, db.session.get(Member, member.id), value
+        )
+        db.session.commit()
+        return counted
+
+
+def act(app, running, action, *args, admin=None, **kwargs):
+    with app.app_context():
+        seminar = db.session.get(Seminar, running["id"])
+        if admin is not None:
+            kwargs["actor"] = db.session.get(Member, admin.id)
+        result = action(seminar, *args, **kwargs)
+        db.session.commit()
+        return result
+
+
+# --- planning ------------------------------------------------------------------------------------------
+
+
+def test_an_administrator_plans_a_seminar_with_cards_and_edits_a_proposed_question(client, course, admin):
+    sign_in(client, admin)
+    response = client.post(
+        "/admin/seminars", data={"title": "Tonen", "held_on": "2026-05-04", "place": "Salen"}
+    )
+    assert response.status_code == 303
+    seminar_url = response.location
+    card = material(course, "choice")
+    client.post(f"{seminar_url}/items", data={"card": card.key})
+    page = client.get(seminar_url).get_data(as_text=True)
+    assert card.title.da in page
+    assert card.proposed.text.da in page  # the material's proposal, in the council's language
+    assert client.get("/admin/seminars").get_data(as_text=True).count("Tonen") == 1
+    with client.application.app_context():
+        item = db.session.scalar(select(SeminarItem))
+        assert item.options == [option.da for option in card.proposed.options]
+        item_id = item.id
+    response = client.post(
+        f"{seminar_url}/items/{item_id}", data={"kind": "choice", "question": "Hvem?", "options": "A\nB\n\n"}
+    )
+    assert response.status_code == 303
+    with client.application.app_context():
+        item = db.session.get(SeminarItem, item_id)
+        assert (item.question_text, item.options) == ("Hvem?", ["A", "B"])
+    # A choice with one option is refused with a message, and nothing changes.
+    response = client.post(
+        f"{seminar_url}/items/{item_id}", data={"kind": "choice", "question": "X", "options": "A"}
+    )
+    assert response.status_code == 400
+    with client.application.app_context():
+        assert db.session.get(SeminarItem, item_id).question_text == "Hvem?"
+    # The facilitator's guide is on the seminar's page.
+    assert course.conversation.guide.sections[0].title.da in client.get(seminar_url).get_data(as_text=True)
+
+
+def test_bad_planning_input_is_a_400_not_a_500(client, admin):
+    sign_in(client, admin)
+    assert client.post("/admin/seminars", data={"title": "", "held_on": "nope"}).status_code == 400
+    assert client.post("/admin/seminars/settings", data={"settings-min_answers": "1"}).status_code == 400
+    response = client.post("/admin/seminars", data={"title": "T", "held_on": "2026-05-04"})
+    assert client.post(f"{response.location}/items", data={"card": "council:nope"}).status_code == 400
+
+
+def test_cards_are_reordered_and_removed_before_the_seminar(app, course, running, admin):
+    with app.app_context():
+        seminar = db.session.get(Seminar, running["id"])
+        actor = db.session.get(Member, admin.id)
+        with pytest.raises(operations.SeminarError, match="live"):
+            operations.move_item(seminar.items[0], 1, actor=actor)
+    with app.app_context():
+        actor = db.session.get(Member, admin.id)
+        seminar = operations.plan_seminar(
+            db.session.get(Council, actor.council_id), "Plan", date.today(), "", actor=actor
+        )
+        first, second, third = (
+            operations.add_card(seminar, card, "sv", actor=actor)
+            for card in list_material(course.conversation)[:3]
+        )
+        operations.move_item(third, -1, actor=actor)
+        assert [item.id for item in seminar.items] == [first.id, third.id, second.id]
+        operations.remove_item(first, actor=actor)
+        assert [(item.id, item.position) for item in seminar.items] == [(third.id, 0), (second.id, 1)]
+        db.session.commit()
+
+
+# --- the state machine ----------------------------------------------------------------------------------
+
+
+def test_next_back_open_close_and_reveal(app, running, admin, members):
+    def state():
+        return act(app, running, lambda s: (s.status, s.position, s.items[max(s.position, 0)].question_state))  # noqa: E731
+
+    assert state() == ("live", 0, "open")
+    act(app, running, operations.close_question)
+    assert state() == ("live", 0, "closed")
+    with pytest.raises(operations.SeminarError, match="not_open"):
+        act(app, running, operations.close_question)
+    act(app, running, operations.open_question)
+    act(app, running, operations.step, 1, admin=admin)  # leaving a card closes its question
+    assert state() == ("live", 1, "idle")
+    with app.app_context():
+        assert db.session.get(SeminarItem, running["items"][0]).question_state == "closed"
+    act(app, running, operations.step, -1, admin=admin)
+    act(app, running, operations.step, -1, admin=admin)
+    assert state()[:2] == ("live", -1)
+    with pytest.raises(operations.SeminarError, match="no_card"):
+        act(app, running, operations.step, -1, admin=admin)
+    with pytest.raises(operations.SeminarError, match="no_question"):
+        act(app, running, operations.open_question)
+    for _ in range(3):
+        act(app, running, operations.step, 1, admin=admin)
+    with pytest.raises(operations.SeminarError, match="no_card"):
+        act(app, running, operations.step, 1, admin=admin)
+    with pytest.raises(operations.SeminarError, match="not_asked"):
+        act(app, running, operations.reveal_results, admin=admin)
+    act(app, running, operations.end_seminar, admin=admin)
+    with pytest.raises(operations.SeminarError, match="ended"):
+        act(app, running, operations.step, -1, admin=admin)
+
+
+def test_the_controls_work_as_plain_forms_and_for_the_script(client, running, admin):
+    sign_in(client, admin)
+    base = f"/admin/seminars/{running['id']}"
+    response = client.post(f"{base}/next")
+    assert (response.status_code, response.location) == (303, f"{base}/present")
+    response = client.post(f"{base}/back", headers={"Accept": "application/json"})
+    assert response.status_code == 200
+    assert response.json["ok"]
+    response = client.post(f"{base}/reveal", headers={"Accept": "application/json"})
+    assert response.status_code == 409  # nobody has answered yet
+    assert response.json["message"]
+    page = client.get(f"{base}/present").get_data(as_text=True)
+    assert running["code"] in page
+    assert "data:image/svg+xml" in page
+    assert "<script>" not in page  # the CSP allows no inline script
+
+
+# --- anonymity --------------------------------------------------------------------------------------------
+
+
+def test_answers_have_no_member_column_and_no_timestamp():
+    table = SeminarAnswer.__table__
+    assert not any(
+        key.column.table.name == "member" for column in table.columns for key in column.foreign_keys
+    )
+    assert not any("member" in column.name for column in table.columns)
+    assert not any(
+        isinstance(column.type, DateTime) or column.type.__class__.__name__ == "UTCDateTime"
+        for column in table.columns
+    )
+    assert not any(isinstance(column.type, DateTime) for column in SeminarBallot.__table__.columns)
+    # The ballot says that a member answered, and points at the question only: never at an answer row.
+    assert {column.name for column in SeminarBallot.__table__.columns} == {"item_id", "member_id"}
+    assert all(isinstance(column.type, Integer) for column in SeminarBallot.__table__.columns)
+
+
+def test_each_member_counts_once_and_totals_stay_hidden_until_revealed_and_enough_answered(
+    app, course, running, admin, members
+):
+    for member in members[:4]:
+        assert answer_as(app, running, member, "4")
+    assert not answer_as(app, running, members[0], "1")  # a second answer is not counted
+    with app.app_context():
+        assert db.session.scalar(select(SeminarAnswer.count).where(SeminarAnswer.value == "4")) == 4
+        assert db.session.scalar(select(SeminarAnswer.id).where(SeminarAnswer.value == "1")) is None
+        room = queries.load_room(running["id"], course)
+        assert room.question.answered == 4
+        assert room.question.totals is None
+    with pytest.raises(operations.SeminarError, match="too_few"):
+        act(app, running, operations.reveal_results, admin=admin)
+    answer_as(app, running, members[4], "2")
+    with app.app_context():
+        assert queries.load_room(running["id"], course).question.totals is None  # not revealed yet
+    act(app, running, operations.reveal_results, admin=admin)
+    with app.app_context():
+        room = queries.load_room(running["id"], course)
+        assert room.question.state == "closed"
+        assert [(total.value, total.count) for total in room.question.totals] == [
+            ("1", 0),
+            ("2", 1),
+            ("3", 0),
+            ("4", 4),
+            ("5", 0),
+        ]
+    with pytest.raises(operations.SeminarError, match="closed"):
+        answer_as(app, running, members[5], "3")
+
+
+def test_the_minimum_group_is_a_council_setting(app, client, course, running, admin, members):
+    sign_in(client, admin)
+    assert client.post("/admin/seminars/settings", data={"settings-min_answers": "3"}).status_code == 303
+    for member in members[:3]:
+        answer_as(app, running, member, "5")
+    act(app, running, operations.reveal_results, admin=admin)
+    with app.app_context():
+        assert queries.load_room(running["id"], course).question.totals is not None
+        assert operations.get_min_answers(admin.council_id) == 3
+
+
+def test_words_wait_for_the_facilitator_before_the_room_sees_them(
+    app, client, course, running, admin, members
+):
+    act(app, running, operations.step, 1, admin=admin)
+    act(app, running, operations.step, 1, admin=admin)
+    act(app, running, operations.open_question)
+    for member, words in zip(members[:5], ["Tillid", "tillid ", "respekt", "Idiot", "ro"], strict=True):
+        answer_as(app, running, member, words)
+    act(app, running, operations.reveal_results, admin=admin)
+    with app.app_context():
+        room = queries.load_room(running["id"], course)
+        assert room.question.totals == ()
+        assert room.question.pending_words == 4
+        word_ids = {row.value: row.id for row in db.session.execute(select(SeminarAnswer)).scalars()}
+    sign_in(client, admin)
+    assert "idiot" in client.get(f"/admin/seminars/{running['id']}/words").get_data(as_text=True)
+    for word, decision in (("tillid", "approve"), ("respekt", "approve"), ("idiot", "reject")):
+        response = client.post(
+            f"/admin/seminars/{running['id']}/words", data={"answer": word_ids[word], "decision": decision}
+        )
+        assert response.status_code == 303
+    assert (
+        client.post(
+            f"/admin/seminars/{running['id']}/words", data={"answer": "x", "decision": "approve"}
+        ).status_code
+        == 400
+    )
+    with app.app_context():
+        totals = queries.load_room(running["id"], course).question.totals
+        assert [(total.label, total.count) for total in totals] == [("tillid", 2), ("respekt", 1)]
+
+
+def test_a_member_answers_with_one_tap_without_javascript(app, client, course, running, members):
+    member = members[0]
+    sign_in(client, member)
+    page = client.get(f"/join/{running['code'].lower()}", follow_redirects=True).get_data(as_text=True)
+    assert "Bliv en del af seminaret" in page or "join_room" in page or 'action="/join/' in page
+    assert client.post("/join", data={"code": running["code"].lower()}).status_code == 303
+    page = client.get(f"/join/{running['code']}").get_data(as_text=True)
+    card = material(course, "scale")
+    assert card.title.da in page
+    assert "<fieldset>" in page
+    assert "<legend" in page
+    response = client.post(
+        f"/seminars/{running['code']}/answer", data={"item": running["items"][0], "answer": "5"}
+    )
+    assert response.status_code == 303
+    page = client.get(f"/join/{running['code']}").get_data(as_text=True)
+    assert re.search(r'data-when="unanswered" hidden', page)
+    response = client.post(
+        f"/seminars/{running['code']}/answer",
+        data={"item": running["items"][0], "answer": "9"},
+        headers={"Accept": "application/json"},
+    )
+    assert response.status_code == 409
+    assert client.post(f"/seminars/{running['code']}/answer", data={"item": "x"}).status_code == 400
+
+
+def test_members_of_another_council_cannot_join(app, client, make, running):
+    stranger = make.member(make.council("andetby"), "s@andetby.example")
+    sign_in(client, stranger)
+    assert client.get(f"/join/{running['code']}").status_code == 404
+    assert client.post("/join", data={"code": running["code"]}).status_code == 404
+    assert client.get(f"/seminars/{running['code']}/events").status_code == 404
+
+
+# --- attendance, completion, summary ------------------------------------------------------------------
+
+
+def test_attendance_is_confirmed_and_the_course_recorded_completed_through_the_seminar_completion(
+    app, client, course, running, admin, members, record_completion
+):
+    for member in members[:3]:
+        with app.app_context():
+            operations.join(db.session.get(Seminar, running["id"]), db.session.get(Member, member.id))
+            db.session.commit()
+    record_completion(members[2])  # completed online: keeps that completion
+    sign_in(client, admin)
+    assert (
+        client.post(
+            f"/admin/seminars/{running['id']}/attendance", data={"present": members[0].id}
+        ).status_code
+        == 303
+    )
+    with app.app_context():
+        assert (
+            db.session.scalar(
+                select(SeminarAttendance.is_confirmed).where(SeminarAttendance.member_id == members[0].id)
+            )
+            is False
+        )
+    client.post(f"/admin/seminars/{running['id']}/end")
+    page = client.get(f"/admin/seminars/{running['id']}/attendance").get_data(as_text=True)
+    assert "Medlem 0" in page
+    assert "Medlem 3" not in page
+    response = client.post(
+        f"/admin/seminars/{running['id']}/attendance",
+        data={"present": [members[0].id, members[2].id], "record_completion": "yes"},
+    )
+    assert response.status_code == 303
+    with app.app_context():
+        confirmed = set(
+            db.session.execute(
+                select(SeminarAttendance.member_id).where(SeminarAttendance.is_confirmed)
+            ).scalars()
+        )
+        assert confirmed == {members[0].id, members[2].id}
+        [completion] = db.session.execute(select(SeminarCompletion)).scalars()
+        assert (completion.member_id, completion.completed_on, completion.reason) == (
+            members[0].id,
+            date.today(),
+            "Seminar, Salen",
+        )
+        assert (
+            db.session.scalar(
+                select(Certificate.member_id).where(Certificate.seminar_completion_id == completion.id)
+            )
+            == members[0].id
+        )
+
+
+def test_the_summary_and_its_pdf_hold_the_cards_the_totals_and_the_agreements(
+    app, client, course, running, admin, members
+):
+    from pypdf import PdfReader
+
+    for member in members[:5]:
+        answer_as(app, running, member, "4")
+    act(app, running, operations.reveal_results, admin=admin)
+    act(app, running, operations.add_agreement, "Vi svarer ikke igen i samme tone", admin=admin)
+    act(app, running, operations.end_seminar, admin=admin)
+    sign_in(client, admin)
+    page = client.get(f"/admin/seminars/{running['id']}/summary").get_data(as_text=True)
+    card = material(course, "scale")
+    assert card.title.da in page
+    assert "Vi svarer ikke igen i samme tone" in page
+    assert "Enig" in page
+    assert material(course, "words").title.da not in page  # never shown
+    response = client.get(f"/admin/seminars/{running['id']}/summary.pdf")
+    assert response.mimetype == "application/pdf"
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
+    text = re.sub(r"\s+", " ", text)
+    assert "Vi svarer ikke igen i samme tone" in text
+    assert card.title.da in text
+    assert "Enig: 5 (100 %)" in text
+    assert "Seminarby Kommune" in text
+
+
+def test_administrative_actions_are_in_the_audit_log(app, running, admin):
+    from course.audit.models import AuditEvent
+
+    with app.app_context():
+        actions = set(db.session.execute(select(AuditEvent.action)).scalars())
+    assert {"seminar.planned", "seminar.changed", "seminar.started"} <= actions
+
+
+# --- the event stream -----------------------------------------------------------------------------------
+
+
+def read_events(response, count):
+    """The first ``count`` events (or comments) of a streamed response."""
+    events, buffer = [], ""
+    for chunk in response.response:
+        buffer += chunk.decode() if isinstance(chunk, bytes) else chunk
+        while "\n\n" in buffer:
+            block, buffer = buffer.split("\n\n", 1)
+            events.append(block)
+            if len(events) == count:
+                return events
+    return events
+
+
+def test_the_stream_sends_the_full_state_then_changes_and_resumes_from_last_event_id(
+    app, client, running, admin, members, monkeypatch
+):
+    monkeypatch.setitem(app.config, "SEMINAR_HEARTBEAT_SECONDS", 0.2)
+    monkeypatch.setitem(app.config, "SEMINAR_STREAM_SECONDS", 5)
+    sign_in(client, members[0])
+    response = client.get(f"/seminars/{running['code']}/events")
+    assert response.headers["Cache-Control"] == "no-cache"
+    assert response.headers["X-Accel-Buffering"] == "no"
+    assert response.mimetype == "text/event-stream"
+    retry, first = read_events(response, 2)
+    assert retry.startswith("retry:")
+    version = int(re.search(r"^id: (\d+)$", first, re.M).group(1))
+    assert "event: state" in first
+    assert "Kort 1 af 3" in first
+    threading.Timer(0.3, lambda: act(app, running, operations.step, 1, admin=admin)).start()
+    [change] = [event for event in read_events(response, 3) if event.startswith("id:")] or [None]
+    assert change is not None
+    assert int(re.search(r"^id: (\d+)$", change, re.M).group(1)) > version
+    assert "Kort 2 af 3" in change
+    response.close()
+
+    # Reconnecting with the current id: nothing is repeated, only heartbeats until the next change.
+    current = int(re.search(r"^id: (\d+)$", change, re.M).group(1))
+    response = client.get(f"/seminars/{running['code']}/events", headers={"Last-Event-ID": str(current)})
+    retry, heartbeat = read_events(response, 2)
+    assert heartbeat == ": heartbeat"
+    response.close()
+    # Reconnecting with an older id: the current state at once.
+    response = client.get(f"/seminars/{running['code']}/events", headers={"Last-Event-ID": str(version)})
+    retry, state = read_events(response, 2)
+    assert f"id: {current}" in state
+    assert "Kort 2 af 3" in state
+    response.close()
+
+
+def test_the_watcher_sees_changes_made_by_another_process(app, running, admin):
+    """The version poller finds a change it was not told of (as from another worker) within its interval."""
+    hub = live.Hub(
+        app, live.VersionPoller(interval=0.1), lambda seminar_id: queries.load_room(seminar_id, _course(app))
+    )
+    with app.app_context():
+        box = hub.subscribe(queries.load_room(running["id"], _course(app)))
+    before = box.latest.version
+    with app.app_context():
+        seminar = db.session.get(Seminar, running["id"])
+        seminar.version += 5  # written behind the hub's back: no after-commit poke reaches this hub
+        db.session.commit()
+    snapshot = box.wait(before, 3)
+    hub.stop()
+    assert snapshot is not None
+    assert snapshot.version == before + 5
+
+
+def _course(app):
+    from course.web.course import get_course
+
+    with app.app_context():
+        return get_course()
+
+
+def test_a_change_that_rolls_back_announces_nothing(app, running, admin):
+    with app.app_context():
+        seminar = db.session.get(Seminar, running["id"])
+        operations.open_question  # noqa: B018 - the question is open already
+        operations.step(seminar, 1, actor=db.session.get(Member, admin.id))
+        assert db.session.info["seminar_changes"] == {seminar.id}
+        db.session.rollback()
+        assert "seminar_changes" not in db.session.info
+
+
+def test_join_codes_are_readable_and_typing_them_loosely_works():
+    code = "AC-d3 4e"
+    assert operations.normalise_join_code(code) == "ACD34E"
+    assert set(operations.JOIN_ALPHABET).isdisjoint("0O1IL5S8B2Z")
+
+
+def test_a_member_who_completes_online_later_is_still_counted_once(app, running, members):
+    assert answer_as(app, running, members[0], "3")
+    with app.app_context():
+        assert db.session.scalar(select(SeminarAttendance.member_id)) == members[0].id  # answering is joining
+        assert (
+            timedelta(0)
+            <= date.today() - db.session.scalar(select(SeminarAttendance.joined_at)).date()
+            <= timedelta(days=1)
+        )
