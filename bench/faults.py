@@ -307,14 +307,15 @@ def run(args: argparse.Namespace, echo=print) -> dict[str, Any]:
 def _check(app, tally: Tally, inbox: _Inbox, module_id: str, left, echo) -> dict[str, Any]:
     from course.extensions import db
     from course.learning.models import VideoProgress
+    from course.people.models import Council
 
     with app.app_context():
         stored = {
             member_id: intervals
             for member_id, intervals in db.session.execute(
-                select(VideoProgress.member_id, VideoProgress.intervals).where(
-                    VideoProgress.module_id == module_id, VideoProgress.language == "da"
-                )
+                select(VideoProgress.member_id, VideoProgress.intervals)
+                .join(Council, Council.current_round_id == VideoProgress.round_id)
+                .where(VideoProgress.module_id == module_id, VideoProgress.language == "da")
             ).all()
         }
         db.engine.dispose()

@@ -1,7 +1,8 @@
 """A database at national scale: hundreds of councils, tens of thousands of members, realistic progress.
 
 Rows are built in Python and written with SQLAlchemy Core bulk inserts (lists of dicts), with ids chosen
-here, so 24,000 members with their progress go in well under two minutes on SQLite and PostgreSQL. Content
+here (each council has one round, the course in the current council term, and every learning row belongs
+to it), so 24,000 members with their progress go in well under two minutes on SQLite and PostgreSQL. Content
 ids (modules, quizzes, questions, options) come from the real course through :mod:`course.content`.
 """
 
@@ -12,11 +13,12 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from datetime import time as clock
 from typing import Any
 
 from flask import Flask
 from flask_migrate import upgrade
-from sqlalchemy import Table, func, select, text
+from sqlalchemy import Table, func, select, text, update
 
 from course.admin.models import Reminder
 from course.auth.passwords import hash_password
@@ -31,8 +33,8 @@ from course.learning.models import (
     QuizAttempt,
     VideoProgress,
 )
-from course.people.calendar import local_date
-from course.people.models import Council, Member, Role
+from course.people.calendar import local_date, term_of, timezone, today
+from course.people.models import Council, CourseRound, Member, Role
 from course.web.course import get_course
 
 #: Every seeded member signs in with this password (one hash, computed once).
@@ -160,6 +162,7 @@ def _council_name(number: int, country: str, rng: random.Random) -> str:
 def _attempt(
     rows: _Rows,
     rng: random.Random,
+    round_id: int,
     member_id: int,
     module_id: str,
     quiz: Quiz,
@@ -193,6 +196,7 @@ def _attempt(
     score = correct / len(drawn)
     rows.add(
         _table(QuizAttempt),
+        round_id=round_id,
         member_id=member_id,
         module_id=module_id,
         quiz_id=quiz.id,
@@ -210,6 +214,7 @@ def _module(
     rows: _Rows,
     rng: random.Random,
     course: Course,
+    round_id: int,
     member_id: int,
     index: int,
     language: str,
@@ -233,6 +238,7 @@ def _module(
         intervals = [[0.0, round(watched * 0.6, 1)], [round(watched * 0.6 + 5, 1), round(watched + 5, 1)]]
     rows.add(
         _table(VideoProgress),
+        round_id=round_id,
         member_id=member_id,
         module_id=module.id,
         language=language,
@@ -255,14 +261,27 @@ def _module(
                 is_last = quiz_number == len(module.quizzes) - 1
                 passed = number == attempts and (complete or (not is_last and rng.random() < 0.7))
                 _attempt(
-                    rows, rng, member_id, module.id, quiz, country, number, course.version, moment, passed
+                    rows,
+                    rng,
+                    round_id,
+                    member_id,
+                    module.id,
+                    quiz,
+                    country,
+                    number,
+                    course.version,
+                    moment,
+                    passed,
                 )
         completed_at = moment if complete else None
     rows.add(
         _table(ModuleProgress),
+        round_id=round_id,
         member_id=member_id,
         module_id=module.id,
         started_at=started_at,
+        # Watched in one language only, so the share across languages is that language's share.
+        video_coverage=min(1.0, watched / video.duration) if video.duration else 0.0,
         last_activity_at=moment,
         video_completed_at=started_at + timedelta(minutes=4) if video_done else None,
         video_route="video" if video_done else None,
@@ -272,18 +291,35 @@ def _module(
 
 
 def _member_progress(
-    rows: _Rows, rng: random.Random, course: Course, member_id: int, council: dict[str, Any], now: datetime
+    rows: _Rows,
+    rng: random.Random,
+    course: Course,
+    round_id: int,
+    member_id: int,
+    council: dict[str, Any],
+    now: datetime,
+    days: int,
 ) -> tuple[str, datetime | None]:
+    """Progress in the council's round, begun within the last ``days`` days (the round's age, at most 60)."""
     status = rng.choices(list(STATUS_WEIGHTS), weights=list(STATUS_WEIGHTS.values()))[0]
     if status == NOT_STARTED:
         return status, None
     language = council["default_locale"]
-    moment = now - timedelta(days=rng.randint(1, 60), minutes=rng.randint(0, 600))
+    moment = now - timedelta(days=rng.randint(1, days), minutes=rng.randint(0, 600))
     modules = len(course.modules) if status == COMPLETE else rng.randint(1, len(course.modules))
     for index in range(modules):
         complete = status == COMPLETE or index < modules - 1
         moment = _module(
-            rows, rng, course, member_id, index, language, council["country"], moment, complete=complete
+            rows,
+            rng,
+            course,
+            round_id,
+            member_id,
+            index,
+            language,
+            council["country"],
+            moment,
+            complete=complete,
         )
         moment += timedelta(hours=rng.randint(1, 72))
     return status, (moment if status == COMPLETE else None)
@@ -303,21 +339,44 @@ def _build(
             "country": country,
             "default_locale": "da" if country == "dk" else "sv",
             "created_at": now - timedelta(days=90),
-            "due_date": (now + timedelta(days=rng.randint(-20, 60))).date() if rng.random() < 0.6 else None,
             "has_automatic_certificates": True,
             "has_certificate_email": True,
             "certificate_valid_until": None,
+            # Set once the rounds are in (the two tables refer to each other): see _set_current_rounds.
+            "current_round_id": None,
         }
         council_id = rows.add(_table(Council), **council)
+        # The council's round: the course in the current council term, started on the term's first day
+        # (or when the council was created, if later).
+        term = term_of(country, today(country, now))
+        round_started = max(
+            council["created_at"],
+            datetime.combine(term.start, clock(), tzinfo=timezone(country)).astimezone(UTC),
+        )
+        due_date = (now + timedelta(days=rng.randint(-20, 60))).date() if rng.random() < 0.6 else None
+        round_id = rows.add(
+            _table(CourseRound),
+            council_id=council_id,
+            term_start=term.start,
+            term_end=term.end,
+            started_at=round_started,
+            started_by_id=None,
+            due_date=due_date if due_date is not None and due_date in term else None,
+            carries_over=False,
+        )
+        days = max(1, min(60, (now - round_started).days))
         for index in range(members_per_council):
             first, last = rng.choice(FIRST_NAMES[country]), rng.choice(LAST_NAMES[country])
             is_admin = index == 0
+            role = Role.STAFF.value if is_admin else rng.choice(roles)
             member_id = rows.add(
                 _table(Member),
                 council_id=council_id,
                 name=f"{first} {last}",
                 email=f"{council['slug']}-{index:03d}@{EMAIL_DOMAIN}",
-                role=Role.STAFF.value if is_admin else rng.choice(roles),
+                role=role,
+                # As the site's default: councillors and substitutes take the course, staff do not.
+                takes_course=role != Role.STAFF.value,
                 is_admin=is_admin,
                 is_platform_admin=False,
                 locale=None,
@@ -327,13 +386,16 @@ def _build(
                 joined_at=None,
                 removed_at=None,
             )
-            status, completed_at = _member_progress(rows, rng, course, member_id, council, now)
+            status, completed_at = _member_progress(
+                rows, rng, course, round_id, member_id, council, now, days
+            )
             if status != NOT_STARTED:
                 rows.tables["member"][-1]["joined_at"] = now - timedelta(days=70)
             elif rng.random() < 0.5:
                 rows.add(
                     _table(Reminder),
                     council_id=council_id,
+                    round_id=round_id,
                     member_id=member_id,
                     sent_by_id=None,
                     kind="scheduled",
@@ -343,15 +405,18 @@ def _build(
                 continue
             completion_id = rows.add(
                 _table(CourseCompletion),
+                round_id=round_id,
                 member_id=member_id,
                 completed_at=completed_at,
                 content_version=course.version,
+                carried_from_id=None,
             )
             if rng.random() < 0.9:  # the rest completed before the council switched certificates on
                 completed_on = local_date(country, completed_at)
                 rows.add(
                     _table(Certificate),
                     council_id=council_id,
+                    round_id=round_id,
                     member_id=member_id,
                     course_completion_id=completion_id,
                     seminar_completion_id=None,
@@ -364,7 +429,7 @@ def _build(
                     module_ids=list(course.module_ids),
                     content_version=course.version,
                     completed_on=completed_on,
-                    valid_until=max(valid_until(country, completed_on), completed_on),
+                    valid_until=max(valid_until(country, completed_on, round_end=term.end), completed_on),
                     issued_at=completed_at,
                     issued_by_id=None,
                     correction=None,
@@ -380,6 +445,7 @@ def _build(
         name="Platform Administrator",
         email=PLATFORM_ADMIN_EMAIL,
         role=Role.STAFF.value,
+        takes_course=False,
         is_admin=False,
         is_platform_admin=True,
         locale="en",
@@ -403,6 +469,7 @@ def _insert_order() -> Iterable[Table]:
         _table(model)
         for model in (
             Council,
+            CourseRound,
             Member,
             VideoProgress,
             ModuleProgress,
@@ -413,6 +480,17 @@ def _insert_order() -> Iterable[Table]:
             Reminder,
         )
     ]
+
+
+def _set_current_rounds() -> None:
+    """Each council's current round is its one seeded round (one UPDATE, however many councils)."""
+    db.session.execute(
+        update(Council).values(
+            current_round_id=select(CourseRound.id)
+            .where(CourseRound.council_id == Council.id)
+            .scalar_subquery()
+        )
+    )
 
 
 def _reset_sequences() -> None:
@@ -446,6 +524,7 @@ def seed(app: Flask, councils: int, members: int, *, random_seed: int = 2026, ec
         for table in _insert_order():
             for chunk in _chunks(rows.tables.get(table.name, []), CHUNK):
                 db.session.execute(table.insert(), chunk)
+        _set_current_rounds()
         if db.engine.dialect.name == "postgresql":
             _reset_sequences()
         db.session.commit()

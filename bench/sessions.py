@@ -26,7 +26,7 @@ from course.content import Module, Quiz
 from course.db import utcnow
 from course.extensions import db
 from course.learning.models import AttemptQuestion, ModuleProgress, QuizAttempt
-from course.people.models import Member
+from course.people.models import Council, Member
 from course.web.course import get_course
 
 #: wrk sends this User-Agent; Flask-Login's session protection compares it with the one signed in.
@@ -123,6 +123,7 @@ def certificate_holders(app: Flask, count: int) -> list[tuple[int, int]]:
     with app.app_context():
         rows = db.session.execute(
             select(Certificate.member_id, Certificate.id)
+            .join(Council, Council.current_round_id == Certificate.round_id)
             .where(Certificate.replaced_at.is_(None), Certificate.revoked_at.is_(None))
             .order_by(Certificate.id)
         ).all()
@@ -135,6 +136,7 @@ def quiz_takers(app: Flask, module: Module, count: int) -> list[int]:
         ids = db.session.execute(
             select(ModuleProgress.member_id)
             .join(Member, Member.id == ModuleProgress.member_id)
+            .join(Council, Council.current_round_id == ModuleProgress.round_id)
             .where(
                 ModuleProgress.module_id == module.id,
                 ModuleProgress.video_completed_at.is_not(None),
@@ -175,19 +177,20 @@ def open_attempts(
     rng = random.Random(7)
     with app.app_context():
         course = get_course()
-        countries = dict(
-            db.session.execute(
-                select(Member.id, Member.council_id).where(Member.id.in_(list(member_ids)))
+        # Each member's council's country (the question pool) and current round (the attempt's round).
+        council_of = {
+            member_id: (country, round_id)
+            for member_id, country, round_id in db.session.execute(
+                select(Member.id, Council.country, Council.current_round_id)
+                .join(Council, Council.id == Member.council_id)
+                .where(Member.id.in_(list(member_ids)))
             ).all()
-        )
-        from course.people.models import Council
-
-        country_of = dict(db.session.execute(select(Council.id, Council.country)).all())
+        }
         now = utcnow()
         prepared: list[tuple[int, list[tuple[str, list[str]]]]] = []
         for _ in range(per_member):
             for member_id in member_ids:
-                pool = list(quiz.pool(country_of[countries[member_id]]))
+                pool = list(quiz.pool(council_of[member_id][0]))
                 drawn = rng.sample(pool, min(quiz.draw, len(pool)))
                 orders = []
                 for question in drawn:
@@ -197,6 +200,7 @@ def open_attempts(
                 prepared.append((member_id, orders))
         attempt_rows = [
             {
+                "round_id": council_of[member_id][1],
                 "member_id": member_id,
                 "module_id": module.id,
                 "quiz_id": quiz.id,

@@ -315,13 +315,20 @@ def send_reminders_command(slug: str | None, dry_run: bool) -> None:
     """
     from course.admin.reminders import plan_scheduled_reminders, send_reminder
     from course.extensions import db
+    from course.learning.rounds import start_due_rounds
     from course.mail.services import MailError
     from course.people.services import get_council
     from course.web.course import get_course
 
-    if slug is not None and get_council(slug) is None:
+    council = get_council(slug) if slug is not None else None
+    if slug is not None and council is None:
         _fail(f"no council with the slug {slug!r}")
         return
+    # On the first day of a council's new term its new round starts, before anyone is reminded.
+    if not dry_run:
+        for started in start_due_rounds(council=council):
+            click.echo(f"{started.council.slug}: a new round started for the term {started.round.term.label}")
+        db.session.commit()
     planned = plan_scheduled_reminders(get_course(), council_slug=slug)
     sent = failed = 0
     for item in planned:
@@ -474,6 +481,45 @@ main.add_command(build_videos_command, "build-videos")
 main.add_command(add_video_command, "add-video")
 
 
+@click.command("start-round")
+@click.argument("slug")
+@click.option("--due", "due", default=None, help="The round's due date, YYYY-MM-DD (in the new term).")
+@click.option("--carry-over", is_flag=True, help="Re-elected members who completed count as complete.")
+@with_appcontext
+def start_round_command(slug: str, due: str | None, carry_over: bool) -> None:
+    """Start a council's next round now: everyone takes the course again (nothing is deleted).
+
+    The next round is the current term's when the council's round is for an earlier one, else the next
+    term's (started early, after an election). On the first day of a new term it starts by itself when
+    `council-course send-reminders` runs.
+    """
+    from datetime import date
+
+    from course.extensions import db
+    from course.learning.rounds import RoundError, start_round
+    from course.people.services import get_council
+
+    council = get_council(slug)
+    if council is None:
+        _fail(f"no council with the slug {slug!r}")
+        return
+    try:
+        due_date = date.fromisoformat(due) if due else None
+    except ValueError:
+        _fail(f"the due date must be YYYY-MM-DD, not {due!r}")
+        return
+    try:
+        new_round = start_round(
+            council, actor=None, due_date=due_date, carry_over=carry_over, source="command"
+        )
+    except RoundError as error:
+        db.session.rollback()
+        _fail(str(error))
+        return
+    db.session.commit()
+    click.echo(f"{council.slug}: a new round started for the term {new_round.term.label}")
+
+
 def init_app(app: Flask) -> None:
     """Commands that work on the database join the application's command group."""
     for command in (
@@ -482,6 +528,7 @@ def init_app(app: Flask) -> None:
         add_member_command,
         import_members_command,
         send_reminders_command,
+        start_round_command,
         send_mail_command,
         purge_command,
         backup_command,

@@ -9,6 +9,7 @@ from course.content import Course
 from course.db import utcnow
 from course.extensions import db
 from course.learning.models import AttemptQuestion, CourseCompletion, ModuleProgress, QuizAttempt
+from tests.helpers import round_of
 
 LINK = re.compile(r"http://localhost(/[^\s\"<>]+)")
 
@@ -32,6 +33,7 @@ def record_module(
         complete = video is not None and set(passed) == set(range(len(module.quizzes)))
         db.session.add(
             ModuleProgress(
+                round_id=round_of(member_id),
                 member_id=member_id,
                 module_id=module.id,
                 started_at=when - timedelta(hours=1),
@@ -52,6 +54,7 @@ def _attempt(member_id, module, quiz, *, passed: bool, when: datetime) -> None:
     number = db.session.query(QuizAttempt).filter_by(member_id=member_id, quiz_id=quiz.id).count() + 1
     db.session.add(
         QuizAttempt(
+            round_id=round_of(member_id),
             member_id=member_id,
             module_id=module.id,
             quiz_id=quiz.id,
@@ -72,7 +75,11 @@ def complete_course(app, course: Course, member_id: int, when: datetime | None =
     for index in range(len(course.modules)):
         record_module(app, course, member_id, index, passed=(0, 1), when=when)
     with app.app_context():
-        db.session.add(CourseCompletion(member_id=member_id, completed_at=when, content_version="test"))
+        db.session.add(
+            CourseCompletion(
+                round_id=round_of(member_id), member_id=member_id, completed_at=when, content_version="test"
+            )
+        )
         db.session.commit()
 
 
@@ -80,6 +87,7 @@ def first_attempt_answers(app, member_id: int, module, quiz, answers: dict[str, 
     """A submitted first attempt at ``quiz`` with the given questions answered right or wrong."""
     with app.app_context():
         attempt = QuizAttempt(
+            round_id=round_of(member_id),
             member_id=member_id,
             module_id=module.id,
             quiz_id=quiz.id,

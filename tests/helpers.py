@@ -62,3 +62,45 @@ def complete_course(client: FlaskClient, app, course: Course) -> None:
     """Complete every module through the transcript route, as the signed-in member."""
     for module in course.modules:
         complete_module(client, app, course, module.id)
+
+
+def round_of(member_id: int) -> int:
+    """The current round of the member's council (inside an application context)."""
+    from sqlalchemy import select
+
+    from course.extensions import db
+    from course.people.models import Council, Member
+
+    return db.session.execute(
+        select(Council.current_round_id)
+        .join(Member, Member.council_id == Council.id)
+        .where(Member.id == member_id)
+    ).scalar_one()
+
+
+def current_round_id(app, council) -> int:
+    """The council's current round, read in its own application context."""
+    from course.extensions import db
+    from course.people.models import Council
+
+    with app.app_context():
+        return db.session.get(Council, council.id).current_round_id
+
+
+def round_in_term(member_id: int, moment) -> int:
+    """The round of the member's council in the council term that ``moment`` falls in, made (not as the
+    current round) when the council has none (inside an application context)."""
+    from course.extensions import db
+    from course.people import calendar
+    from course.people.models import CourseRound, Member
+
+    council = db.session.get(Member, member_id).council
+    term = calendar.term_of(council.country, calendar.local_date(council.country, moment))
+    found = db.session.query(CourseRound).filter_by(council_id=council.id, term_start=term.start).first()
+    if found is None:
+        found = CourseRound(
+            council_id=council.id, term_start=term.start, term_end=term.end, started_at=moment
+        )
+        db.session.add(found)
+        db.session.flush()
+    return found.id

@@ -26,8 +26,9 @@ from course.learning.models import (
 )
 from course.mail.outbox import PASSWORD_RESET, queue_mail
 from course.people.models import Council, Member
-from course.people.services import add_member
+from course.people.services import add_member, open_first_round
 from course.web.course import get_course
+from tests.helpers import round_of
 
 #: Distinctive enough that finding any of these strings anywhere in the database means a leak.
 NAME = "Quirina Zebedæus-Pålsson"
@@ -53,6 +54,7 @@ def populate(app, slug: str = "privatby") -> Populated:
         council = Council(slug=slug, name=slug.title() + " Kommune", country="dk", default_locale="da")
         db.session.add(council)
         db.session.flush()
+        open_first_round(council)
         admin = add_member(council, f"chef@{slug}.example", "Cecilie Chef", is_admin=True, locale="en")
         set_password(admin, "correct horse battery staple")
         member = add_member(
@@ -77,11 +79,23 @@ def populate(app, slug: str = "privatby") -> Populated:
             issue_token(member, purpose, now)
         queue_mail(PASSWORD_RESET, EMAIL.upper())  # asked for and not sent yet
         db.session.add(
-            Reminder(council_id=council.id, member_id=member.id, sent_by_id=admin.id, kind="manual")
+            Reminder(
+                council_id=council.id,
+                round_id=round_of(member.id),
+                member_id=member.id,
+                sent_by_id=admin.id,
+                kind="manual",
+            )
         )
         # The member acts as an administrator too: a reminder they sent and a change they made.
         db.session.add(
-            Reminder(council_id=council.id, member_id=other.id, sent_by_id=member.id, kind="manual")
+            Reminder(
+                council_id=council.id,
+                round_id=round_of(other.id),
+                member_id=other.id,
+                sent_by_id=member.id,
+                kind="manual",
+            )
         )
         set_due_date(council, date(2031, 3, 1), actor=member)
         create_pending_import(
@@ -93,6 +107,7 @@ def populate(app, slug: str = "privatby") -> Populated:
         for module in course.modules:
             db.session.add(
                 VideoProgress(
+                    round_id=round_of(member.id),
                     member_id=member.id,
                     module_id=module.id,
                     language="da",
@@ -104,6 +119,7 @@ def populate(app, slug: str = "privatby") -> Populated:
             )
             db.session.add(
                 ModuleProgress(
+                    round_id=round_of(member.id),
                     member_id=member.id,
                     module_id=module.id,
                     video_completed_at=now,
@@ -113,6 +129,7 @@ def populate(app, slug: str = "privatby") -> Populated:
             )
             for quiz in module.quizzes:
                 attempt = QuizAttempt(
+                    round_id=round_of(member.id),
                     member_id=member.id,
                     module_id=module.id,
                     quiz_id=quiz.id,
@@ -139,6 +156,7 @@ def populate(app, slug: str = "privatby") -> Populated:
         db.session.add(
             SeminarCompletion(
                 council_id=council.id,
+                round_id=round_of(member.id),
                 member_id=member.id,
                 completed_on=date(2026, 1, 15),
                 reason=f"{NAME} deltog i seminaret",
@@ -158,7 +176,12 @@ def populate(app, slug: str = "privatby") -> Populated:
         seminars.open_question(seminar)
         seminars.answer(seminar, seminar.items[0].id, member, "4", now=now)
         seminars.add_agreement(seminar, "Vi svarer ikke igen i samme tone", actor=admin)
-        completion = CourseCompletion(member_id=member.id, completed_at=now, content_version=course.version)
+        completion = CourseCompletion(
+            round_id=round_of(member.id),
+            member_id=member.id,
+            completed_at=now,
+            content_version=course.version,
+        )
         db.session.add(completion)
         db.session.flush()
         first = issue_certificate(completion, course, actor=admin, now=now).certificate

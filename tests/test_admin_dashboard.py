@@ -19,6 +19,7 @@ from course.people import calendar
 from course.people.models import Council, Member
 from tests.admin_helpers import complete_course, first_attempt_answers, record_module
 from tests.conftest import PASSWORD
+from tests.helpers import round_of
 
 
 @pytest.fixture
@@ -28,8 +29,15 @@ def council(make):
 
 @pytest.fixture
 def admin(make, council):
+    # A member of staff who takes the course (staff do not by default).
     return make.member(
-        council, "admin@dashby.example", name="Zoe Admin", role="staff", is_admin=True, locale="en"
+        council,
+        "admin@dashby.example",
+        name="Zoe Admin",
+        role="staff",
+        is_admin=True,
+        locale="en",
+        takes_course=True,
     )
 
 
@@ -42,7 +50,9 @@ def seeded(app, make, council, admin, course):
         "anna": make.member(council, "anna@dashby.example", name="Anna Andersen"),
         "bent": make.member(council, "bent@dashby.example", name="Bent Bæk"),
         "carl": make.member(council, "carl@dashby.example", name="Carl Carlsen", role="substitute"),
-        "dora": make.member(council, "dora@dashby.example", name="Dora Dahl", role="staff"),
+        "dora": make.member(
+            council, "dora@dashby.example", name="Dora Dahl", role="staff", takes_course=True
+        ),
         "eva": make.member(council, "eva@dashby.example", name="Eva Ex"),
         "olga": make.member(make.council("otherby"), "olga@otherby.example", name="Olga Other"),
     }
@@ -55,7 +65,13 @@ def seeded(app, make, council, admin, course):
     with app.app_context():
         db.session.get(Member, people["eva"].id).removed_at = utcnow()
         db.session.add(
-            Reminder(council_id=council.id, member_id=people["dora"].id, kind="manual", sent_at=week_ago)
+            Reminder(
+                council_id=council.id,
+                round_id=round_of(people["dora"].id),
+                member_id=people["dora"].id,
+                kind="manual",
+                sent_at=week_ago,
+            )
         )
         db.session.commit()
     return people
@@ -63,7 +79,7 @@ def seeded(app, make, council, admin, course):
 
 def set_due(app, council, due: date | None) -> None:
     with app.app_context():
-        db.session.get(Council, council.id).due_date = due
+        db.session.get(Council, council.id).current_round.due_date = due
         db.session.commit()
 
 
@@ -187,7 +203,7 @@ def test_an_administrator_sets_the_due_date_and_members_see_it(
     assert "The due date is saved." in html
     assert "That is in 10 days." in html
     with app.app_context():
-        assert db.session.get(Council, council.id).due_date == due
+        assert db.session.get(Council, council.id).current_round.due_date == due
         event = db.session.execute(
             select(AuditEvent).where(AuditEvent.action == "council.due_date_changed")
         ).scalar_one()
@@ -215,10 +231,10 @@ def test_a_bad_due_date_says_so_and_an_empty_one_removes_it(app, signed_in, seed
     assert 'href="#due_date">Enter the date as year-month-day, for example 2026-03-31.</a>' in html
     assert 'value="31/01/2030x"' in html  # what was typed is kept
     with app.app_context():
-        assert db.session.get(Council, council.id).due_date == date(2030, 1, 31)
+        assert db.session.get(Council, council.id).current_round.due_date == date(2030, 1, 31)
     signed_in.post("/admin/due-date", data={"due_date": ""})
     with app.app_context():
-        assert db.session.get(Council, council.id).due_date is None
+        assert db.session.get(Council, council.id).current_round.due_date is None
 
 
 def test_question_statistics_are_anonymous_totals_of_first_attempts(app, make, signed_in, council, course):
@@ -238,6 +254,7 @@ def test_question_statistics_are_anonymous_totals_of_first_attempts(app, make, s
 
     with app.app_context():
         attempt = QuizAttempt(
+            round_id=round_of(people[1].id),
             member_id=people[1].id,
             module_id=module.id,
             quiz_id=quiz.id,
@@ -276,7 +293,9 @@ def test_exports_in_the_administrators_language_with_formulas_neutralised(
     response = client.get("/admin/export.csv")
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
-    assert response.headers["Content-Disposition"] == 'attachment; filename="completion-dashby.csv"'
+    term = calendar.term_of("dk", calendar.today("dk"))  # the round's term is in the name
+    expected = f'attachment; filename="completion-dashby-{term.start.year}-{term.end.year}.csv"'
+    assert response.headers["Content-Disposition"] == expected
     data = response.get_data()
     assert data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
@@ -327,7 +346,11 @@ def _grow_council(app, make, council, course, count: int, start: int = 0) -> Non
         member = make.member(council, f"extra{n}@dashby.example", name=f"Extra {n}", password=None)
         record_module(app, course, member.id, 0, video="video", passed=(0,), failed=(1,))
         with app.app_context():
-            db.session.add(Reminder(council_id=council.id, member_id=member.id, kind="manual"))
+            db.session.add(
+                Reminder(
+                    council_id=council.id, round_id=round_of(member.id), member_id=member.id, kind="manual"
+                )
+            )
             db.session.commit()
 
 

@@ -14,8 +14,9 @@ from course.admin.models import Reminder
 from course.audit.models import AuditEvent
 from course.db import utcnow
 from course.extensions import db
-from course.people.models import Council, Member
+from course.people.models import Council, CourseRound, Member
 from tests.admin_helpers import complete_course, html_of, links_in, record_module, text_of
+from tests.helpers import round_of
 
 
 @pytest.fixture
@@ -58,7 +59,7 @@ def reminders(app) -> list[Reminder]:
 
 def set_due(app, council, due):
     with app.app_context():
-        db.session.get(Council, council.id).due_date = due
+        db.session.get(Council, council.id).current_round.due_date = due
         db.session.commit()
 
 
@@ -173,6 +174,7 @@ def test_the_scheduler_leaves_alone_members_never_invited_or_just_invited_or_rem
         db.session.add(
             Reminder(
                 council_id=people["half"].council_id,
+                round_id=round_of(people["half"].id),
                 member_id=people["half"].id,
                 kind="manual",
                 sent_by_id=admin.id,
@@ -211,7 +213,7 @@ def test_after_the_due_date_one_reminder_and_then_no_more(app, runner, council, 
     # Weeks later: still nothing, the one reminder after the due date has gone out.
     with app.app_context():
         db.session.execute(update(Reminder).values(sent_at=utcnow() - timedelta(days=21)))
-        db.session.execute(update(Council).values(due_date=date.today() - timedelta(days=30)))
+        db.session.execute(update(CourseRound).values(due_date=date.today() - timedelta(days=30)))
         db.session.commit()
     result = runner.invoke(args=["send-reminders"])
     assert "Sent 0 reminder(s)" in result.output

@@ -21,6 +21,7 @@ from bench.report import (
     write_json,
 )
 from bench.seed import PASSWORD, SeedError, seed
+from course.admin.models import Reminder
 from course.certificates.models import Certificate
 from course.extensions import db
 from course.learning.models import (
@@ -30,7 +31,8 @@ from course.learning.models import (
     QuizAttempt,
     VideoProgress,
 )
-from course.people.models import Council, Member
+from course.people.calendar import term_of, today
+from course.people.models import Council, CourseRound, Member
 
 
 def _count(model, *conditions) -> int:
@@ -71,6 +73,33 @@ def test_the_seed_makes_councils_with_a_spread_of_progress(app, course):
         ):
             quiz = next(q for m in course.modules for q in m.quizzes if q.id == attempt_quiz)
             assert quiz.question(question_id) is not None
+
+
+def test_the_seed_puts_everything_in_each_councils_round_of_the_current_term(app):
+    seed(app, councils=3, members=10, random_seed=5)
+    with app.app_context():
+        assert _count(CourseRound) == 3
+        for council in db.session.execute(select(Council)).scalars():
+            current = council.current_round
+            assert current is not None
+            assert current.council_id == council.id
+            assert current.term == term_of(council.country, today(council.country))
+            assert current.due_date is None or current.due_date in current.term
+        for model in (VideoProgress, ModuleProgress, QuizAttempt, CourseCompletion, Certificate, Reminder):
+            assert _count(model) > 0, model.__tablename__
+            rounds_of_members = (
+                select(Council.current_round_id)
+                .join(Member, Member.council_id == Council.id)
+                .where(Member.id == model.member_id)
+                .scalar_subquery()
+            )
+            outside = _count(model, model.round_id != rounds_of_members)
+            assert outside == 0, model.__tablename__
+        for certificate in db.session.execute(select(Certificate)).scalars():
+            assert certificate.valid_until <= certificate.round.term_end
+        # Councillors and substitutes take the course; staff (the administrators among them) do not.
+        assert _count(Member, Member.role == "staff", Member.takes_course) == 0
+        assert _count(Member, Member.role != "staff", ~Member.takes_course) == 0
 
 
 def test_the_seed_refuses_a_database_with_councils(app):

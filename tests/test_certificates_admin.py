@@ -19,6 +19,7 @@ from course.certificates.models import Certificate
 from course.extensions import db
 from course.people.models import Council, Member
 from tests.conftest import PASSWORD
+from tests.helpers import current_round_id
 
 
 def pdf_text(content: bytes) -> str:
@@ -455,8 +456,9 @@ def test_the_dashboard_reads_every_members_certificate_in_one_query(
             db.session.get(Certificate, revoked.id), "Fejl", actor=db.session.get(Member, revoked.member_id)
         )
         db.session.commit()
+        round_id = current_round_id(app, council)
         with count_queries() as counter:
-            summaries = queries.get_certificate_status_by_member(council.id, current_round_id(app, council))
+            summaries = queries.get_certificate_status_by_member(council.id, round_id)
         assert counter.count == 1
         assert summaries[valid.member_id].status == "valid"
         assert summaries[valid.member_id].code == format_code(valid.code)

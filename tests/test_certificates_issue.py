@@ -193,13 +193,16 @@ def test_the_council_date_decides_validity_when_set(app, make, certify):
     assert certificate.valid_until == date(2031, 6, 30)
 
 
-def test_validity_follows_the_term_in_which_the_certificate_is_issued(app, make, certify):
+def test_validity_follows_the_term_of_the_round_the_completion_belongs_to(app, make, certify):
     swedish = make.council("sverige", country="se", locale="sv")
     in_the_old_term = datetime(2026, 10, 14, 12, 0, tzinfo=UTC)
     in_the_new_term = datetime(2026, 10, 15, 12, 0, tzinfo=UTC)
     old = certify(make.member(swedish), completed_at=in_the_old_term, now=in_the_old_term)
-    new = certify(make.member(swedish), completed_at=in_the_old_term, now=in_the_new_term)
+    # A completion of the 2022-2026 round certified the day after the term ended still covers that term.
+    late = certify(make.member(swedish), completed_at=in_the_old_term, now=in_the_new_term)
+    new = certify(make.member(swedish), completed_at=in_the_new_term, now=in_the_new_term)
     assert certificates_of(app, old.member_id)[0].valid_until == date(2026, 10, 14)
+    assert certificates_of(app, late.member_id)[0].valid_until == date(2026, 10, 14)
     assert certificates_of(app, new.member_id)[0].valid_until == date(2030, 10, 14)
 
 

@@ -102,7 +102,12 @@ def test_every_state_change_without_a_valid_token_is_refused_and_changes_nothing
 
 
 def test_the_csrf_check_covers_the_json_api_and_every_form(app):
-    assert {route.rule for route in STATE_CHANGING} >= {"/api/progress", "/login", "/admin/members/import"}
+    assert {route.rule for route in STATE_CHANGING} >= {
+        "/api/progress",
+        "/login",
+        "/admin/members/import",
+        "/admin/rounds",
+    }
     assert not app.extensions["csrf"]._exempt_views
     assert not app.extensions["csrf"]._exempt_blueprints
 

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from course.extensions import db
 from course.learning.models import CourseCompletion, ModuleProgress
 from course.learning.signals import course_completed
-from tests.helpers import complete_module, open_quizzes_by_transcript, pass_quiz
+from tests.helpers import complete_module, open_quizzes_by_transcript, pass_quiz, round_of
 
 
 @pytest.fixture
@@ -86,6 +86,7 @@ def test_module_completion_is_unique_per_member_in_the_database(app, learner, co
     with app.app_context():
         db.session.add(
             ModuleProgress(
+                round_id=round_of(learner.id),
                 member_id=learner.id,
                 module_id=course.modules[0].id,
                 started_at=utcnow(),
@@ -95,6 +96,7 @@ def test_module_completion_is_unique_per_member_in_the_database(app, learner, co
         db.session.commit()
         db.session.add(
             ModuleProgress(
+                round_id=round_of(learner.id),
                 member_id=learner.id,
                 module_id=course.modules[0].id,
                 started_at=utcnow(),

@@ -9,7 +9,7 @@ import pytest
 
 from course.db import utcnow
 from course.extensions import db
-from course.learning import watching
+from course.learning import progress, watching
 from course.learning.models import ModuleProgress, VideoProgress
 from course.learning.watching import LearningRules, ProgressRejectedError, merge_intervals, parse_segments
 from course.people.models import Member
@@ -92,8 +92,8 @@ def test_more_new_seconds_than_wall_time_allows_is_rejected_and_records_nothing(
     module = course.modules[0]
     duration = module.video("da").duration
     start = utcnow()
-    # Wall time (+5 s slack) at 2x allows half the video; 90 % of it is not plausible.
-    wall = duration / 2 / RULES.max_playback_rate - RULES.slack_seconds
+    # Wall time at 2x (+5 s of slack, once) allows half the video; 90 % of it is not plausible.
+    wall = (duration / 2 - RULES.slack_seconds) / RULES.max_playback_rate
     with app.app_context():
         member = _member(learner.id)
         watching.open_module(member, module, "da", now=start)
@@ -131,7 +131,7 @@ def test_a_report_without_an_opened_page_creates_the_rows_and_is_judged_from_now
             watching.record_segments(member, course, module, "da", [[4, 30]], RULES, now=start)
 
 
-def test_the_allowance_counts_from_the_last_report(app, course, learner):
+def test_the_allowance_counts_from_when_the_video_was_first_opened(app, course, learner):
     module = course.modules[0]
     start = utcnow()
     with app.app_context():
@@ -140,7 +140,7 @@ def test_the_allowance_counts_from_the_last_report(app, course, learner):
         watching.record_segments(
             member, course, module, "da", [[0, 20]], RULES, now=start + timedelta(seconds=20)
         )
-        # One second later, 30 more seconds cannot have been watched: (1 + 5 slack) × 2 = 12.
+        # 21 seconds after opening, 50 seconds cannot have been watched: 21 × 2 + 5 slack = 47.
         with pytest.raises(ProgressRejectedError):
             watching.record_segments(
                 member, course, module, "da", [[20, 50]], RULES, now=start + timedelta(seconds=21)
@@ -285,3 +285,102 @@ def test_progress_api_rejects_bad_payloads_without_a_server_error(client, auth, 
 def test_progress_api_needs_a_signed_in_member(client):
     response = client.post("/api/progress", json={"module": "x", "language": "en", "segments": [[0, 1]]})
     assert response.status_code == 401
+
+
+def test_a_script_of_rapid_reports_cannot_complete_the_video(app, course, learner):
+    """9.5-second segments every 0.1 seconds: the slack is allowed once for the whole video step, not per
+    report, so the script is held to wall time × the fastest rate and the video is never done."""
+    module = course.modules[0]
+    duration = module.video("da").duration
+    start = utcnow()
+    accepted = 0.0
+    with app.app_context():
+        member = _member(learner.id)
+        watching.open_module(member, module, "da", now=start)
+        db.session.commit()
+        position, moment = 0.0, start
+        while position < duration:
+            moment += timedelta(seconds=0.1)
+            segment = [position, min(position + 9.5, duration)]
+            try:
+                update = watching.record_segments(member, course, module, "da", [segment], RULES, now=moment)
+            except ProgressRejectedError:
+                db.session.rollback()
+            else:
+                db.session.commit()
+                accepted = update.seconds_watched
+                position = segment[1]
+            if moment - start > timedelta(seconds=3):
+                break
+        elapsed = (moment - start).total_seconds()
+        assert accepted <= elapsed * RULES.max_playback_rate + RULES.slack_seconds
+        assert not watching.is_video_done(member, module.id)
+
+
+def test_watching_at_the_fastest_rate_is_never_refused(app, course, learner):
+    """A report every 2 seconds of what the player played at twice the speed, arriving up to a second
+    late: every report is accepted and the video step completes."""
+    module = course.modules[0]
+    duration = module.video("da").duration
+    start = utcnow()
+    with app.app_context():
+        member = _member(learner.id)
+        watching.open_module(member, module, "da", now=start)
+        db.session.commit()
+        played, wall = 0.0, 0.0
+        while played < duration:
+            wall += 2.0
+            segment = [played, min(played + 2.0 * RULES.max_playback_rate, duration)]
+            # Network delay: the report arrives late (never early).
+            update = watching.record_segments(
+                member, course, module, "da", [segment], RULES, now=start + timedelta(seconds=wall + 0.9)
+            )
+            db.session.commit()
+            played = segment[1]
+        assert update.is_video_done
+
+
+def test_switching_language_keeps_what_was_watched(app, course, learner):
+    """Watched 82 % in Danish, then the page in English: the figure never drops, and watching the rest in
+    English completes the video step."""
+    module = course.modules[0]
+    danish, english = module.video("da"), module.video("en")
+    start = utcnow()
+    with app.app_context():
+        member = _member(learner.id)
+        watching.open_module(member, module, "da", now=start)
+        danish_part = danish.duration * 0.82
+        before = watching.record_segments(
+            member,
+            course,
+            module,
+            "da",
+            [[0, danish_part]],
+            RULES,
+            now=start + timedelta(seconds=danish_part),
+        )
+        db.session.commit()
+        assert before.coverage == pytest.approx(0.82, abs=0.03)
+        later = start + timedelta(seconds=danish.duration)
+        watching.open_module(member, module, "en", now=later)
+        # A few seconds at the start of the English video, already seen in Danish.
+        again = watching.record_segments(member, course, module, "en", [[0, 5]], RULES, now=later)
+        db.session.commit()
+        assert again.coverage >= before.coverage
+        assert not again.is_video_done
+        # The rest, in English: the scenes not seen in Danish are now seen.
+        rest_from = english.duration * 0.78
+        done = watching.record_segments(
+            member,
+            course,
+            module,
+            "en",
+            [[rest_from, english.duration]],
+            RULES,
+            now=later + timedelta(seconds=english.duration),
+        )
+        db.session.commit()
+        assert done.coverage > 0.97
+        assert done.is_video_done
+        state = progress.get_module_state(member, course, module)
+        assert state.coverage == pytest.approx(done.coverage, abs=1e-4)

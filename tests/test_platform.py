@@ -49,7 +49,7 @@ def councils(app, make, course):
     complete_course(app, course, swedes[1].id)
     with app.app_context():
         db.session.get(Member, removed.id).removed_at = utcnow()
-        db.session.get(Council, aarhus.id).due_date = date.today() - timedelta(days=3)
+        db.session.get(Council, aarhus.id).current_round.due_date = date.today() - timedelta(days=3)
         db.session.commit()
     return aarhus, lund
 

@@ -13,7 +13,8 @@ from course.auth.models import AuthToken, LoginSession
 from course.certificates.models import Certificate
 from course.certificates.queries import verify_certificate
 from course.extensions import db
-from course.people.models import Member
+from course.learning.rounds import start_round
+from course.people.models import Council, CourseRound, Member
 from course.privacy import services
 from course.privacy.registry import BY_TABLE, POLICIES, erased_email
 from tests.privacy_helpers import EMAIL, FINGERPRINTS, NAME, member_rows, populate, text_columns_mentioning
@@ -162,7 +163,7 @@ def test_every_code_of_an_erased_member_verifies_as_revoked(app):
             result = verify_certificate(code)
             assert result is not None
             assert result.status == "revoked"
-            assert result.member_name == ""
+            assert not result.member_name
 
 
 def test_audit_details_never_hold_names_or_addresses(app):
@@ -173,3 +174,31 @@ def test_audit_details_never_hold_names_or_addresses(app):
             text = json.dumps(event.details, ensure_ascii=False).lower()
             assert not any(fingerprint in text for fingerprint in FINGERPRINTS), event.action
             assert "@" not in text, event.action
+
+
+def test_a_round_the_member_started_is_exported_and_kept_for_the_council(app):
+    """A round belongs to the whole council: erasing the administrator who started it keeps it, pointing
+    at the anonymous row; the export lists it, and the rounds the member's records belong to."""
+    populated = populate(app)
+    with app.app_context():
+        member = db.session.get(Member, populated.member_id)
+        council = db.session.get(Council, populated.council_id)
+        first_round = council.current_round_id
+        started = start_round(council, actor=member).id
+        db.session.commit()
+        data = services.export_member(member, actor=None)
+        by_id = {row["id"]: row for row in data["course_round"]}
+        assert set(by_id) == {first_round, started}
+        assert by_id[started]["started_by_member"] is True
+        assert by_id[first_round]["started_by_member"] is False
+        assert {row["round_id"] for row in data["module_progress"]} == {first_round}
+        assert {row["round_id"] for row in data["course_completion"]} == {first_round}
+
+        services.erase_member(member, actor=None)
+        db.session.commit()
+        db.session.expire_all()
+        kept = db.session.get(CourseRound, started)
+        assert kept is not None
+        assert kept.started_by_id == populated.member_id
+        assert db.session.get(Member, populated.member_id).name == ""
+        assert db.session.get(Council, populated.council_id).current_round_id == started

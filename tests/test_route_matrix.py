@@ -28,7 +28,7 @@ from course.auth.access import ADMIN, MEMBER, PLATFORM_ADMIN, PUBLIC
 from course.certificates.models import Certificate
 from course.extensions import db
 from course.learning.models import ModuleProgress, QuizAttempt
-from course.people.models import Council, Member
+from course.people.models import Council, CourseRound, Member
 from course.seminars.models import Seminar
 from tests.conftest import PASSWORD
 
@@ -114,6 +114,7 @@ DATA: dict[tuple[str, str], dict] = {
     ("POST", "learning.submit_quiz"): {"attempt": "{attempt}"},
     ("POST", "learning.report_progress"): {"json": True},
     ("POST", "admin.change_due_date"): {"due_date": "2031-05-01"},
+    ("POST", "admin.start_round"): {"confirm": "y"},
     ("POST", "admin.send_reminders"): {"member": "{member}"},
     ("POST", "admin.add_member"): {"name": "N", "email": "n@new.example", "role": "councillor"},
     ("POST", "admin.invite_members"): {},
@@ -352,7 +353,13 @@ def snapshot(app, world) -> tuple:
             target.role,
             target.removed_at,
             target.invited_at,
-            council.due_date,
+            council.current_round_id,
+            council.current_round.due_date,
+            db.session.execute(
+                select(CourseRound.id, CourseRound.due_date, CourseRound.carries_over)
+                .where(CourseRound.council_id == council.id)
+                .order_by(CourseRound.id)
+            ).all(),
             db.session.scalar(select(func.count()).select_from(Reminder)),
             db.session.get(PendingImport, world["values"]["import_id"]) is not None,
             db.session.scalar(

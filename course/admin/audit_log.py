@@ -24,6 +24,7 @@ PAGE_SIZE = 50
 ACTION_LABELS: dict[str, Any] = {
     "council.created": _l("Council created"),
     "council.due_date_changed": _l("Due date changed"),
+    "round.started": _l("New round started"),
     "member.added": _l("Member added"),
     "member.changed": _l("Member changed"),
     "member.removed": _l("Member removed"),

@@ -75,10 +75,7 @@ class RoundForm(FlaskForm):
     )
     carry_over = BooleanField(
         _l("Carry over the completions of re-elected members"),
-        description=_l(
-            "Members still on the roster who completed the course in the current round count as complete in "
-            "the new one. Leave it unticked to have everyone take the course again, as is usual each term."
-        ),
+        description=_l("Re-elected members who completed the course count as complete in the new round."),
     )
     confirm = BooleanField(
         _l("I understand that every member takes the course again"),

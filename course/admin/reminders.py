@@ -95,6 +95,7 @@ def send_reminder(
     send_email(email)
     reminder = Reminder(
         council_id=council.id,
+        round_id=council.current_round_id,
         member_id=member.id,
         sent_by_id=actor.id if actor is not None else None,
         kind=kind,
@@ -165,12 +166,17 @@ def plan_scheduled_reminders(
         last_overdue = dict(
             db.session.execute(
                 select(Reminder.member_id, func.max(Reminder.sent_at))
-                .where(Reminder.council_id == council.id, Reminder.kind == ReminderKind.OVERDUE.value)
+                .where(
+                    Reminder.council_id == council.id,
+                    Reminder.round_id == council.current_round_id,
+                    Reminder.kind == ReminderKind.OVERDUE.value,
+                )
                 .group_by(Reminder.member_id)
             ).all()
         )
         for row in rows:
-            if row.is_complete:
+            # Complete (online or at a seminar), or not expected to take the course: no reminder.
+            if row.is_complete or not row.member.takes_course:
                 continue
             if row.member.invited_at is None and row.member.joined_at is None:
                 continue

@@ -74,6 +74,8 @@ def list_member_certificates(member: Member, now: datetime | None = None) -> lis
     """The member's current certificates (usually one) with their status, newest first."""
     certificates = db.session.execute(
         select(Certificate)
+        # Each certificate's round (its council term) is on the page: loaded with it, not once per card.
+        .options(joinedload(Certificate.round))
         .where(Certificate.member_id == member.id, Certificate.replaced_at.is_(None))
         .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
     ).scalars()

@@ -56,10 +56,13 @@ def show_certificate():
     course = get_course()
     entries = queries.list_member_certificates(current_user)
     state = get_course_state(current_user, course)
+    current_round_id = current_user.council.current_round_id
     return render_template(
         "certificates/member.html",
         course=course,
         entries=entries,
+        # Certificates of earlier rounds are shown too; the progress towards this round's follows them.
+        has_current=any(entry.certificate.round_id == current_round_id for entry in entries),
         state=state,
         language=current_user.language,
     )

@@ -26,6 +26,7 @@ from sqlalchemy import (
     exists,
     func,
     null,
+    or_,
     select,
     union_all,
 )
@@ -41,7 +42,7 @@ from course.learning.models import (
     SeminarCompletion,
     VideoProgress,
 )
-from course.people.models import Member
+from course.people.models import Council, Member
 
 NOT_STARTED, IN_PROGRESS, COMPLETE = "not_started", "in_progress", "complete"
 
@@ -348,23 +349,29 @@ class CouncilFigures:
 
 
 def count_progress_by_council() -> dict[int, CouncilFigures]:
-    """Per council, its active members, how many completed the course and how many started it: one pass
-    over the members, whatever the number of councils."""
-    has_started = exists().where(ModuleProgress.member_id == Member.id)
+    """Per council, in its current round: its active members who take the course, how many of them
+    completed it (online or at a seminar) and how many started it. One pass over the members, whatever the
+    number of councils."""
+    in_round = Council.current_round_id
+    has_started = exists().where(ModuleProgress.member_id == Member.id, ModuleProgress.round_id == in_round)
+    online = exists().where(CourseCompletion.member_id == Member.id, CourseCompletion.round_id == in_round)
+    seminar = exists().where(SeminarCompletion.member_id == Member.id, SeminarCompletion.round_id == in_round)
+    complete = or_(online, seminar)
     figures = {}
-    for council_id, members, complete, started in db.session.execute(
+    for council_id, members, completed, started in db.session.execute(
         select(
             Member.council_id,
             func.count(),
-            func.count(CourseCompletion.id),
+            func.sum(case((complete, 1), else_=0)),
             func.sum(case((has_started, 1), else_=0)),
         )
-        .outerjoin(CourseCompletion, CourseCompletion.member_id == Member.id)
-        .where(Member.removed_at.is_(None))
+        .join(Council, Council.id == Member.council_id)
+        .where(Member.removed_at.is_(None), Member.takes_course.is_(True))
         .group_by(Member.council_id)
     ):
+        completed = int(completed or 0)
         # A member who has completed has also started, so "started" counts both.
-        figures[council_id] = CouncilFigures(members, complete, max(int(started or 0), complete))
+        figures[council_id] = CouncilFigures(members, completed, max(int(started or 0), completed))
     return figures
 
 

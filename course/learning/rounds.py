@@ -14,7 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import aliased
 
 from course.audit.services import record_event
 from course.db import utcnow
@@ -69,9 +70,13 @@ def start_round(
     actor: Member | None,
     due_date: date | None = None,
     carry_over: bool = False,
+    source: str = "administrator",
     now: datetime | None = None,
 ) -> CourseRound:
     """Start the council's next round (see :func:`next_term`) and make it the current one. Flushes.
+
+    ``source`` says how, for the audit log: ``administrator`` (on /admin/), ``command`` (``council-course
+    start-round``) or ``automatic`` (the first day of a new term).
 
     Raises :class:`RoundError` when the council has a round for that term already or the due date is not
     in it.
@@ -112,7 +117,7 @@ def start_round(
         due_date=due_date.isoformat() if due_date else None,
         carry_over=carry_over,
         carried=carried,
-        automatic=actor is None,
+        source=source,
     )
     return new_round
 
@@ -200,7 +205,7 @@ def start_due_rounds(now: datetime | None = None, council: Council | None = None
         current = each.current_round
         if current is not None and current.term_end >= today:
             continue
-        started.append(StartedRound(each, start_round(each, actor=None, now=now)))
+        started.append(StartedRound(each, start_round(each, actor=None, source="automatic", now=now)))
     return started
 
 
@@ -214,21 +219,20 @@ class PastCompletion:
 
 
 def list_past_completions(member: Member) -> list[PastCompletion]:
-    """The member's completions in their council's earlier rounds, the latest first. Two queries."""
-    current = member.council.current_round_id
-    online = dict(
-        db.session.execute(
-            select(CourseCompletion.round_id, CourseCompletion.completed_at).where(
-                CourseCompletion.member_id == member.id, CourseCompletion.round_id != current
-            )
-        ).all()
-    )
-    seminar = dict(
-        db.session.execute(
-            select(SeminarCompletion.round_id, SeminarCompletion.completed_on).where(
-                SeminarCompletion.member_id == member.id, SeminarCompletion.round_id != current
-            )
-        ).all()
-    )
-    rounds = [r for r in list_rounds(member.council_id) if r.id in online or r.id in seminar]
-    return [PastCompletion(r, online.get(r.id), seminar.get(r.id)) for r in rounds]
+    """The member's completions in their council's earlier rounds, the latest term first. One query."""
+    online = aliased(CourseCompletion)
+    seminar = aliased(SeminarCompletion)
+    rows = db.session.execute(
+        select(CourseRound, online.completed_at, seminar.completed_on)
+        .outerjoin(online, and_(online.round_id == CourseRound.id, online.member_id == member.id))
+        .outerjoin(seminar, and_(seminar.round_id == CourseRound.id, seminar.member_id == member.id))
+        .where(
+            CourseRound.council_id == member.council_id,
+            CourseRound.id != member.council.current_round_id,
+            or_(online.id.is_not(None), seminar.id.is_not(None)),
+        )
+        .order_by(CourseRound.term_start.desc())
+    ).all()
+    return [
+        PastCompletion(course_round, online_at, seminar_on) for course_round, online_at, seminar_on in rows
+    ]

@@ -7,7 +7,7 @@ from flask_login import current_user
 from course.auth.access import member_required
 from course.content import Module, Quiz
 from course.extensions import db
-from course.learning import progress, quizzes, watching
+from course.learning import progress, quizzes, rounds, watching
 from course.learning.watching import LearningRules
 from course.web.course import get_course
 from course.web.inputs import InputError, parse_id, parse_json
@@ -44,7 +44,8 @@ def _video_language(module: Module) -> str:
 def show_overview():
     course = get_course()
     state = progress.get_course_state(current_user, course)
-    return render_template("learning/overview.html", course=course, state=state)
+    history = rounds.list_past_completions(current_user)
+    return render_template("learning/overview.html", course=course, state=state, history=history)
 
 
 @bp.get("/modules/<module_id>")

@@ -112,7 +112,7 @@ def _scene_spans(module: Module) -> tuple[tuple[float, ...], dict[str, list[Inte
     same scenes in the same order as the others' (a council's own video) is one part.
     """
     videos = {language: video for language, video in module.videos.items()}
-    orders = {tuple(chapter.scene for chapter in video.chapters) for video in videos.values()}
+    orders = {tuple(chapter.scene_id for chapter in video.chapters) for video in videos.values()}
     if len(orders) == 1 and all(video.chapters for video in videos.values()):
         spans = {
             language: [(chapter.start, chapter.end) for chapter in video.chapters]

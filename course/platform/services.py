@@ -9,13 +9,14 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from course.auth.links import send_invitation
 from course.certificates.queries import count_certificates_by_council
 from course.db import utcnow
 from course.extensions import db
 from course.learning.progress import CouncilFigures, count_progress_by_council
-from course.people.calendar import DueState, get_due_state
+from course.people.calendar import DueState, Term, get_due_state
 from course.people.models import Council, Member, Role
 from course.people.services import (
     SLUG_PATTERN,
@@ -41,6 +42,12 @@ class CouncilSummary:
     certificates: int = 0
 
     @property
+    def term(self) -> Term | None:
+        """The council term of the council's current round."""
+        current = self.council.current_round
+        return current.term if current is not None else None
+
+    @property
     def in_progress(self) -> int:
         return self.started - self.complete
 
@@ -57,10 +64,22 @@ class CouncilSummary:
         return self.members - self.complete if self.due is not None and self.due.is_past else 0
 
 
+def list_terms(summaries: list[CouncilSummary]) -> list[Term]:
+    """The terms of the councils' current rounds, the latest first: the choices of the term filter."""
+    return sorted(
+        {summary.term for summary in summaries if summary.term}, key=lambda t: t.start, reverse=True
+    )
+
+
 def list_council_summaries(now: datetime | None = None) -> list[CouncilSummary]:
     """Every council with its figures, in three queries whatever the number of councils."""
     now = now or utcnow()
-    councils = db.session.execute(select(Council).order_by(Council.name)).scalars().all()
+    # Each council's current round comes with it (one join): its term and due date are on the page.
+    councils = (
+        db.session.execute(select(Council).options(joinedload(Council.current_round)).order_by(Council.name))
+        .scalars()
+        .all()
+    )
     figures = count_progress_by_council()
     certificates = count_certificates_by_council()
     summaries = []
@@ -84,31 +103,43 @@ SORT_KEYS: dict[str, Callable[[CouncilSummary], Any]] = {
     "members": lambda summary: summary.members,
     "complete": lambda summary: (summary.complete_share, summary.complete),
     "overdue": lambda summary: summary.overdue,
-    "due": lambda summary: summary.council.due_date,
+    "due": lambda summary: summary.due.due_date if summary.due else None,
     "certificates": lambda summary: summary.certificates,
 }
 
 
 @dataclass(frozen=True, slots=True)
 class Sorting(ColumnSorting):
+    """Which councils the overview shows (all, or those whose current round is of one term, by the year it
+    began) and in which order."""
+
     sort: str = "name"
     is_descending: bool = False
+    term_year: int | None = None
 
     @classmethod
     def from_args(cls, args: Mapping[str, str]) -> Sorting:
         sort = args.get("sort") or "name"
-        return cls(sort if sort in SORT_KEYS else "name", args.get("order") == "desc")
+        term = args.get("term") or ""
+        return cls(
+            sort if sort in SORT_KEYS else "name",
+            args.get("order") == "desc",
+            int(term) if term.isascii() and term.isdigit() and len(term) == 4 else None,
+        )
 
     def args(self, **changes: Any) -> dict[str, str]:
         changed = replace(self, **changes)
         values = {
             "sort": changed.sort if changed.sort != "name" else None,
             "order": "desc" if changed.is_descending else None,
+            "term": str(changed.term_year) if changed.term_year else None,
         }
         return {key: value for key, value in values.items() if value}
 
     def apply(self, summaries: list[CouncilSummary]) -> list[CouncilSummary]:
         key = SORT_KEYS[self.sort]
+        if self.term_year is not None:
+            summaries = [s for s in summaries if s.term is not None and s.term.start.year == self.term_year]
         ordered = sorted(summaries, key=SORT_KEYS["name"])
         with_value = [summary for summary in ordered if key(summary) is not None]
         without = [summary for summary in ordered if key(summary) is None]

@@ -19,9 +19,13 @@ bp = Blueprint("platform", __name__, url_prefix="/platform")
 @platform_admin_required
 def show_overview():
     sorting = services.Sorting.from_args(request.args)
-    summaries = sorting.apply(services.list_council_summaries())
+    every = services.list_council_summaries()
     return render_template(
-        "platform/overview.html", summaries=summaries, sorting=sorting, active_page="platform"
+        "platform/overview.html",
+        summaries=sorting.apply(every),
+        terms=services.list_terms(every),
+        sorting=sorting,
+        active_page="platform",
     )
 
 
@@ -54,7 +58,7 @@ def export_csv():
             summary.in_progress,
             summary.not_started,
             summary.overdue,
-            summary.council.due_date,
+            summary.due.due_date if summary.due else None,
             summary.certificates,
         ]
         for summary in summaries

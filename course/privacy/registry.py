@@ -37,7 +37,7 @@ from course.learning.models import (
     VideoProgress,
 )
 from course.mail.models import OutgoingMail
-from course.people.models import Council, Member
+from course.people.models import Council, CourseRound, Member
 from course.seminars.models import SeminarAttendance, SeminarBallot
 
 #: What an erased certificate's revocation, and an erased seminar completion's reason, say instead.
@@ -96,6 +96,7 @@ def _export_member(member: Member) -> list[Row]:
             "role": member.role,
             "is_admin": member.is_admin,
             "is_platform_admin": member.is_platform_admin,
+            "takes_course": member.takes_course,
             "language": member.locale,
             # Only whether a password is set: the hash is a secret, not information about the person.
             "has_password": member.password_hash is not None,
@@ -218,7 +219,7 @@ def _erase_pending_imports(member: Member, now: datetime) -> None:  # noqa: ARG0
 def _export_reminders(member: Member) -> list[Row]:
     return _rows(
         select(Reminder).where(Reminder.member_id == member.id).order_by(Reminder.sent_at),
-        ("id", "kind", "sent_at"),
+        ("id", "round_id", "kind", "sent_at"),
     )
 
 
@@ -226,8 +227,17 @@ def _export_video_progress(member: Member) -> list[Row]:
     return _rows(
         select(VideoProgress)
         .where(VideoProgress.member_id == member.id)
-        .order_by(VideoProgress.module_id, VideoProgress.language),
-        ("module_id", "language", "intervals", "seconds_watched", "duration", "created_at", "last_report_at"),
+        .order_by(VideoProgress.round_id, VideoProgress.module_id, VideoProgress.language),
+        (
+            "round_id",
+            "module_id",
+            "language",
+            "intervals",
+            "seconds_watched",
+            "duration",
+            "created_at",
+            "last_report_at",
+        ),
     )
 
 
@@ -235,10 +245,12 @@ def _export_module_progress(member: Member) -> list[Row]:
     return _rows(
         select(ModuleProgress)
         .where(ModuleProgress.member_id == member.id)
-        .order_by(ModuleProgress.module_id),
+        .order_by(ModuleProgress.round_id, ModuleProgress.module_id),
         (
+            "round_id",
             "module_id",
             "started_at",
+            "video_coverage",
             "last_activity_at",
             "video_completed_at",
             "video_route",
@@ -260,6 +272,7 @@ def _export_attempts(member: Member) -> list[Row]:
                 name: _value(getattr(attempt, name))
                 for name in (
                     "id",
+                    "round_id",
                     "module_id",
                     "quiz_id",
                     "number",
@@ -291,8 +304,10 @@ def _erase_attempt_questions(member: Member, now: datetime) -> None:  # noqa: AR
 
 def _export_course_completion(member: Member) -> list[Row]:
     return _rows(
-        select(CourseCompletion).where(CourseCompletion.member_id == member.id),
-        ("completed_at", "content_version"),
+        select(CourseCompletion)
+        .where(CourseCompletion.member_id == member.id)
+        .order_by(CourseCompletion.completed_at, CourseCompletion.id),
+        ("id", "round_id", "completed_at", "content_version", "carried_from_id"),
     )
 
 
@@ -300,13 +315,51 @@ def _keep_anonymous(member: Member, now: datetime) -> None:  # noqa: ARG001
     """Nothing to change: the rows hold ids, times and codes only, and the member's row is anonymised."""
 
 
+# --- rounds ------------------------------------------------------------------------------------------------
+
+
+def _export_rounds(member: Member) -> list[Row]:
+    """The rounds the member's records belong to (so the export says which council term each is from), and
+    those the member started as an administrator."""
+    mine = [
+        select(model.round_id).where(model.member_id == member.id)
+        for model in (VideoProgress, ModuleProgress, QuizAttempt, CourseCompletion, SeminarCompletion)
+    ]
+    mine += [
+        select(Certificate.round_id).where(Certificate.member_id == member.id),
+        select(Reminder.round_id).where(Reminder.member_id == member.id),
+    ]
+    rounds = db.session.execute(
+        select(CourseRound)
+        .where(
+            or_(
+                CourseRound.started_by_id == member.id,
+                *(CourseRound.id.in_(statement) for statement in mine),
+            )
+        )
+        .order_by(CourseRound.term_start, CourseRound.id)
+    ).scalars()
+    return [
+        {
+            **{
+                name: _value(getattr(course_round, name))
+                for name in ("id", "term_start", "term_end", "started_at", "due_date", "carries_over")
+            },
+            "started_by_member": course_round.started_by_id == member.id,
+        }
+        for course_round in rounds
+    ]
+
+
 # --- certificates ------------------------------------------------------------------------------------------
 
 
 def _export_seminar(member: Member) -> list[Row]:
     return _rows(
-        select(SeminarCompletion).where(SeminarCompletion.member_id == member.id),
-        ("completed_on", "reason", "content_version", "recorded_at"),
+        select(SeminarCompletion)
+        .where(SeminarCompletion.member_id == member.id)
+        .order_by(SeminarCompletion.completed_on, SeminarCompletion.id),
+        ("round_id", "completed_on", "reason", "content_version", "recorded_at"),
     )
 
 
@@ -328,6 +381,7 @@ def _export_certificates(member: Member) -> list[Row]:
         .order_by(Certificate.issued_at, Certificate.revision),
         (
             "code",
+            "round_id",
             "revision",
             "member_name",
             "council_name",
@@ -411,6 +465,15 @@ POLICIES: tuple[TablePolicy, ...] = (
     TablePolicy(
         "council",
         "The municipality: a public authority, not a person (its name, country, dates and settings).",
+    ),
+    TablePolicy(
+        "course_round",
+        "A council's course in one council term: the term, the due date, whether completions carry over, "
+        "when it started and which administrator started it (an id; nothing else about a person).",
+        _export_rounds,
+        _keep_anonymous,
+        erasure="kept: a round belongs to the whole council; who started it is an id, which then points at "
+        "an anonymous row",
     ),
     TablePolicy(
         "login_session",

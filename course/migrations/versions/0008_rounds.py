@@ -108,7 +108,7 @@ def upgrade():
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.add_column(sa.Column("round_id", sa.Integer(), nullable=True))
     with op.batch_alter_table("module_progress", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("video_coverage", sa.Float(), server_default="0", nullable=False))
+        batch_op.add_column(sa.Column("video_coverage", sa.Double(), server_default="0", nullable=False))
     with op.batch_alter_table("course_completion", schema=None) as batch_op:
         batch_op.add_column(sa.Column("carried_from_id", sa.Integer(), nullable=True))
 

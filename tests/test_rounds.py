@@ -1,0 +1,257 @@
+"""Rounds: a council's course once per council term; what starts one, what a new one means for members and
+administrators, carry-over, who takes the course, and a seminar completion counting everywhere."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from course.audit.models import AuditEvent
+from course.extensions import db
+from course.learning import progress, rounds
+from course.learning.models import CourseCompletion, ModuleProgress
+from course.people import calendar
+from course.people.models import Council, CourseRound, Member
+from tests.admin_helpers import complete_course
+from tests.helpers import round_of
+
+
+def _council(app, council) -> Council:
+    return db.session.get(Council, council.id)
+
+
+def test_a_new_council_has_a_round_for_the_current_term(app, make):
+    danish = make.council("termby")
+    with app.app_context():
+        current = _council(app, danish).current_round
+        term = calendar.term_of("dk", calendar.today("dk"))
+        assert (current.term_start, current.term_end) == (term.start, term.end)
+
+
+@pytest.mark.parametrize(
+    ("country", "last_day", "first_day", "new_term"),
+    [
+        ("dk", datetime(2029, 12, 31, 12, tzinfo=UTC), datetime(2030, 1, 1, 8, tzinfo=UTC), "2030\u20132033"),
+        (
+            "se",
+            datetime(2030, 10, 14, 12, tzinfo=UTC),
+            datetime(2030, 10, 15, 8, tzinfo=UTC),
+            "2030\u20132034",
+        ),
+    ],
+)
+def test_a_round_starts_by_itself_on_the_first_day_of_the_new_term(
+    app, make, country, last_day, first_day, new_term
+):
+    council = make.council(f"auto-{country}", country=country)
+    with app.app_context():
+        assert rounds.start_due_rounds(now=last_day, council=_council(app, council)) == []
+        started = rounds.start_due_rounds(now=first_day, council=_council(app, council))
+        db.session.commit()
+        assert [each.round.term.label for each in started] == [new_term]
+        assert _council(app, council).current_round.term.label == new_term
+        # Running the daily job again starts nothing more.
+        assert (
+            rounds.start_due_rounds(now=first_day + timedelta(hours=1), council=_council(app, council)) == []
+        )
+        event = db.session.execute(
+            select(AuditEvent).where(AuditEvent.action == "round.started")
+        ).scalar_one()
+        assert event.details["source"] == "automatic"
+
+
+def test_the_daily_command_starts_due_rounds(app, make, runner, monkeypatch):
+    council = make.council("dailyby")
+    with app.app_context():
+        # The council's round is for the previous term: the command starts the current one.
+        current = _council(app, council).current_round
+        current.term_start, current.term_end = date(2018, 1, 1), date(2021, 12, 31)
+        db.session.commit()
+    result = runner.invoke(args=["send-reminders", "--council", "dailyby"])
+    assert result.exit_code == 0, result.output
+    assert "a new round started" in result.output
+    with app.app_context():
+        assert _council(app, council).current_round.term_end >= calendar.today("dk")
+
+
+def test_start_round_from_the_command_line(app, make, runner):
+    make.council("cliby")
+    result = runner.invoke(args=["start-round", "cliby", "--due", "bad"])
+    assert result.exit_code != 0
+    assert "YYYY-MM-DD" in result.output
+    term = calendar.term_of("dk", calendar.today("dk")).next()
+    due = term.start + timedelta(days=60)
+    result = runner.invoke(args=["start-round", "cliby", "--due", due.isoformat()])
+    assert result.exit_code == 0, result.output
+    assert term.label in result.output
+    with app.app_context():
+        council = db.session.execute(select(Council).where(Council.slug == "cliby")).scalar_one()
+        assert council.current_round.due_date == due
+        assert db.session.query(CourseRound).filter_by(council_id=council.id).count() == 2
+    # The next term has its round already.
+    again = runner.invoke(args=["start-round", "cliby"])
+    assert again.exit_code == 0, again.output
+
+
+@pytest.fixture
+def admin_of(make, auth):
+    def run(council):
+        admin = make.member(
+            council, f"admin@{council.slug}.example", name="Sekretariatet", is_admin=True, locale="en"
+        )
+        auth.login(admin.email)
+        return admin
+
+    return run
+
+
+def test_an_administrator_starts_a_round_after_confirming(app, make, client, admin_of, course):
+    council = make.council("handby")
+    admin_of(council)
+    member = make.member(council, "anna@handby.example", name="Anna")
+    complete_course(app, course, member.id)
+    page = client.get("/admin/rounds/new").get_data(as_text=True)
+    assert "Nothing is deleted" in page
+    refused = client.post("/admin/rounds", data={})
+    assert refused.status_code == 422
+    assert "Tick the box to confirm" in refused.get_data(as_text=True)
+    response = client.post("/admin/rounds", data={"confirm": "y"})
+    assert response.status_code == 303
+    with app.app_context():
+        fresh = db.session.get(Member, member.id)
+        state = progress.get_course_state(fresh, course)
+        assert not state.is_complete
+        assert state.completed_count == 0
+        # The earlier round's completion is kept, and shown to the member as history.
+        [past] = rounds.list_past_completions(fresh)
+        assert past.completed_at is not None
+        event = db.session.execute(
+            select(AuditEvent).where(AuditEvent.action == "round.started")
+        ).scalar_one()
+        assert event.details["source"] == "administrator"
+    # The dashboard shows the new round, and the earlier one read-only.
+    dashboard = client.get("/admin/").get_data(as_text=True)
+    assert "Start a new round" in dashboard
+    with app.app_context():
+        earlier = rounds.list_rounds(council.id)[-1]
+    old_view = client.get(f"/admin/?round={earlier.id}").get_data(as_text=True)
+    assert "It can be read but not changed" in old_view
+    assert 'name="member"' not in old_view  # no reminders for an earlier round
+    assert client.get("/admin/?round=99999").status_code == 404
+
+
+def test_another_councils_round_is_not_found(app, make, client, admin_of):
+    mine, theirs = make.council("mineby"), make.council("theirby")
+    admin_of(mine)
+    with app.app_context():
+        their_round = _council(app, theirs).current_round_id
+    assert client.get(f"/admin/?round={their_round}").status_code == 404
+    assert client.get(f"/admin/export.csv?round={their_round}").status_code == 404
+
+
+def test_carry_over_counts_re_elected_members_as_complete(app, make, course):
+    council = make.council("carryby")
+    stays = make.member(council, "stays@carryby.example")
+    leaves = make.member(council, "leaves@carryby.example")
+    for member in (stays, leaves):
+        complete_course(app, course, member.id)
+    with app.app_context():
+        db.session.get(Member, leaves.id).removed_at = datetime.now(UTC)
+        rounds.start_round(_council(app, council), actor=None, carry_over=True)
+        db.session.commit()
+        new_round = _council(app, council).current_round_id
+        carried = (
+            db.session.execute(select(CourseCompletion).where(CourseCompletion.round_id == new_round))
+            .scalars()
+            .all()
+        )
+        assert [c.member_id for c in carried] == [stays.id]
+        assert carried[0].carried_from_id is not None
+        assert progress.get_course_state(db.session.get(Member, stays.id), course).is_complete
+        assert db.session.query(ModuleProgress).filter_by(
+            round_id=new_round, member_id=stays.id
+        ).count() == len(course.modules)
+
+
+def test_without_carry_over_everyone_starts_afresh_and_nothing_is_deleted(app, make, course):
+    council = make.council("afreshby")
+    member = make.member(council)
+    complete_course(app, course, member.id)
+    with app.app_context():
+        before = db.session.query(ModuleProgress).count()
+        rounds.start_round(_council(app, council), actor=None)
+        db.session.commit()
+        assert db.session.query(ModuleProgress).count() == before
+        assert not progress.get_course_state(db.session.get(Member, member.id), course).is_complete
+
+
+def test_a_due_date_outside_the_new_term_is_refused(app, make):
+    council = make.council("dueby")
+    with app.app_context(), pytest.raises(rounds.RoundError):
+        rounds.start_round(_council(app, council), actor=None, due_date=date(2000, 1, 1))
+
+
+def test_staff_do_not_take_the_course_by_default_and_are_not_counted_or_reminded(
+    app, make, client, admin_of, course, runner, smtp_server
+):
+    council = make.council("staffby")
+    admin_of(council)
+    councillor = make.member(council, "c@staffby.example", name="Carla Councillor")
+    staff = make.member(council, "s@staffby.example", name="Sven Staff", role="staff")
+    with app.app_context():
+        assert db.session.get(Member, councillor.id).takes_course
+        assert not db.session.get(Member, staff.id).takes_course
+        for member_id in (councillor.id, staff.id):
+            db.session.get(Member, member_id).invited_at = datetime.now(UTC) - timedelta(days=30)
+        db.session.commit()
+    html = client.get("/admin/").get_data(as_text=True)
+    assert "Members who are not expected to take the course" in html
+    others = html.split("others-heading", 1)[1]
+    assert "Sven Staff" in others
+    assert "Carla Councillor" not in others
+    result = runner.invoke(args=["send-reminders", "--council", "staffby", "--dry-run"])
+    assert "c@staffby.example" in result.output
+    assert "s@staffby.example" not in result.output
+
+
+def test_a_seminar_completion_is_a_completion_everywhere(app, make, client, admin_of, course, auth, runner):
+    from course.certificates.operations import record_seminar_completion
+
+    council = make.council("seminarby")
+    admin = admin_of(council)
+    member = make.member(council, "m@seminarby.example", name="Mette Seminar")
+    with app.app_context():
+        db.session.get(Member, member.id).invited_at = datetime.now(UTC) - timedelta(days=30)
+        record_seminar_completion(
+            db.session.get(Member, member.id),
+            calendar.today("dk"),
+            "Temamøde i byrådet",
+            course,
+            actor=db.session.get(Member, admin.id),
+        )
+        db.session.commit()
+        state = progress.get_course_state(db.session.get(Member, member.id), course)
+        assert state.is_complete
+        assert state.status == "complete"
+    dashboard = client.get("/admin/").get_data(as_text=True)
+    assert "at a council seminar" in dashboard
+    figures = dashboard.split("figures-heading", 1)[1].split("</dl>", 1)[0]
+    assert "<dt>Completed</dt><dd>1 " in figures
+    result = runner.invoke(args=["send-reminders", "--council", "seminarby", "--dry-run"])
+    assert "m@seminarby.example" not in result.output
+    auth.logout()
+    auth.login(member.email)
+    overview = client.get("/")
+    assert overview.status_code == 200, overview.headers
+    assert "Completed at the council seminar on" in overview.get_data(as_text=True)
+
+
+def test_the_migration_put_existing_data_into_rounds(app, make, course):
+    """Rows made the way the migration leaves them: every row has a round, the council's current round is
+    for today's term, and a completion of an earlier term stays in that term's round."""
+    council = make.council("historyby")
+    member = make.member(council)
+    with app.app_context():
+        assert round_of(member.id) == _council(app, council).current_round_id
