@@ -45,11 +45,31 @@ def phone(browser, base_url: str) -> Iterator[AuditedPage]:
     assert not audited.failed_responses, audited.failed_responses
 
 
+#: 320 CSS pixels is a 1280-pixel window at 400 % zoom (WCAG 1.4.10), 640 the same window at 200 %.
+NARROW = ({"width": 320, "height": 568}, {"width": 640, "height": 400})
+
+OVERFLOWING = """() => {
+  const width = document.documentElement.clientWidth;
+  const wide = [...document.querySelectorAll("body *")].filter((element) => {
+    const box = element.getBoundingClientRect();
+    return box.width > 0 && (box.right > width + 1 || box.left < -1) && !element.closest(".sr-only");
+  });
+  return {
+    scroll: document.documentElement.scrollWidth - width,
+    wide: wide.slice(0, 5).map((element) => element.tagName + "." + element.className),
+  };
+}"""
+
+
 def audit_at_both_sizes(page: AuditedPage, size: dict) -> None:
-    """axe at a phone's size and at a desktop's, then back to the page's own size."""
+    """axe at a phone's size and at a desktop's; at 320 and 640 pixels nothing needs scrolling sideways."""
     for viewport in (PHONE, DESKTOP):
         page.page.set_viewport_size(viewport)
         page.audit()
+    for viewport in NARROW:
+        page.page.set_viewport_size(viewport)
+        overflow = page.page.evaluate(OVERFLOWING)
+        assert overflow["scroll"] <= 0 and not overflow["wide"], f"{page.page.url} at {viewport}: {overflow}"
     page.page.set_viewport_size(size)
 
 
