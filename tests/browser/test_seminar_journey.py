@@ -69,7 +69,8 @@ def audit_at_both_sizes(page: AuditedPage, size: dict) -> None:
     for viewport in NARROW:
         page.page.set_viewport_size(viewport)
         overflow = page.page.evaluate(OVERFLOWING)
-        assert overflow["scroll"] <= 0 and not overflow["wide"], f"{page.page.url} at {viewport}: {overflow}"
+        assert overflow["scroll"] <= 0, f"{page.page.url} scrolls sideways at {viewport}: {overflow}"
+        assert not overflow["wide"], f"{page.page.url} at {viewport}: {overflow}"
     page.page.set_viewport_size(size)
 
 
@@ -80,6 +81,18 @@ def every_phone_shows(phones: list[AuditedPage], pressed: float, text: str) -> N
     for member in phones:
         left = max(1, int(WITHIN_MS - (time.monotonic() - pressed) * 1000))
         expect(member.page.locator(".phone")).to_contain_text(text, timeout=left)
+
+
+def tab_to(page, target) -> None:
+    """Press Tab until ``target`` has the focus, and check that the focus can be seen."""
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        if target.evaluate("element => element === document.activeElement"):
+            break
+    else:
+        pytest.fail(f"{target} could not be reached with Tab")
+    assert target.evaluate("element => getComputedStyle(element).outlineStyle") != "none"
+    assert float(target.evaluate("element => parseFloat(getComputedStyle(element).outlineWidth)")) >= 2
 
 
 @pytest.fixture
@@ -141,9 +154,11 @@ def test_the_facilitator_moves_on_and_every_phone_follows_answers_and_sees_the_r
         screen.get_by_role("button", name="Næste").click()
         every_phone_shows(phones, time.monotonic(), first)
         every_phone_shows(phones, time.monotonic(), "Kort 1 af 2")
+        for member in phones:  # and a screen reader says so
+            expect(member.page.locator("[data-announcer]")).to_have_text(f"Kort 1 af 2: {first}.")
 
         # With the keyboard: the arrow keys step forward and back, and the phones follow each time.
-        screen.locator("body").focus()
+        tab_to(screen, screen.get_by_role("button", name="Næste"))
         screen.keyboard.press("ArrowRight")
         every_phone_shows(phones, time.monotonic(), second)
         screen.keyboard.press("ArrowLeft")
@@ -160,8 +175,15 @@ def test_the_facilitator_moves_on_and_every_phone_follows_answers_and_sees_the_r
             )
         for member in phones:
             audit_at_both_sizes(member, PHONE)
-        for member, choice in zip(phones, ["Helt enig", "Enig", "Helt enig"], strict=True):
-            member.page.get_by_role("button", name=choice, exact=True).click()
+        for number, (member, choice) in enumerate(
+            zip(phones, ["Helt enig", "Enig", "Helt enig"], strict=True)
+        ):
+            button = member.page.get_by_role("button", name=choice, exact=True)
+            if number == 0:  # one member answers with the keyboard
+                tab_to(member.page, button)
+                member.page.keyboard.press("Enter")
+            else:
+                button.click()
             expect(member.page.get_by_text("Tak. Dit svar er talt med.").first).to_be_visible()
             # The thanks is announced to a screen reader.
             expect(member.page.locator("[data-announcer]")).to_have_text("Tak. Dit svar er talt med.")
