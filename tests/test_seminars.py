@@ -480,6 +480,42 @@ def test_the_stream_sends_the_full_state_then_changes_and_resumes_from_last_even
     response.close()
 
 
+def test_answers_move_the_screen_on_but_send_the_phones_nothing_new(
+    app, client, running, admin, members, monkeypatch
+):
+    """A phone does not show how many have answered: sixty answers must not send sixty states to each phone
+    (the screen shows the count, and gets them)."""
+    monkeypatch.setitem(app.config, "SEMINAR_HEARTBEAT_SECONDS", 0.2)
+    monkeypatch.setitem(app.config, "SEMINAR_STREAM_SECONDS", 1.5)
+    sign_in(client, members[0])
+    phone = client.get(f"/seminars/{running['code']}/events")
+    retry, first = read_events(phone, 2)
+    assert "Kort 1 af 3" in first
+    answer_as(app, running, members[1], "4")
+    answer_as(app, running, members[2], "5")
+    # Until the stream ends: heartbeats only.
+    assert [block for block in read_events(phone, 100) if block.startswith("id:")] == []
+    phone.close()
+
+    admin_client = app.test_client()
+    sign_in(admin_client, admin)
+    screen = admin_client.get(f"/seminars/{running['code']}/events?view=screen")
+    retry, first = read_events(screen, 2)
+    assert "2 svar indtil nu." in first
+    answer_as(app, running, members[3], "4")
+    changes = [block for block in read_events(screen, 100) if block.startswith("id:")]
+    assert changes
+    assert "3 svar indtil nu." in changes[-1]
+    screen.close()
+
+    # The next card does reach the phone.
+    phone = client.get(f"/seminars/{running['code']}/events")
+    read_events(phone, 2)
+    threading.Timer(0.3, lambda: act(app, running, operations.step, 1, admin=admin)).start()
+    assert any("Kort 2 af 3" in block for block in read_events(phone, 100) if block.startswith("id:"))
+    phone.close()
+
+
 def test_the_watcher_sees_changes_made_by_another_process(app, running, admin):
     """The version poller finds a change it was not told of (as from another worker) within its interval."""
     hub = live.Hub(
