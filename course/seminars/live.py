@@ -350,7 +350,8 @@ def event_stream(
     """The stream one page reads: the current state (unless it already has this version), then every
     newer state that looks different on this page, with a comment line as heartbeat. (A phone does not show
     how many have answered: a burst of answers changes the version sixty times but sends the phones
-    nothing.) It ends after ``lifetime`` seconds; the browser reconnects with ``Last-Event-ID`` and resumes."""
+    nothing.) It ends after ``lifetime`` seconds; the browser reconnects with ``Last-Event-ID`` and
+    resumes."""
     box = hub.subscribe(state)
     try:
         yield f"retry: {RETRY_MILLISECONDS}\n\n"
