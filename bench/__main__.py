@@ -1,4 +1,4 @@
-"""``python -m bench seed``, ``run`` and ``cpu``: see docs/benchmarks.md."""
+"""``python -m bench seed``, ``run``, ``cpu`` and ``seminar``: see docs/benchmarks.md."""
 
 from __future__ import annotations
 
@@ -84,6 +84,10 @@ def main(argv: list[str] | None = None) -> int:
     from bench.faults import add_parser as add_faults
 
     add_faults(commands)
+
+    from bench.seminar import add_parser as add_seminar
+
+    add_seminar(commands)
 
     table = commands.add_parser("table", help="print the results section of docs/benchmarks.md")
     table.add_argument("results", nargs="+", help="results files of `run` (SQLite, PostgreSQL, ...)")

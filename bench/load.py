@@ -21,7 +21,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -143,8 +143,11 @@ class Server:
 
 
 @contextmanager
-def gunicorn(name: str, app_spec: str, workers: int, env: dict[str, str]) -> Iterator[Server]:
-    """``app_spec`` under gunicorn on 127.0.0.1, sync workers, until the block ends."""
+def gunicorn(
+    name: str, app_spec: str, workers: int, env: dict[str, str], extra_args: Sequence[str] = ()
+) -> Iterator[Server]:
+    """``app_spec`` under gunicorn on 127.0.0.1 until the block ends: sync workers unless ``extra_args``
+    names another worker class."""
     port = _free_port()
     log = database.WORK_DIR / f"{name}.log"
     command = [
@@ -161,6 +164,7 @@ def gunicorn(name: str, app_spec: str, workers: int, env: dict[str, str]) -> Ite
         "warning",
         "--timeout",
         "120",
+        *extra_args,
         app_spec,
     ]
     with log.open("wb") as output:

@@ -263,3 +263,69 @@ def test_the_report_gives_ratios_to_hello_world_and_checks_the_targets(tmp_path)
     assert "| one certificate PDF (< 50 ms) | 60.0 ms **missed** |" in docs
     assert "Signed-in floor (session cookie and one indexed query, nothing else): 70% of hello world" in docs
     assert "one indexed query, nothing else): 70% of hello world" in format_report(results)
+
+
+# --- the seminar benchmark's helpers ------------------------------------------------------------------------
+
+
+def test_percentiles_interpolate_between_ranks_like_numpy():
+    from bench.seminar import percentile
+
+    values = [0.4, 0.1, 0.3, 0.2, 0.5]
+    assert percentile(values, 0.5) == pytest.approx(0.3)
+    assert percentile(values, 0.0) == pytest.approx(0.1)
+    assert percentile(values, 1.0) == pytest.approx(0.5)
+    assert percentile(values, 0.95) == pytest.approx(0.48)  # numpy.percentile(values, 95)
+    assert percentile([1.0, 2.0], 0.5) == pytest.approx(1.5)
+    assert percentile([7.0], 0.95) == 7.0
+    assert percentile([], 0.5) != percentile([], 0.5)  # NaN
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        percentile(values, 95)
+
+
+def test_the_event_parser_finds_event_ids_across_pieces_and_skips_heartbeats():
+    from bench.seminar import EventParser
+
+    parser = EventParser()
+    assert parser.feed(b"retry: 2000\n\n") == [None]
+    assert parser.feed(b": heartbeat\n\nid: 4") == []
+    assert parser.feed(b'1\nevent: state\ndata: {"html": "a\\n"}\n') == []
+    assert parser.feed(b"\nid: 42\r\nevent: state\r\ndata: x\r\n\r\n") == [41, 42]
+    assert parser.feed(b"id: nope\ndata: y\n\n") == [None]
+
+
+def test_a_phones_first_arrival_counts_a_later_version_that_skipped_the_one_awaited():
+    from bench.seminar import first_arrival
+
+    arrivals = [(3, 1.0), (5, 2.0), (9, 3.0)]
+    assert first_arrival(arrivals, 3) == 1.0
+    assert first_arrival(arrivals, 4) == 2.0  # version 4 was skipped: 5 brings it
+    assert first_arrival(arrivals, 9) == 3.0
+    assert first_arrival(arrivals, 10) is None
+
+
+def test_split_head_reads_the_status_once_the_header_is_complete():
+    from bench.seminar import split_head
+
+    assert split_head(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream") is None
+    assert split_head(b'HTTP/1.0 409 CONFLICT\r\nX: y\r\n\r\n{"ok": false}') == (409, b'{"ok": false}')
+    with pytest.raises(ValueError, match="not an HTTP response"):
+        split_head(b"SSH-2.0\r\n\r\n")
+
+
+def test_the_seminar_summary_prints_percentiles_rates_and_memory():
+    from bench.seminar import Summary, format_summary
+
+    summary = Summary(20, 60, 2, 1328, "sqlite:///x.db", streams_opened=1200, streams_wanted=1200)
+    summary.open_seconds = 4.2
+    summary.next_latencies = [0.1, 0.2, 0.3, 0.4]
+    summary.answers, summary.answer_seconds, summary.answers_counted = 1200, 4.0, 1200
+    summary.answer_latencies = [0.05, 0.15]
+    summary.worker_peak_mb = 123.4
+    text = format_summary(summary)
+    assert "1,200 of 1,200 streams open" in text
+    assert "p50 250 ms, p95 385 ms, max 400 ms (4 posts, 0 not seen by every phone)" in text
+    assert "1,200 in 4.00 s = 300/s" in text
+    assert "one answer p50 100 ms" in text
+    assert "(VmHWM): 123 MB" in text
+    assert "p50 –" in format_summary(Summary(1, 1, 1, 1, "x"))

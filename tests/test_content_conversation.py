@@ -162,3 +162,104 @@ def test_check_content_counts_the_material():
     course = load_course(CONTENT)
     assert f"{len(course.conversation.cards)} conversation cards" in result.output
     assert f"{len(course.conversation.dos_and_donts.items)} do's and don'ts" in result.output
+
+
+# --- the seminar questions and the facilitator guide ------------------------------------------------------
+
+
+def _first_card_of_kind(data, kind: str) -> tuple[int, dict]:
+    return next(
+        (index, card) for index, card in enumerate(data["cards"]) if card["seminar_question"]["kind"] == kind
+    )
+
+
+def test_seminar_question_of_an_unknown_kind_is_rejected_with_file_field_and_reason(content: Path):
+    edit_yaml(
+        content / "conversation" / "council-cards.yaml",
+        lambda data: data["cards"][0]["seminar_question"].update(kind="poll"),
+    )
+    assert (
+        "modules/conversation/council-cards.yaml: cards[0].seminar_question.kind: "
+        "'poll' is not one of: scale, choice, words"
+    ) in errors_for(content)
+
+
+@pytest.mark.parametrize("count", [1, 7])
+def test_a_choice_needs_two_to_six_options(content: Path, count: int):
+    path = content / "conversation" / "administration-cards.yaml"
+    found = {}
+
+    def set_options(data):
+        index, card = _first_card_of_kind(data, "choice")
+        options = card["seminar_question"]["options"]
+        card["seminar_question"]["options"] = [
+            {language: f"{text} {number}" for language, text in options[0].items()} for number in range(count)
+        ]
+        found["index"] = index
+
+    edit_yaml(path, set_options)
+    assert (
+        f"modules/conversation/administration-cards.yaml: cards[{found['index']}].seminar_question.options: "
+        f"a choice has 2 to 6 options, found {count}"
+    ) in errors_for(content)
+
+
+def test_seminar_question_missing_a_language_or_with_options_it_cannot_have_is_rejected(content: Path):
+    found = {}
+
+    def break_it(data):
+        index, card = _first_card_of_kind(data, "scale")
+        card["seminar_question"]["text"].pop("sv")
+        card["seminar_question"]["options"] = [{"da": "Ja", "sv": "Ja", "en": "Yes"}] * 2
+        choice_index, choice = _first_card_of_kind(data, "choice")
+        choice["seminar_question"]["options"][1].pop("en")
+        found.update(scale=index, choice=choice_index)
+
+    edit_yaml(content / "conversation" / "council-cards.yaml", break_it)
+    errors = errors_for(content)
+    prefix = "modules/conversation/council-cards.yaml: "
+    assert f"{prefix}cards[{found['scale']}].seminar_question.text.sv: is missing" in errors
+    assert (
+        f"{prefix}cards[{found['scale']}].seminar_question.options: "
+        "only a choice has options, not a scale question" in errors
+    )
+    assert f"{prefix}cards[{found['choice']}].seminar_question.options[1].en: is missing" in errors
+
+
+def test_card_without_a_seminar_question_is_rejected(content: Path):
+    edit_yaml(
+        content / "conversation" / "council-cards.yaml", lambda data: data["cards"][2].pop("seminar_question")
+    )
+    assert (
+        "modules/conversation/council-cards.yaml: cards[2].seminar_question: "
+        "is missing (the question the material proposes for a seminar)"
+    ) in errors_for(content)
+
+
+def test_facilitator_guide_missing_a_section_is_rejected(content: Path):
+    edit_yaml(
+        content / "conversation" / "facilitator-guide.yaml",
+        lambda data: data.update(sections=[s for s in data["sections"] if s["id"] != "heated-moment"]),
+    )
+    assert "modules/conversation/facilitator-guide.yaml: sections: missing: heated-moment" in errors_for(
+        content
+    )
+
+
+def test_facilitator_guide_missing_a_language_names_file_field_and_reason(content: Path):
+    def break_it(data):
+        data["title"].pop("da")
+        data["sections"][0]["points"][0].pop("sv")
+        data["agendas"][1]["steps"][0]["text"].pop("en")
+
+    edit_yaml(content / "conversation" / "facilitator-guide.yaml", break_it)
+    errors = errors_for(content)
+    prefix = "modules/conversation/facilitator-guide.yaml: "
+    assert f"{prefix}title.da: is missing" in errors
+    assert f"{prefix}sections[0].points[0].sv: is missing" in errors
+    assert f"{prefix}agendas[1].steps[0].text.en: is missing" in errors
+
+
+def test_facilitator_guide_that_is_missing_is_reported(content: Path):
+    (content / "conversation" / "facilitator-guide.yaml").unlink()
+    assert "modules/conversation/facilitator-guide.yaml: file is missing" in errors_for(content)

@@ -5,8 +5,10 @@ moderation), attendance and the seminar completion, the summary and its PDF, and
 from __future__ import annotations
 
 import io
+import os
 import re
 import threading
+import time
 from datetime import date, timedelta
 
 import pytest
@@ -24,7 +26,7 @@ from course.seminars.models import (
     SeminarBallot,
     SeminarItem,
 )
-from tests.conftest import PASSWORD
+from tests.conftest import IS_CI, PASSWORD, make_test_app
 
 
 @pytest.fixture
@@ -478,6 +480,42 @@ def test_the_stream_sends_the_full_state_then_changes_and_resumes_from_last_even
     response.close()
 
 
+def test_answers_move_the_screen_on_but_send_the_phones_nothing_new(
+    app, client, running, admin, members, monkeypatch
+):
+    """A phone does not show how many have answered: sixty answers must not send sixty states to each phone
+    (the screen shows the count, and gets them)."""
+    monkeypatch.setitem(app.config, "SEMINAR_HEARTBEAT_SECONDS", 0.2)
+    monkeypatch.setitem(app.config, "SEMINAR_STREAM_SECONDS", 1.5)
+    sign_in(client, members[0])
+    phone = client.get(f"/seminars/{running['code']}/events")
+    retry, first = read_events(phone, 2)
+    assert "Kort 1 af 3" in first
+    answer_as(app, running, members[1], "4")
+    answer_as(app, running, members[2], "5")
+    # Until the stream ends: heartbeats only.
+    assert [block for block in read_events(phone, 100) if block.startswith("id:")] == []
+    phone.close()
+
+    admin_client = app.test_client()
+    sign_in(admin_client, admin)
+    screen = admin_client.get(f"/seminars/{running['code']}/events?view=screen")
+    retry, first = read_events(screen, 2)
+    assert "2 svar indtil nu." in first
+    answer_as(app, running, members[3], "4")
+    changes = [block for block in read_events(screen, 100) if block.startswith("id:")]
+    assert changes
+    assert "3 svar indtil nu." in changes[-1]
+    screen.close()
+
+    # The next card does reach the phone.
+    phone = client.get(f"/seminars/{running['code']}/events")
+    read_events(phone, 2)
+    threading.Timer(0.3, lambda: act(app, running, operations.step, 1, admin=admin)).start()
+    assert any("Kort 2 af 3" in block for block in read_events(phone, 100) if block.startswith("id:"))
+    phone.close()
+
+
 def test_the_watcher_sees_changes_made_by_another_process(app, running, admin):
     """The version poller finds a change it was not told of (as from another worker) within its interval."""
     hub = live.Hub(
@@ -528,3 +566,83 @@ def test_a_member_who_completes_online_later_is_still_counted_once(app, running,
             <= date.today() - db.session.scalar(select(SeminarAttendance.joined_at)).date()
             <= timedelta(days=1)
         )
+
+
+# --- Redis pub/sub ---------------------------------------------------------------------------------------
+
+SEMINAR_REDIS_URL = os.environ.get("COURSE_TEST_SEMINAR_REDIS_URL", "redis://127.0.0.1:6379/12")
+
+
+def seminar_redis_or_skip():
+    """A client for the seminar's test database on the local Redis. On CI a missing Redis fails the test."""
+    import redis
+
+    client = redis.Redis.from_url(SEMINAR_REDIS_URL, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except redis.exceptions.ConnectionError as error:
+        message = f"Redis is not running at {SEMINAR_REDIS_URL}: {error}"
+        if IS_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    return client
+
+
+def test_a_change_published_by_one_instance_reaches_a_stream_in_another_through_redis(
+    app, database_url, tmp_path, running, admin, members, monkeypatch
+):
+    """Two application instances (as two hosts) share only the database and Redis. The listening one is not
+    told of the commit in this process: the change can reach its stream only through Redis pub/sub."""
+    redis_client = seminar_redis_or_skip()
+    publisher = make_test_app(database_url, tmp_path / "publisher", COURSE_SEMINAR_BROKER=SEMINAR_REDIS_URL)
+    listener = make_test_app(
+        database_url,
+        tmp_path / "listener",
+        COURSE_SEMINAR_BROKER=SEMINAR_REDIS_URL,
+        SEMINAR_HEARTBEAT_SECONDS=0.2,
+        SEMINAR_STREAM_SECONDS=10,
+    )
+    publishing_hub, listening_hub = live.get_hub(publisher), live.get_hub(listener)
+    assert isinstance(publishing_hub.broker, live.RedisBroker)
+    assert isinstance(listening_hub.broker, live.RedisBroker)
+    # Commits in this process are announced to the publisher's hub only, as they would be on its own host.
+    monkeypatch.setattr(live, "_HUBS", [publishing_hub])
+    loaded = threading.Event()
+    load = listening_hub._load
+
+    def load_and_note(seminar_id):
+        state = load(seminar_id)
+        loaded.set()
+        return state
+
+    monkeypatch.setattr(listening_hub, "_load", load_and_note)
+    client = listener.test_client()
+    try:
+        sign_in(client, members[0])
+        response = client.get(f"/seminars/{running['code']}/events")
+        retry, first = read_events(response, 2)
+        version = int(re.search(r"^id: (\d+)$", first, re.M).group(1))
+        assert "Kort 1 af 3" in first
+        # The listener has subscribed, and read the state once on subscribing.
+        deadline = time.monotonic() + 5
+        while redis_client.pubsub_numsub(live.REDIS_CHANNEL)[0][1] < 1 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert loaded.wait(5), "the listener never subscribed"
+
+        act(publisher, running, operations.step, 1, admin=admin)
+        started = time.monotonic()
+        change = None
+        while change is None and time.monotonic() - started < 5:
+            [block] = read_events(response, 1)
+            if block.startswith("id:"):
+                change = block
+        response.close()
+        assert change is not None, "the change never reached the other instance's stream"
+        assert int(re.search(r"^id: (\d+)$", change, re.M).group(1)) > version
+        assert "Kort 2 af 3" in change
+    finally:
+        publishing_hub.stop()
+        listening_hub.stop()
+        for instance in (publisher, listener):
+            with instance.app_context():
+                db.engine.dispose()

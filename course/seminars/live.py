@@ -348,17 +348,23 @@ def event_stream(
     lifetime: float,
 ) -> Iterator[str]:
     """The stream one page reads: the current state (unless it already has this version), then every
-    newer state, with a comment line as heartbeat. It ends after ``lifetime`` seconds; the browser
-    reconnects with ``Last-Event-ID`` and resumes."""
+    newer state that looks different on this page, with a comment line as heartbeat. (A phone does not show
+    how many have answered: a burst of answers changes the version sixty times but sends the phones
+    nothing.) It ends after ``lifetime`` seconds; the browser reconnects with ``Last-Event-ID`` and
+    resumes."""
     box = hub.subscribe(state)
     try:
         yield f"retry: {RETRY_MILLISECONDS}\n\n"
         sent = last_event_id
+        shown: str | None = None
         deadline = time.monotonic() + lifetime
         snapshot: Snapshot | None = box.latest
         while True:
             if snapshot is not None and snapshot.version != sent:
-                yield format_event(snapshot.version, render(snapshot))
+                data = render(snapshot)
+                if data != shown:
+                    yield format_event(snapshot.version, data)
+                    shown = data
                 sent = snapshot.version
             remaining = deadline - time.monotonic()
             if remaining <= 0 or box.is_closed:

@@ -26,10 +26,21 @@ if (root) {
     }
   };
 
+  // A new state is announced once (a burst of answers elsewhere changes the state, not what is said); the
+  // reply to this person's own action is always said, and a later state that says nothing new keeps it.
   const say = (text) => {
     if (announcer && text && text !== lastAnnouncement) {
       lastAnnouncement = text;
       announcer.textContent = text;
+    }
+  };
+  const reply = (text) => {
+    if (announcer && text) {
+      // Emptied first, so that the same reply twice (two questions answered) is read twice.
+      announcer.textContent = "";
+      window.setTimeout(() => {
+        announcer.textContent = text;
+      }, 50);
     }
   };
 
@@ -86,7 +97,7 @@ if (root) {
         answered.add(form.querySelector('[name="item"]').value);
         showAnswered();
       }
-      say(result.message || "");
+      reply(result.message || "");
       return;
     }
     if (result.location) {

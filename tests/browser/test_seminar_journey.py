@@ -1,0 +1,219 @@
+"""The live seminar in Chromium: the facilitator's screen and three members' phones. The facilitator moves on
+with the button and with the arrow keys, and every phone shows the new card within a second without
+reloading; the members answer with one tap; the totals stay hidden until the facilitator reveals them.
+axe-core checks the presenter's and the phones' pages, at a phone's and a desktop's size, in every state."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from datetime import date
+
+import pytest
+
+from course.extensions import db
+from course.people.models import Council, Member
+from course.seminars import operations
+from course.seminars.material import list_material
+from tests.browser.conftest import AuditedPage
+from tests.browser.journeys import sign_in
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 800}
+#: Every phone shows the facilitator's change within this many milliseconds of the click or key press.
+WITHIN_MS = 1000
+
+
+@contextmanager
+def phone(browser, base_url: str) -> Iterator[AuditedPage]:
+    """A member's phone, audited like the ``site`` fixture's page."""
+    context = browser.new_context(locale="da-DK", viewport=PHONE, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    audited = AuditedPage(page, base_url)
+    try:
+        yield audited
+    finally:
+        context.close()
+    unaudited = sorted(url for url in audited.visited - audited.audited if url.startswith(base_url))
+    assert not unaudited, f"pages visited without an axe audit: {unaudited}"
+    assert not audited.problems, audited.problems
+    assert not audited.failed_responses, audited.failed_responses
+
+
+#: 320 CSS pixels is a 1280-pixel window at 400 % zoom (WCAG 1.4.10), 640 the same window at 200 %.
+NARROW = ({"width": 320, "height": 568}, {"width": 640, "height": 400})
+
+OVERFLOWING = """() => {
+  const width = document.documentElement.clientWidth;
+  const wide = [...document.querySelectorAll("body *")].filter((element) => {
+    const box = element.getBoundingClientRect();
+    return box.width > 0 && (box.right > width + 1 || box.left < -1) && !element.closest(".sr-only");
+  });
+  return {
+    scroll: document.documentElement.scrollWidth - width,
+    wide: wide.slice(0, 5).map((element) => element.tagName + "." + element.className),
+  };
+}"""
+
+
+def audit_at_both_sizes(page: AuditedPage, size: dict) -> None:
+    """axe at a phone's size and at a desktop's; at 320 and 640 pixels nothing needs scrolling sideways."""
+    for viewport in (PHONE, DESKTOP):
+        page.page.set_viewport_size(viewport)
+        page.audit()
+    for viewport in NARROW:
+        page.page.set_viewport_size(viewport)
+        overflow = page.page.evaluate(OVERFLOWING)
+        assert overflow["scroll"] <= 0, f"{page.page.url} scrolls sideways at {viewport}: {overflow}"
+        assert not overflow["wide"], f"{page.page.url} at {viewport}: {overflow}"
+    page.page.set_viewport_size(size)
+
+
+def every_phone_shows(phones: list[AuditedPage], pressed: float, text: str) -> None:
+    """Each phone shows ``text`` in its card, at most WITHIN_MS after ``pressed`` (time.monotonic())."""
+    from playwright.sync_api import expect
+
+    for member in phones:
+        left = max(1, int(WITHIN_MS - (time.monotonic() - pressed) * 1000))
+        expect(member.page.locator(".phone")).to_contain_text(text, timeout=left)
+
+
+def tab_to(page, target) -> None:
+    """Press Tab until ``target`` has the focus, and check that the focus can be seen."""
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        if target.evaluate("element => element === document.activeElement"):
+            break
+    else:
+        pytest.fail(f"{target} could not be reached with Tab")
+    assert target.evaluate("element => getComputedStyle(element).outlineStyle") != "none"
+    assert float(target.evaluate("element => parseFloat(getComputedStyle(element).outlineWidth)")) >= 2
+
+
+@pytest.fixture
+def seminar(app, make, course):
+    council = make.council("seminarrejse", name="Seminarrejse Kommune")
+    admin = make.member(council, "sekretariat@seminarrejse.example", name="Sekretariatet", is_admin=True)
+    members = [make.member(council, f"medlem{n}@seminarrejse.example", name=f"Medlem {n}") for n in range(3)]
+    cards = list_material(course.conversation)
+    chosen = [
+        next(card for card in cards if card.proposed.kind.value == kind) for kind in ("scale", "choice")
+    ]
+    with app.app_context():
+        actor = db.session.get(Member, admin.id)
+        the_council = db.session.get(Council, council.id)
+        operations.set_min_answers(the_council, 3, actor=actor)  # three phones are enough to show totals
+        planned = operations.plan_seminar(
+            the_council, "Temamøde om tonen", date.today(), "Byrådssalen", actor=actor
+        )
+        for card in chosen:
+            operations.add_card(planned, card, "da", actor=actor)
+        db.session.commit()
+        return {
+            "id": planned.id,
+            "code": planned.join_code,
+            "admin": admin,
+            "members": members,
+            "titles": [card.title.da for card in chosen],
+        }
+
+
+def test_the_facilitator_moves_on_and_every_phone_follows_answers_and_sees_the_revealed_totals(
+    site, browser, live_app, seminar, monkeypatch
+):
+    # Streams end soon after a phone goes away, so the test's teardown does not wait for a heartbeat.
+    monkeypatch.setitem(live_app.config, "SEMINAR_HEARTBEAT_SECONDS", 1.0)
+    first, second = seminar["titles"]
+    presenter = site
+    screen = presenter.page
+    screen.set_viewport_size(DESKTOP)
+    sign_in(presenter, seminar["admin"].email)
+    presenter.goto(f"/admin/seminars/{seminar['id']}/present")
+    audit_at_both_sizes(presenter, DESKTOP)
+    assert screen.locator(".presenter-code strong").inner_text() == seminar["code"]
+
+    with ExitStack() as stack:
+        phones = [stack.enter_context(phone(browser, site.base_url)) for _ in seminar["members"]]
+        for member, person in zip(phones, seminar["members"], strict=True):
+            sign_in(member, person.email)
+            member.goto(f"/join/{seminar['code']}")
+            member.page.get_by_role("button", name="Deltag i seminaret").click()
+            member.page.wait_for_url(re.compile(f"/join/{seminar['code']}$"))
+            member.page.locator(".phone").get_by_text("Venter på, at ordstyreren begynder.").wait_for()
+            audit_at_both_sizes(member, PHONE)
+        from playwright.sync_api import expect
+
+        expect(screen.locator(".stage-status")).to_contain_text("3 er med")
+
+        # "Next" with the mouse starts the seminar: every phone shows the first card.
+        screen.get_by_role("button", name="Næste").click()
+        every_phone_shows(phones, time.monotonic(), first)
+        every_phone_shows(phones, time.monotonic(), "Kort 1 af 2")
+        for member in phones:  # and a screen reader says so
+            expect(member.page.locator("[data-announcer]")).to_have_text(f"Kort 1 af 2: {first}.")
+
+        # With the keyboard: the arrow keys step forward and back, and the phones follow each time.
+        tab_to(screen, screen.get_by_role("button", name="Næste"))
+        screen.keyboard.press("ArrowRight")
+        every_phone_shows(phones, time.monotonic(), second)
+        screen.keyboard.press("ArrowLeft")
+        every_phone_shows(phones, time.monotonic(), first)
+        expect(screen.locator(".stage-title")).to_have_text(first)
+
+        # The question opens on every phone; each member answers with one tap.
+        screen.get_by_role("button", name="Åbn spørgsmålet").click()
+        pressed = time.monotonic()
+        for member in phones:
+            left = max(1, int(WITHIN_MS - (time.monotonic() - pressed) * 1000))
+            expect(member.page.get_by_role("button", name="Helt enig", exact=True)).to_be_visible(
+                timeout=left
+            )
+        for member in phones:
+            audit_at_both_sizes(member, PHONE)
+        for number, (member, choice) in enumerate(
+            zip(phones, ["Helt enig", "Enig", "Helt enig"], strict=True)
+        ):
+            button = member.page.get_by_role("button", name=choice, exact=True)
+            if number == 0:  # one member answers with the keyboard
+                tab_to(member.page, button)
+                member.page.keyboard.press("Enter")
+            else:
+                button.click()
+            expect(member.page.get_by_text("Tak. Dit svar er talt med.").first).to_be_visible()
+            # The thanks is announced to a screen reader.
+            expect(member.page.locator("[data-announcer]")).to_have_text("Tak. Dit svar er talt med.")
+        expect(screen.locator(".stage-question-state")).to_contain_text("3 svar indtil nu.")
+
+        # Closed but not revealed: no totals anywhere.
+        screen.get_by_role("button", name="Luk spørgsmålet").click()
+        expect(screen.locator(".stage-question-state")).to_contain_text("Spørgsmålet er lukket.")
+        for member in phones:
+            expect(member.page.locator(".phone")).to_contain_text("Spørgsmålet er lukket.")
+            assert member.page.locator(".totals").count() == 0
+        assert screen.locator(".totals").count() == 0
+        audit_at_both_sizes(presenter, DESKTOP)
+
+        # Revealed: the totals appear on the screen (and on the phones), as text as well as bars.
+        screen.get_by_role("button", name="Vis resultaterne").click()
+        totals = screen.locator(".stage .totals")
+        expect(totals).to_be_visible()
+        expect(totals.locator("dt")).to_have_text(
+            ["Helt uenig", "Uenig", "Hverken enig eller uenig", "Enig", "Helt enig"]
+        )
+        expect(totals.locator("dd")).to_have_text(["0 (0 %)", "0 (0 %)", "0 (0 %)", "1 (33 %)", "2 (67 %)"])
+        expect(screen.locator("[data-announcer]")).to_contain_text("Resultaterne vises.")
+        for member in phones:
+            expect(member.page.locator(".phone .totals")).to_be_visible()
+            audit_at_both_sizes(member, PHONE)
+        audit_at_both_sizes(presenter, DESKTOP)
+
+        # The next card replaces the totals on every phone within a second.
+        screen.keyboard.press("ArrowRight")
+        every_phone_shows(phones, time.monotonic(), second)
+        for member in phones:
+            assert member.page.locator(".totals").count() == 0
