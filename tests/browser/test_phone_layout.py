@@ -1,5 +1,6 @@
-"""On a 390 px phone, in Chromium: no page scrolls sideways, the law table shows a row at a time, captions
-are large enough to read, and breadcrumbs and step icons look like what they are."""
+"""Layout in Chromium, mostly on a 390 px phone: no page scrolls sideways, the law table shows a row at a
+time, captions are large enough to read, breadcrumbs and step icons look like what they are, and a filter
+button lines up with its selects."""
 
 from __future__ import annotations
 
@@ -88,3 +89,17 @@ def test_breadcrumbs_are_separated_and_step_icons_keep_their_size_when_text_wrap
     assert len(separators) == 2
     assert separators[0] == "0px"
     assert all(width != "0px" for width in separators[1:]), separators
+
+
+def test_the_audit_log_filter_button_lines_up_with_its_selects(site, make):
+    council = make.council("linjeby")
+    make.member(council, "lis@linjeby.example", is_admin=True)
+    page = site.page
+    page.set_viewport_size({"width": 1280, "height": 800})
+    sign_in(site, "lis@linjeby.example")
+    site.goto("/admin/audit/")
+    bottoms = page.locator("form.filters").evaluate(
+        """form => [...form.querySelectorAll("select, button")].map(e => e.getBoundingClientRect().bottom)"""
+    )
+    assert len(bottoms) == 3
+    assert max(bottoms) - min(bottoms) < 1, bottoms
