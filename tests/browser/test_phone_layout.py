@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.journeys import sign_in
+from tests.browser.journeys import open_quizzes_through_the_transcript, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -103,3 +103,29 @@ def test_the_audit_log_filter_button_lines_up_with_its_selects(site, make):
     )
     assert len(bottoms) == 3
     assert max(bottoms) - min(bottoms) < 1, bottoms
+
+
+def test_an_error_summary_link_shows_the_question_with_its_situation(site, make, course):
+    make.member(make.council("rettby"), "rie@rettby.example")
+    module = course.modules[0]
+    # Every question of this quiz opens with a situation above its fieldset.
+    quiz = next(quiz for quiz in module.quizzes if all(q.scenario for q in quiz.questions))
+    page = site.page
+    page.set_viewport_size(PHONE)
+    sign_in(site, "rie@rettby.example")
+    site.goto(f"/modules/{module.id}")
+    open_quizzes_through_the_transcript(site)
+    site.goto(f"/modules/{module.id}/quizzes/{quiz.id}")
+    page.get_by_role("button", name="Send svar").click()
+    page.wait_for_load_state("load")
+    # The incomplete answers are refused, as they should be.
+    site.failed_responses.remove(next(r for r in site.failed_responses if r.startswith("422 POST")))
+    site.audit()
+
+    page.locator("[data-error-summary] a", has_text="spørgsmål 3").click()
+    fieldset = page.locator("#question-3")
+    assert fieldset.evaluate("element => element === document.activeElement")
+    question_top = fieldset.evaluate(
+        "element => element.closest('.quiz-question').getBoundingClientRect().top"
+    )
+    assert 0 <= question_top < 50, "the situation above the question is out of view"
