@@ -180,7 +180,7 @@ def test_learners_see_the_law_table_of_their_councils_country(client, auth, make
 
     assert f'<caption id="law-caption">{module.law_for("dk").caption.da}</caption>' in danish
     assert '<th scope="col">' in danish
-    assert '<th scope="row">' in danish
+    assert '<th scope="row"' in danish
     assert "§ 119 a" in danish
     assert "olaga förföljelse" not in danish.casefold()
     assert f'<caption id="law-caption">{module.law_for("se").caption.sv}</caption>' in swedish

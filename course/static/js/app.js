@@ -4,6 +4,18 @@
 const summary = document.querySelector("[data-error-summary]");
 if (summary) {
   summary.focus();
+  // A link in the summary brings the whole field into view, its label and a quiz question's situation
+  // above it, not just the control the browser would scroll to the top edge; then focus moves there.
+  summary.addEventListener("click", (event) => {
+    const link = event.target.closest("a[href^='#']");
+    const target = link && document.getElementById(decodeURIComponent(link.hash.slice(1)));
+    if (!target) {
+      return;
+    }
+    event.preventDefault();
+    (target.closest(".form-group") || target).scrollIntoView();
+    target.focus({ preventScroll: true });
+  });
 }
 
 // A submit button pressed twice sends the form once (the server also records only one attempt).
