@@ -221,7 +221,7 @@ def test_a_seminar_completion_is_a_completion_everywhere(app, make, client, admi
 
     council = make.council("seminarby")
     admin = admin_of(council)
-    member = make.member(council, "m@seminarby.example", name="Mette Seminar")
+    member = make.member(council, "m@seminarby.example", name="Mette Seminar", locale="en")
     with app.app_context():
         db.session.get(Member, member.id).invited_at = datetime.now(UTC) - timedelta(days=30)
         record_seminar_completion(
