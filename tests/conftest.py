@@ -62,14 +62,15 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
 # --- database --------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+@contextmanager
+def own_database(directory: Path, prefix: str = "council_course_test") -> Iterator[str]:
+    """A database of our own, dropped afterwards: a SQLite file in ``directory``, or a new database on the
+    PostgreSQL server when the suite runs on PostgreSQL (the configured one is left alone)."""
     if not ON_POSTGRES:
-        yield "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.db")
+        yield "sqlite:///" + str(directory / "test.db")
         return
-    # A database of our own on the server, dropped afterwards; the configured one is left alone.
     server = make_url(BASE_DATABASE_URL)
-    name = f"council_course_test_{os.getpid()}_{secrets.token_hex(3)}"
+    name = f"{prefix}_{os.getpid()}_{secrets.token_hex(3)}"
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
@@ -86,6 +87,12 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             )
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with own_database(tmp_path_factory.mktemp("db")) as url:
+        yield url
 
 
 def make_test_app(database_url: str, instance_dir: Path, **overrides: object) -> Flask:

@@ -3,40 +3,22 @@ its own (SQLite, or a new PostgreSQL database when the suite runs on PostgreSQL)
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import text
 
 from course.extensions import db
 from course.people import calendar
-from tests.conftest import BASE_DATABASE_URL, ON_POSTGRES, make_test_app
+from tests.conftest import make_test_app, own_database
 
 
 @pytest.fixture
 def fresh_url(tmp_path) -> Iterator[str]:
-    if not ON_POSTGRES:
-        yield "sqlite:///" + str(tmp_path / "rounds.db")
-        return
-    server = make_url(BASE_DATABASE_URL)
-    name = f"council_course_rounds_{secrets.token_hex(4)}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(
-                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :name"),
-                {"name": name},
-            )
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
+    with own_database(tmp_path, prefix="council_course_rounds") as url:
+        yield url
 
 
 def test_existing_data_goes_into_the_round_of_its_term(fresh_url, tmp_path):
