@@ -15,7 +15,6 @@ from course.learning.models import CourseCompletion, ModuleProgress
 from course.people import calendar
 from course.people.models import Council, CourseRound, Member
 from tests.admin_helpers import complete_course
-from tests.helpers import round_of
 
 
 def _council(app, council) -> Council:
@@ -246,12 +245,3 @@ def test_a_seminar_completion_is_a_completion_everywhere(app, make, client, admi
     overview = client.get("/")
     assert overview.status_code == 200, overview.headers
     assert "Completed at the council seminar on" in overview.get_data(as_text=True)
-
-
-def test_the_migration_put_existing_data_into_rounds(app, make, course):
-    """Rows made the way the migration leaves them: every row has a round, the council's current round is
-    for today's term, and a completion of an earlier term stays in that term's round."""
-    council = make.council("historyby")
-    member = make.member(council)
-    with app.app_context():
-        assert round_of(member.id) == _council(app, council).current_round_id

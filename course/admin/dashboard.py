@@ -34,6 +34,7 @@ from course.learning.progress import (
 from course.learning.rounds import list_rounds
 from course.people.calendar import DueState, get_due_state
 from course.people.models import Council, CourseRound, Member, Role
+from course.web.inputs import parse_id
 from course.web.sorting import ColumnSorting
 
 OVERDUE = "overdue"
@@ -155,11 +156,6 @@ SORT_KEYS: dict[str, Callable[[MemberRow], Any]] = {
 }
 
 
-def _is_plain_id(value: str) -> bool:
-    """ASCII digits, short enough for a database integer ("²" and 400 digits are not ids)."""
-    return value.isascii() and value.isdigit() and len(value) < 10
-
-
 @dataclass(frozen=True, slots=True)
 class Filters(ColumnSorting):
     """What the table shows: which round, filtered by role and status, sorted by one column."""
@@ -177,15 +173,12 @@ class Filters(ColumnSorting):
         role = args.get("role") or None
         status = args.get("status") or None
         sort = args.get("sort") or "name"
-        round_id = args.get("round") or ""
         return cls(
             role=role if role in {r.value for r in Role} else None,
             status=status if status in STATUS_LABELS else None,
             sort=sort if sort in SORT_KEYS else "name",
             is_descending=args.get("order") == "desc",
-            round_id=int(round_id)
-            if round_id.isascii() and round_id.isdigit() and len(round_id) < 10
-            else None,
+            round_id=parse_id(args.get("round")),
         )
 
     def args(self, **changes: Any) -> dict[str, str]:
