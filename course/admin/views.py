@@ -6,7 +6,7 @@ another council is 'not found'.
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -42,21 +42,68 @@ def _due_date_helpers() -> dict[str, object]:
     return {"council_due": get_due_state}
 
 
-def cell_labels() -> dict[str, Any]:
-    """The labels of the dashboard's cells (admin/_cells.html), in the request's language."""
-    return {
-        "transcript_read": _("Transcript read"),
-        "video_watched": _("Video watched"),
-        "video_watched_share": _("Video: %(percent)s watched"),
-        "video_not_started": _("Video not started"),
-        "quiz": {QuizKind.MECHANICS: _("Mechanics quiz"), QuizKind.CONDUCT: _("Conduct quiz")},
-        "passed": _("passed"),
-        "not_passed_yet": _("not passed yet"),
-        "completed_on": _("Completed %(date)s"),
-        "status": {value: str(label) for value, label in dashboard.STATUS_LABELS.items()},
-        "certificate": {"valid": _("Valid"), "expired": _("Expired"), "revoked": _("Revoked")},
-        "valid_until": _("valid until %(date)s"),
-    }
+@dataclass(frozen=True, slots=True)
+class StatusLabels:
+    complete: str
+    in_progress: str
+    not_started: str
+    overdue: str
+
+
+@dataclass(frozen=True, slots=True)
+class CertificateLabels:
+    valid: str
+    expired: str
+    revoked: str
+
+
+@dataclass(frozen=True, slots=True)
+class CellLabels:
+    """The labels of the dashboard's cells (admin/_cells.html) and rows, in the request's language.
+
+    Translated once per request: a dashboard of 60 members draws some 300 cells. Attributes rather than
+    dictionary keys, because a template reads each one by name in every cell.
+    """
+
+    transcript_read: str
+    video_watched: str
+    video_watched_share: str
+    video_not_started: str
+    quiz: dict[QuizKind, str]
+    passed: str
+    not_passed_yet: str
+    completed_on: str
+    status: StatusLabels
+    certificate: CertificateLabels
+    valid_until: str
+    remind: str
+    at_seminar: str
+    last_reminded: str
+
+
+def cell_labels() -> CellLabels:
+    status = {value: str(label) for value, label in dashboard.STATUS_LABELS.items()}
+    return CellLabels(
+        transcript_read=_("Transcript read"),
+        video_watched=_("Video watched"),
+        video_watched_share=_("Video: %(percent)s watched"),
+        video_not_started=_("Video not started"),
+        quiz={QuizKind.MECHANICS: _("Mechanics quiz"), QuizKind.CONDUCT: _("Conduct quiz")},
+        passed=_("passed"),
+        not_passed_yet=_("not passed yet"),
+        completed_on=_("Completed %(date)s"),
+        status=StatusLabels(
+            complete=status[dashboard.COMPLETE],
+            in_progress=status[dashboard.IN_PROGRESS],
+            not_started=status[dashboard.NOT_STARTED],
+            overdue=status[dashboard.OVERDUE],
+        ),
+        certificate=CertificateLabels(valid=_("Valid"), expired=_("Expired"), revoked=_("Revoked")),
+        valid_until=_("valid until %(date)s"),
+        remind=_("Remind %(name)s"),
+        at_seminar=_("at a council seminar"),
+        last_reminded=_("last %(date)s"),
+    )
 
 
 @bp.context_processor
