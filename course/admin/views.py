@@ -299,6 +299,7 @@ def add_member():
                 role=form.role.data,
                 is_admin=form.is_admin.data,
                 locale=form.locale.data or None,
+                takes_course=form.takes_course_value,
                 actor=current_user,
             )
         except roster.RosterError as error:
@@ -322,6 +323,7 @@ def edit_member(member_id: int):
     form = MemberForm(obj=member) if request.method == "GET" else MemberForm()
     if request.method == "GET":
         form.locale.data = member.locale or ""
+        form.show_takes_course(takes_course=member.takes_course, role=member.role)
     if form.validate_on_submit():
         try:
             changed = roster.update_member(
@@ -332,6 +334,7 @@ def edit_member(member_id: int):
                 role=form.role.data,
                 is_admin=form.is_admin.data,
                 locale=form.locale.data or None,
+                takes_course=form.takes_course_value,
                 actor=current_user,
             )
         except roster.RosterError as error:
