@@ -278,6 +278,19 @@ def parse_roster_file(filename: str, data: bytes) -> list[RawRow]:
 #: The columns a roster file may have, in the order of the downloadable template.
 COLUMNS = ("name", "email", "role", "language", "takes_course")
 
+#: The header row of the downloadable template in each language; every name is one the parser knows
+#: (HEADERS), so a template filled in is imported as it is.
+TEMPLATE_HEADERS: dict[str, tuple[str, ...]] = {
+    "en": ("name", "email", "role", "language", "takes the course"),
+    "da": ("navn", "e-mail", "rolle", "sprog", "tager kurset"),
+    "sv": ("namn", "e-post", "roll", "språk", "går kursen"),
+}
+
+
+def template_headers(locale: str) -> tuple[str, ...]:
+    """The template's header row in ``locale`` (English for a language the site does not have)."""
+    return TEMPLATE_HEADERS.get(locale, TEMPLATE_HEADERS["en"])
+
 
 def _cell(cells: list[str], index: int | None) -> str:
     return cells[index] if index is not None and index < len(cells) else ""

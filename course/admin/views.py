@@ -6,6 +6,7 @@ another council is 'not found'.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -427,6 +428,36 @@ def upload_roster():
             return redirect(url_for("admin.show_import", import_id=pending.id), code=303)
     status = 422 if form.errors else 200
     return render_template("admin/import_upload.html", form=form, active_page="admin"), status
+
+
+def _import_template(kind: str):
+    locale = current_locale()
+    headers = importing.template_headers(locale)
+    # i18n: the file name of the roster template, without its ending: lower-case letters, digits and hyphens
+    name = _("roster-template")
+    if not re.fullmatch(r"[a-z0-9-]{1,60}", name):
+        name = "roster-template"
+    if kind == "csv":
+        data = exports.to_csv(headers, [], delimiter="," if locale == "en" else ";")
+        mimetype = "text/csv; charset=utf-8"
+    else:
+        data = exports.to_xlsx(headers, [], title=_("Members"))
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    response = Response(data, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}.{kind}"'
+    return response
+
+
+@bp.get("/members/import/template.csv")
+@admin_required
+def download_import_template_csv():
+    return _import_template("csv")
+
+
+@bp.get("/members/import/template.xlsx")
+@admin_required
+def download_import_template_xlsx():
+    return _import_template("xlsx")
 
 
 def _pending_or_404(import_id: int):
