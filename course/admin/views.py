@@ -19,6 +19,7 @@ from course.admin.due_date import set_due_date
 from course.admin.forms import DueDateForm, ImportForm, MemberForm, RoundForm
 from course.auth import links
 from course.auth.access import admin_required
+from course.certificates import queries as certificate_queries
 from course.content import QuizKind
 from course.db import utcnow
 from course.extensions import db
@@ -347,7 +348,13 @@ def edit_member(member_id: int):
             flash(_("The changes are saved.") if changed else _("Nothing was changed."), "success")
             return redirect(url_for("admin.list_members"))
     status = 422 if form.errors else 200
-    return render_template("admin/member_form.html", form=form, member=member, active_page="admin"), status
+    return render_template(
+        "admin/member_form.html",
+        form=form,
+        member=member,
+        history=certificate_queries.list_member_history(member),
+        active_page="admin",
+    ), status
 
 
 @bp.route("/members/<id:member_id>/remove", methods=["GET", "POST"])
