@@ -240,6 +240,7 @@ def _import_line(row) -> str:
         detail = " ".join(str(reason) for reason in row.reasons)
     elif row.status == NEW:
         detail = f"{row.role or 'councillor'}, {row.locale or 'council language'}"
+        detail += "" if row.takes_course else ", does not take the course"
         detail += ", returns to the roster" if row.is_returning else ""
     elif row.status == CHANGED:
         detail = "changes " + ", ".join(row.changes)

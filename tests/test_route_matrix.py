@@ -351,6 +351,7 @@ def snapshot(app, world) -> tuple:
             target.name,
             target.email,
             target.role,
+            target.takes_course,
             target.removed_at,
             target.invited_at,
             council.current_round_id,
