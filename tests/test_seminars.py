@@ -121,19 +121,19 @@ def test_an_administrator_plans_a_seminar_with_cards_and_edits_a_proposed_questi
     response = client.post(
         f"{seminar_url}/items/{item_id}", data={"kind": "choice", "question": "X", "options": "A"}
     )
-    assert response.status_code == 400
+    assert response.status_code == 422
     with client.application.app_context():
         assert db.session.get(SeminarItem, item_id).question_text == "Hvem?"
     # The facilitator's guide is on the seminar's page.
     assert course.conversation.guide.sections[0].title.da in client.get(seminar_url).get_data(as_text=True)
 
 
-def test_bad_planning_input_is_a_400_not_a_500(client, admin):
+def test_bad_planning_input_is_a_422_not_a_500(client, admin):
     sign_in(client, admin)
-    assert client.post("/admin/seminars", data={"title": "", "held_on": "nope"}).status_code == 400
-    assert client.post("/admin/seminars/settings", data={"settings-min_answers": "1"}).status_code == 400
+    assert client.post("/admin/seminars", data={"title": "", "held_on": "nope"}).status_code == 422
+    assert client.post("/admin/seminars/settings", data={"settings-min_answers": "1"}).status_code == 422
     response = client.post("/admin/seminars", data={"title": "T", "held_on": "2026-05-04"})
-    assert client.post(f"{response.location}/items", data={"card": "council:nope"}).status_code == 400
+    assert client.post(f"{response.location}/items", data={"card": "council:nope"}).status_code == 422
 
 
 def test_cards_are_reordered_and_removed_before_the_seminar(app, course, running, admin):
@@ -646,3 +646,53 @@ def test_a_change_published_by_one_instance_reaches_a_stream_in_another_through_
         for instance in (publisher, listener):
             with instance.app_context():
                 db.engine.dispose()
+
+
+# --- found in the user test --------------------------------------------------------------------------------
+
+
+def error_summary_links(page):
+    """The fields an error summary links to, or [] when the page has none."""
+    summary = re.search(r"data-error-summary>(.*?)</div>\s*</div>", page, re.S)
+    return re.findall(r'href="#([^"]+)"', summary.group(1)) if summary else []
+
+
+def test_a_refused_setting_re_renders_the_form_with_an_error_summary_and_the_input(client, admin):
+    sign_in(client, admin)
+    response = client.post("/admin/seminars/settings", data={"settings-min_answers": "2"})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert error_summary_links(page) == ["settings-min_answers"]
+    assert re.search(r'id="settings-min_answers"[^>]*value="2"', page)
+    response = client.post("/admin/seminars", data={"title": "", "held_on": "nope", "place": "Salen"})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert error_summary_links(page) == ["title", "held_on"]
+    assert re.search(r'id="place"[^>]*value="Salen"', page)
+
+
+def test_a_refused_question_re_renders_the_seminar_page_with_the_input_kept(app, client, running, admin):
+    sign_in(client, admin)
+    base = f"/admin/seminars/{running['id']}"
+    item = running["items"][1]  # not asked yet, so it may still change
+    response = client.post(
+        f"{base}/items/{item}",
+        data={"kind": "choice", "question": "Hvem tager ordet?", "options": "Borgmesteren"},
+    )
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert error_summary_links(page) == [f"options-{item}"]
+    assert "Hvem tager ordet?</textarea>" in page
+    assert "Borgmesteren</textarea>" in page
+    assert re.search(rf'id="options-{item}"[^>]*aria-invalid="true"', page)
+    response = client.post(f"{base}/items", data={"card": "council:nope"})
+    assert response.status_code == 422
+    assert error_summary_links(response.get_data(as_text=True)) == ["card"]
+    # After the seminar has ended, an edit (from a page opened before) is refused with a summary too.
+    act(app, running, operations.end_seminar, admin=admin)
+    response = client.post(f"{base}/items/{item}", data={"kind": "scale", "question": "Enig?", "options": ""})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert error_summary_links(page) == [f"item-{item}"]
+    with app.app_context():
+        assert db.session.get(SeminarItem, item).question_text != "Enig?"

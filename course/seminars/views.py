@@ -3,6 +3,8 @@ the room (members of the council: joining, answering, and the event stream both 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import (
     Blueprint,
     Response,
@@ -71,19 +73,25 @@ def _refused(seminar, error: operations.SeminarError, endpoint: str = "seminars.
 # --- planning ----------------------------------------------------------------------------------------------
 
 
-@admin_bp.get("")
-@admin_required
-def list_seminars():
-    settings = SettingsForm(
-        prefix="settings", min_answers=operations.get_min_answers(current_user.council_id)
-    )
-    return render_template(
+def _list_page(form=None, settings=None, status=200):
+    if settings is None:
+        settings = SettingsForm(
+            prefix="settings", min_answers=operations.get_min_answers(current_user.council_id)
+        )
+    page = render_template(
         "seminars/list.html",
         seminars=queries.list_seminars(current_user.council_id),
-        form=SeminarForm(),
+        form=form or SeminarForm(),
         settings=settings,
         admin_page="seminars",
     )
+    return page, status
+
+
+@admin_bp.get("")
+@admin_required
+def list_seminars():
+    return _list_page()
 
 
 @admin_bp.post("")
@@ -91,17 +99,7 @@ def list_seminars():
 def plan_seminar():
     form = SeminarForm()
     if not form.validate_on_submit():
-        settings = SettingsForm(
-            prefix="settings", min_answers=operations.get_min_answers(current_user.council_id)
-        )
-        page = render_template(
-            "seminars/list.html",
-            seminars=queries.list_seminars(current_user.council_id),
-            form=form,
-            settings=settings,
-            admin_page="seminars",
-        )
-        return page, 400
+        return _list_page(form=form, status=422)
     seminar = operations.plan_seminar(
         current_user.council, form.title.data, form.held_on.data, form.place.data or "", actor=current_user
     )
@@ -115,22 +113,44 @@ def plan_seminar():
 def update_settings():
     form = SettingsForm(prefix="settings")
     if not form.validate_on_submit():
-        message = next(iter(form.min_answers.errors), _("Enter a number."))
-        flash(message, "error")
-        return redirect(url_for("seminars.list_seminars"), code=303), 400
+        return _list_page(settings=form, status=422)
     operations.set_min_answers(current_user.council, form.min_answers.data, actor=current_user)
     db.session.commit()
     flash(_("The setting is saved."), "success")
     return redirect(url_for("seminars.list_seminars"), code=303)
 
 
-def _seminar_page(seminar, form=None, status=200):
+@dataclass(frozen=True, slots=True)
+class RefusedQuestion:
+    """A question the facilitator typed that was refused: shown again as typed, with the reason."""
+
+    item_id: int
+    kind: str
+    question: str
+    options: str
+    field: str
+    message: str
+
+
+def _question_field(reason: str, item_id: int, seminar) -> str:
+    """The field an error summary links to for a refused question."""
+    if seminar.status == "ended":
+        return f"item-{item_id}"
+    return {"kind": "kind", "options": "options"}.get(reason, "question") + f"-{item_id}"
+
+
+def _seminar_page(seminar, form=None, status=200, *, refused=None, card_error=None):
     course = get_course()
     items = [(item, find_card(course.conversation, item.source, item.card_id)) for item in seminar.items]
     chosen = {(item.source, item.card_id) for item in seminar.items}
     material = [
         card for card in list_material(course.conversation) if (card.source, card.card_id) not in chosen
     ]
+    errors = []
+    if refused is not None:
+        errors.append((refused.field, refused.message))
+    if card_error is not None:
+        errors.append(("card", card_error))
     return (
         render_template(
             "seminars/seminar.html",
@@ -139,6 +159,9 @@ def _seminar_page(seminar, form=None, status=200):
             material=material,
             conversation=course.conversation,
             form=form or SeminarForm(obj=seminar),
+            errors=errors,
+            refused=refused,
+            card_error=card_error,
             join_url=absolute_url("seminar_room.show_room", join_code=seminar.join_code),
             admin_page="seminars",
         ),
@@ -158,7 +181,7 @@ def update_seminar(seminar_id: int):
     seminar = _council_seminar(seminar_id)
     form = SeminarForm()
     if not form.validate_on_submit():
-        return _seminar_page(seminar, form, 400)
+        return _seminar_page(seminar, form, 422)
     operations.update_details(
         seminar, form.title.data, form.held_on.data, form.place.data or "", actor=current_user
     )
@@ -174,12 +197,12 @@ def add_card(seminar_id: int):
     source, _sep, card_id = request.form.get("card", "").partition(":")
     card = find_card(get_course().conversation, source, card_id)
     if card is None:
-        flash(_("Choose a card from the list."), "error")
-        return redirect(url_for("seminars.show_seminar", seminar_id=seminar.id), code=303), 400
+        return _seminar_page(seminar, status=422, card_error=_("Choose a card from the list."))
     try:
         operations.add_card(seminar, card, current_user.council.default_locale, actor=current_user)
     except operations.SeminarError as error:
-        return _refused(seminar, error, "seminars.show_seminar")
+        db.session.rollback()
+        return _seminar_page(seminar, status=422, card_error=error_message(error.reason))
     db.session.commit()
     return redirect(url_for("seminars.show_seminar", seminar_id=seminar.id, _anchor="cards"), code=303)
 
@@ -197,10 +220,15 @@ def update_question(seminar_id: int, item_id: int):
         )
     except operations.SeminarError as error:
         db.session.rollback()
-        flash(error_message(error.reason), "error")
-        return redirect(
-            url_for("seminars.show_seminar", seminar_id=seminar.id, _anchor=f"item-{item_id}"), code=303
-        ), 400
+        refused = RefusedQuestion(
+            item_id,
+            kind,
+            request.form.get("question", "")[:1000],
+            request.form.get("options", "")[:2000],
+            _question_field(error.reason, item_id, seminar),
+            error_message(error.reason),
+        )
+        return _seminar_page(seminar, status=422, refused=refused)
     db.session.commit()
     flash(_("The question is saved."), "success")
     return redirect(
