@@ -12,6 +12,7 @@ import time
 from datetime import date, timedelta
 
 import pytest
+from markupsafe import escape
 from sqlalchemy import DateTime, Integer, select
 
 from course.certificates.models import Certificate, SeminarCompletion
@@ -696,3 +697,17 @@ def test_a_refused_question_re_renders_the_seminar_page_with_the_input_kept(app,
     assert error_summary_links(page) == [f"item-{item}"]
     with app.app_context():
         assert db.session.get(SeminarItem, item).question_text != "Enig?"
+
+
+def test_an_ended_seminar_shows_its_questions_read_only(app, client, running, admin):
+    sign_in(client, admin)
+    base = f"/admin/seminars/{running['id']}"
+    page = client.get(base).get_data(as_text=True)
+    assert page.count('name="question"') == 2  # the first question has been asked: no longer editable
+    act(app, running, operations.end_seminar, admin=admin)
+    page = client.get(base).get_data(as_text=True)
+    assert 'name="question"' not in page
+    assert "/items/" not in page  # no form changes a card
+    with app.app_context():
+        for item_id in running["items"]:
+            assert str(escape(db.session.get(SeminarItem, item_id).question_text)) in page

@@ -132,9 +132,9 @@ class RefusedQuestion:
     message: str
 
 
-def _question_field(reason: str, item_id: int, seminar) -> str:
+def _question_field(reason: str, item_id: int) -> str:
     """The field an error summary links to for a refused question."""
-    if seminar.status == "ended":
+    if reason in ("ended", "answered"):  # the form is then shown read-only
         return f"item-{item_id}"
     return {"kind": "kind", "options": "options"}.get(reason, "question") + f"-{item_id}"
 
@@ -225,7 +225,7 @@ def update_question(seminar_id: int, item_id: int):
             kind,
             request.form.get("question", "")[:1000],
             request.form.get("options", "")[:2000],
-            _question_field(error.reason, item_id, seminar),
+            _question_field(error.reason, item_id),
             error_message(error.reason),
         )
         return _seminar_page(seminar, status=422, refused=refused)
