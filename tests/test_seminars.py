@@ -711,3 +711,26 @@ def test_an_ended_seminar_shows_its_questions_read_only(app, client, running, ad
     with app.app_context():
         for item_id in running["items"]:
             assert str(escape(db.session.get(SeminarItem, item_id).question_text)) in page
+
+
+def test_ending_from_the_presenter_view_keeps_the_room_screen_and_projects_no_names(
+    app, client, running, admin, members
+):
+    answer_as(app, running, members[0], "4")  # Medlem 0 joined by answering
+    act(app, running, operations.add_agreement, "Vi taler pænt", admin=admin)
+    sign_in(client, admin)
+    base = f"/admin/seminars/{running['id']}"
+    response = client.post(f"{base}/end")
+    assert (response.status_code, response.location) == (303, f"{base}/present")
+    page = client.get(response.location).get_data(as_text=True)
+    assert "Vi taler pænt" in page
+    assert "Medlem 0" not in page
+    # The attendance is confirmed from the seminar's own page.
+    assert f'href="{base}/attendance"' in client.get(base).get_data(as_text=True)
+
+
+def test_ending_with_the_script_leaves_the_screen_where_it_is(client, running, admin):
+    sign_in(client, admin)
+    response = client.post(f"/admin/seminars/{running['id']}/end", headers={"Accept": "application/json"})
+    assert response.json["ok"]
+    assert "location" not in response.json

@@ -343,9 +343,9 @@ def end_seminar(seminar_id: int):
     except operations.SeminarError as error:
         return _refused(seminar, error)
     db.session.commit()
-    if _wants_json():
-        return jsonify(ok=True, location=url_for("seminars.show_attendance", seminar_id=seminar.id))
-    return redirect(url_for("seminars.show_attendance", seminar_id=seminar.id), code=303)
+    # The screen stays on the thank-you and the agreements: the attendance, with members' names, is
+    # confirmed from the seminar's own page, never projected.
+    return _done(seminar)
 
 
 @admin_bp.get("/<id:seminar_id>/words")
