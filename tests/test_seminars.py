@@ -734,3 +734,22 @@ def test_ending_with_the_script_leaves_the_screen_where_it_is(client, running, a
     response = client.post(f"/admin/seminars/{running['id']}/end", headers={"Accept": "application/json"})
     assert response.json["ok"]
     assert "location" not in response.json
+
+
+def test_the_summary_is_in_the_councils_language_and_the_page_around_it_in_the_viewers(
+    app, client, running, admin, members
+):
+    for member in members[:5]:
+        answer_as(app, running, member, "4")
+    act(app, running, operations.reveal_results, admin=admin)
+    act(app, running, operations.end_seminar, admin=admin)
+    with app.app_context():
+        db.session.get(Member, admin.id).locale = "en"
+        db.session.commit()
+    sign_in(client, admin)
+    page = client.get(f"/admin/seminars/{running['id']}/summary").get_data(as_text=True)
+    assert '<html lang="en"' in page
+    assert "Sign out" in page  # the site's own parts in the viewer's language
+    content = page[page.index('lang="da"') :]
+    assert "Enig" in content  # the record in the council's language
+    assert "Strongly agree" not in page

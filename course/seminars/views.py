@@ -21,6 +21,7 @@ from flask import (
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 
 from course.auth.access import admin_required, member_required
 from course.extensions import db, limiter
@@ -412,12 +413,13 @@ def confirm_attendance(seminar_id: int):
 def show_summary(seminar_id: int):
     seminar = _council_seminar(seminar_id)
     language = current_user.council.default_locale
+    summary = queries.seminar_summary(seminar, get_course())
+    # Only the record is in the council's language; the site around it stays in the viewer's.
     with force_locale(language):
-        return render_template(
-            "seminars/summary.html",
-            summary=queries.seminar_summary(seminar, get_course()),
-            language=language,
-        )
+        content = render_template("seminars/_summary.html", summary=summary)
+    return render_template(
+        "seminars/summary.html", summary=summary, content=Markup(content), language=language
+    )
 
 
 @admin_bp.get("/<id:seminar_id>/summary.pdf")
