@@ -753,3 +753,15 @@ def test_the_summary_is_in_the_councils_language_and_the_page_around_it_in_the_v
     content = page[page.index('lang="da"') :]
     assert "Enig" in content  # the record in the council's language
     assert "Strongly agree" not in page
+
+
+def test_the_code_of_an_ended_seminar_says_that_it_has_ended(app, client, running, admin, members):
+    act(app, running, operations.end_seminar, admin=admin)
+    sign_in(client, members[0])
+    response = client.post("/join", data={"code": running["code"]})
+    assert response.status_code == 410
+    page = response.get_data(as_text=True)
+    assert "Seminaret er slut." in page
+    assert "Ingen af din kommunes seminarer" not in page
+    # Another council's ended seminar stays unknown.
+    assert client.post("/join", data={"code": "XXXXXX"}).status_code == 404

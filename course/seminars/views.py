@@ -458,9 +458,12 @@ def show_join():
 def join_with_code():
     code = operations.normalise_join_code(request.form.get("code", ""))
     seminar = queries.get_seminar_by_code(code)
-    if seminar is None or seminar.council_id != current_user.council_id or seminar.status == "ended":
+    if seminar is None or seminar.council_id != current_user.council_id:
         problem = _("No seminar of your council has that code. Check the code on the screen.")
         return render_template("seminars/join.html", code=code, problem=problem), 404
+    if seminar.status == "ended":
+        problem = " ".join((error_message("ended"), _("Thank you for taking part.")))
+        return render_template("seminars/join.html", code=code, problem=problem), 410
     operations.join(seminar, current_user)
     db.session.commit()
     return redirect(url_for("seminar_room.show_room", join_code=seminar.join_code), code=303)
