@@ -302,7 +302,7 @@ def test_words_wait_for_the_facilitator_before_the_room_sees_them(
     )
     with app.app_context():
         totals = queries.load_room(running["id"], course).question.totals
-        assert [(total.label, total.count) for total in totals] == [("tillid", 2), ("respekt", 1)]
+        assert [(total.label.da, total.count) for total in totals] == [("tillid", 2), ("respekt", 1)]
 
 
 def test_a_member_answers_with_one_tap_without_javascript(app, client, course, running, members):
@@ -765,3 +765,27 @@ def test_the_code_of_an_ended_seminar_says_that_it_has_ended(app, client, runnin
     assert "Ingen af din kommunes seminarer" not in page
     # Another council's ended seminar stays unknown.
     assert client.post("/join", data={"code": "XXXXXX"}).status_code == 404
+
+
+def test_a_proposed_question_follows_the_viewers_language_and_an_edited_one_stays_as_typed(
+    app, client, course, running, admin, members
+):
+    act(app, running, operations.step, 1, admin=admin)  # the choice card, proposed in Danish
+    act(app, running, operations.open_question)
+    with app.app_context():
+        db.session.get(Member, members[0].id).locale = "en"
+        db.session.commit()
+    card = material(course, "choice")
+    sign_in(client, members[0])
+    client.post(f"/join/{running['code']}")
+    page = client.get(f"/join/{running['code']}").get_data(as_text=True)
+    assert str(escape(card.proposed.text.en)) in page
+    assert str(escape(card.proposed.options[0].en)) in page
+    assert str(escape(card.proposed.text.da)) not in page
+    with app.app_context():
+        item = db.session.get(SeminarItem, running["items"][1])
+        item.question_text, item.options = "Hvem tager ordet?", ["Borgmesteren", "Direktøren"]
+        db.session.commit()
+    page = client.get(f"/join/{running['code']}").get_data(as_text=True)
+    assert "Hvem tager ordet?" in page
+    assert "Direktøren" in page

@@ -32,10 +32,10 @@ def scale_label(value: str) -> str:
     }[value]
 
 
-def total_lines(question: Question) -> list[str]:
+def total_lines(question: Question, language: str) -> list[str]:
     lines = []
     for total in question.totals or ():
-        label = scale_label(total.value) if question.kind == "scale" else total.label
+        label = scale_label(total.value) if question.kind == "scale" else total.label.get(language)
         lines.append(f"{label}: {total.count} ({total.percent} %)")
     return lines
 
@@ -84,12 +84,12 @@ def summary_pdf(summary: Summary, council_name: str, language: str) -> bytes:
             question = entry.question
             if question is None:
                 continue
-            paragraph(question.text, 11, color=MUTED, after=1)
+            paragraph(question.text.get(language), 11, color=MUTED, after=1)
             if question.totals is None:
                 paragraph(_("Fewer than %(num)d answered: no totals are shown.", num=summary.min_answers), 10)
             else:
                 paragraph(_("%(num)d answered.", num=question.answered), 10, after=0.5)
-                for line in total_lines(question):
+                for line in total_lines(question, language):
                     paragraph(line, 10, after=0.5)
             pdf.ln(2)
         return bytes(pdf.output())
