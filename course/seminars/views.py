@@ -29,9 +29,10 @@ from course.seminars import live, operations, queries
 from course.seminars.forms import SeminarForm, SettingsForm
 from course.seminars.material import find_card, list_material
 from course.seminars.messages import error_message
-from course.seminars.pdf import summary_pdf
+from course.seminars.pdf import scale_label, summary_pdf
 from course.urls import absolute_url
 from course.web.course import get_course
+from course.web.templating import localize
 
 admin_bp = Blueprint("seminars", __name__, url_prefix="/admin/seminars")
 room_bp = Blueprint("seminar_room", __name__)
@@ -466,7 +467,24 @@ def join_with_code():
         return render_template("seminars/join.html", code=code, problem=problem), 410
     operations.join(seminar, current_user)
     db.session.commit()
-    return redirect(url_for("seminar_room.show_room", join_code=seminar.join_code), code=303)
+    return redirect(_room_url(seminar, "current-card"), code=303)
+
+
+def _room_url(seminar, anchor: str | None = None) -> str:
+    return url_for("seminar_room.show_room", join_code=seminar.join_code, _anchor=anchor)
+
+
+def _room_page(seminar, own_answer: str | None = None):
+    state = queries.load_room(seminar.id, get_course())
+    return render_template(
+        "seminars/room.html",
+        seminar=seminar,
+        state=state,
+        has_joined=queries.has_joined(seminar.id, current_user.id),
+        answered=queries.answered_items(seminar.id, current_user.id),
+        own_answer=own_answer,
+        events_url=url_for("seminar_room.stream_events", join_code=seminar.join_code),
+    )
 
 
 @room_bp.get("/join/<join_code>")
@@ -475,15 +493,21 @@ def show_room(join_code: str):
     seminar = _room_seminar(join_code)
     if join_code != seminar.join_code:
         return redirect(url_for("seminar_room.show_room", join_code=seminar.join_code))
-    state = queries.load_room(seminar.id, get_course())
-    return render_template(
-        "seminars/room.html",
-        seminar=seminar,
-        state=state,
-        has_joined=queries.has_joined(seminar.id, current_user.id),
-        answered=queries.answered_items(seminar.id, current_user.id),
-        events_url=url_for("seminar_room.stream_events", join_code=seminar.join_code),
-    )
+    return _room_page(seminar)
+
+
+def _own_answer(seminar, value: str) -> str:
+    """What the member just answered, in words, for their own phone only (it is never stored with them)."""
+    item = operations.current_item(seminar)
+    card = find_card(get_course().conversation, item.source, item.card_id)
+    stored = operations.normalise_answer(item, value)
+    if item.question_kind == "scale":
+        label = scale_label(stored)
+    elif item.question_kind == "choice":
+        label = localize(queries.wording(item, card)[1][int(stored)])
+    else:
+        label = stored
+    return _("Your answer: %(answer)s", answer=label)
 
 
 @room_bp.post("/join/<join_code>")
@@ -496,7 +520,7 @@ def join_room(join_code: str):
         db.session.rollback()
         flash(error_message(error.reason), "warning")
     db.session.commit()
-    return redirect(url_for("seminar_room.show_room", join_code=seminar.join_code), code=303)
+    return redirect(_room_url(seminar, "current-card"), code=303)
 
 
 @room_bp.post("/seminars/<join_code>/answer")
@@ -515,14 +539,18 @@ def answer(join_code: str):
             return jsonify(ok=False, message=message), 409
         flash(message, "warning")
         return redirect(url_for("seminar_room.show_room", join_code=seminar.join_code), code=303)
+    own = _own_answer(seminar, request.form.get("answer", "")) if counted else None
     db.session.commit()
     message = (
         _("Thank you. Your answer is counted.") if counted else _("You have already answered this question.")
     )
     if _wants_json():
-        return jsonify(ok=True, counted=counted, item=int(item_id), message=message)
-    flash(message, "success" if counted else "info")
-    return redirect(url_for("seminar_room.show_room", join_code=seminar.join_code), code=303)
+        return jsonify(ok=True, counted=counted, item=int(item_id), message=message, own=own)
+    if not counted:
+        flash(message, "info")
+        return redirect(_room_url(seminar, "current-card"), code=303)
+    # The answer's own page (not a redirect) says what was answered: it stays on this phone and nowhere else.
+    return _room_page(seminar, own_answer=own)
 
 
 @room_bp.get("/seminars/<join_code>/events")

@@ -143,8 +143,10 @@ def test_the_facilitator_moves_on_and_every_phone_follows_answers_and_sees_the_r
             sign_in(member, person.email)
             member.goto(f"/join/{seminar['code']}")
             member.page.get_by_role("button", name="Deltag i seminaret").click()
-            member.page.wait_for_url(re.compile(f"/join/{seminar['code']}$"))
+            member.page.wait_for_url(re.compile(f"/join/{seminar['code']}#current-card$"))
             member.page.locator(".phone").get_by_text("Venter på, at ordstyreren begynder.").wait_for()
+            # Joining lands on the card, with the focus on it.
+            assert member.page.evaluate("document.activeElement.id") == "current-card"
             audit_at_both_sizes(member, PHONE)
         from playwright.sync_api import expect
 
@@ -185,6 +187,13 @@ def test_the_facilitator_moves_on_and_every_phone_follows_answers_and_sees_the_r
             else:
                 button.click()
             expect(member.page.get_by_text("Tak. Dit svar er talt med.").first).to_be_visible()
+            # The phone says what this member answered, and the focus is on that confirmation.
+            confirmation = member.page.locator(".phone-answered")
+            expect(confirmation).to_contain_text(f"Dit svar: {choice}")
+            assert confirmation.evaluate("element => element === document.activeElement")
+            for text in (".phone-answered", ".phone-own-answer", ".phone-note"):
+                size = member.page.locator(text).evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
+                assert size >= 16, f"{text} is {size} px"
             # The thanks is announced to a screen reader.
             expect(member.page.locator("[data-announcer]")).to_have_text("Tak. Dit svar er talt med.")
         expect(screen.locator(".stage-question-state")).to_contain_text("3 svar indtil nu.")

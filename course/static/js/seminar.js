@@ -10,6 +10,8 @@ if (root) {
   const announcer = root.querySelector("[data-announcer]");
   const feedback = document.querySelector("[data-feedback]");
   const answered = new Set((root.dataset.answered || "").split(" ").filter(Boolean));
+  // What this member answered, said back on this phone only; kept in this page's memory, nowhere else.
+  const ownAnswers = new Map();
   let lastAnnouncement = "";
 
   for (const hint of root.querySelectorAll("[data-no-script]")) {
@@ -22,6 +24,10 @@ if (root) {
       const done = answered.has(question.dataset.item);
       for (const part of question.querySelectorAll("[data-when]")) {
         part.hidden = (part.dataset.when === "answered") !== done;
+      }
+      const own = question.querySelector("[data-own-answer]");
+      if (own && ownAnswers.has(question.dataset.item)) {
+        own.textContent = ownAnswers.get(question.dataset.item);
       }
     }
   };
@@ -65,6 +71,12 @@ if (root) {
   events.addEventListener("state", (event) => show(JSON.parse(event.data)));
   showAnswered();
 
+  // After joining (or answering without the script) the focus goes to the card, or to the confirmation.
+  const landing = region.querySelector("[data-focus]") || (window.location.hash === "#current-card" ? region : null);
+  if (landing) {
+    landing.focus();
+  }
+
   const send = async (form, submitter) => {
     const body = new FormData(form);
     if (submitter && submitter.name) {
@@ -94,8 +106,13 @@ if (root) {
     const { response, result } = await send(form, event.submitter);
     if (form.matches("[data-answer]")) {
       if (result.ok) {
-        answered.add(form.querySelector('[name="item"]').value);
+        const item = form.querySelector('[name="item"]').value;
+        answered.add(item);
+        if (result.own) {
+          ownAnswers.set(item, result.own);
+        }
         showAnswered();
+        region.querySelector(`[data-item="${item}"] [data-when="answered"]`)?.focus();
       }
       reply(result.message || "");
       return;
