@@ -821,3 +821,39 @@ def test_a_phone_shows_its_own_answer_after_answering_and_stores_nothing_linking
     assert "Dit svar: " not in page
     with app.app_context():
         assert db.session.scalar(select(SeminarAnswer.count).where(SeminarAnswer.value == "2")) == 1
+
+
+def presenter_buttons(page):
+    """Each control of the presenter view and whether its button is enabled."""
+    forms = re.findall(r'data-control="(\w+)">.*?<button type="submit"([^>]*)>', page, re.S)
+    return {control: "disabled" not in attributes for control, attributes in forms}
+
+
+def test_the_presenter_buttons_are_disabled_when_their_action_is_not_possible(app, client, running, admin):
+    sign_in(client, admin)
+    base = f"/admin/seminars/{running['id']}"
+    buttons = presenter_buttons(client.get(f"{base}/present").get_data(as_text=True))
+    assert buttons == {
+        "back": True,
+        "next": True,
+        "open": False,  # open already
+        "close": True,
+        "reveal": False,  # nobody has answered
+        "agreement": True,
+        "end": True,
+    }
+    act(app, running, operations.step, 1, admin=admin)
+    act(app, running, operations.step, 1, admin=admin)
+    buttons = presenter_buttons(client.get(f"{base}/present").get_data(as_text=True))
+    assert (buttons["next"], buttons["open"], buttons["close"]) == (False, True, False)
+    act(app, running, operations.end_seminar, admin=admin)
+    assert not any(presenter_buttons(client.get(f"{base}/present").get_data(as_text=True)).values())
+
+
+def test_the_agreements_are_shown_on_the_screen_not_folded_away(app, client, running, admin):
+    act(app, running, operations.add_agreement, "Vi lytter til hinanden", admin=admin)
+    sign_in(client, admin)
+    page = client.get(f"/admin/seminars/{running['id']}/present").get_data(as_text=True)
+    stage = page[page.index('class="stage"') : page.index("presenter-join")]
+    assert "Vi lytter til hinanden" in stage
+    assert "<details" not in stage

@@ -70,6 +70,29 @@ class RoomState:
     question: Question | None
     agreements: tuple[str, ...]
 
+    def controls(self) -> frozenset[str]:
+        """The facilitator's controls that would succeed now (the others are shown disabled); the rules
+        are those of :mod:`course.seminars.operations`, which refuses the rest."""
+        if self.status == "ended":
+            return frozenset()
+        possible = {"agreement"}
+        if self.position + 1 < self.total_cards:
+            possible.add("next")
+        if self.position >= 0:
+            possible.add("back")
+        question = self.question
+        if self.status == "live":
+            possible.add("end")
+            if question is not None:
+                possible.add("close" if question.state == "open" else "open")
+                if (
+                    question.state != "idle"
+                    and not question.is_revealed
+                    and question.answered >= self.min_answers
+                ):
+                    possible.add("reveal")
+        return frozenset(possible)
+
 
 def list_seminars(council_id: int) -> list[Seminar]:
     return list(

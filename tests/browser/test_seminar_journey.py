@@ -136,6 +136,16 @@ def test_the_facilitator_moves_on_and_every_phone_follows_answers_and_sees_the_r
     presenter.goto(f"/admin/seminars/{seminar['id']}/present")
     audit_at_both_sizes(presenter, DESKTOP)
     assert screen.locator(".presenter-code strong").inner_text() == seminar["code"]
+    # Readable from the back of the room: large type, a QR code of at least 240 pixels.
+    assert screen.locator(".presenter-qr").evaluate("e => e.getBoundingClientRect().width") >= 240
+    for selector, smallest in ((".stage-title", 40), (".presenter-code", 40), (".stage-status", 20)):
+        size = screen.locator(selector).evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
+        assert size >= smallest, f"{selector} is {size} px"
+    # Before the seminar starts, only what is possible can be pressed.
+    from playwright.sync_api import expect
+
+    expect(screen.get_by_role("button", name="Tilbage")).to_be_disabled()
+    expect(screen.get_by_role("button", name="Åbn spørgsmålet")).to_be_disabled()
 
     with ExitStack() as stack:
         phones = [stack.enter_context(phone(browser, site.base_url)) for _ in seminar["members"]]
@@ -155,6 +165,10 @@ def test_the_facilitator_moves_on_and_every_phone_follows_answers_and_sees_the_r
         # "Next" with the mouse starts the seminar: every phone shows the first card.
         screen.get_by_role("button", name="Næste").click()
         every_phone_shows(phones, time.monotonic(), first)
+        # The buttons follow the state without a reload.
+        expect(screen.get_by_role("button", name="Åbn spørgsmålet")).to_be_enabled()
+        expect(screen.get_by_role("button", name="Luk spørgsmålet")).to_be_disabled()
+        expect(screen.get_by_role("button", name="Vis resultaterne")).to_be_disabled()
         every_phone_shows(phones, time.monotonic(), "Kort 1 af 2")
         for member in phones:  # and a screen reader says so
             expect(member.page.locator("[data-announcer]")).to_have_text(f"Kort 1 af 2: {first}.")
@@ -198,6 +212,7 @@ def test_the_facilitator_moves_on_and_every_phone_follows_answers_and_sees_the_r
             expect(member.page.locator("[data-announcer]")).to_have_text("Tak. Dit svar er talt med.")
         expect(screen.locator(".stage-question-state")).to_contain_text("3 svar indtil nu.")
 
+        expect(screen.get_by_role("button", name="Åbn spørgsmålet")).to_be_disabled()
         # Closed but not revealed: no totals anywhere.
         screen.get_by_role("button", name="Luk spørgsmålet").click()
         expect(screen.locator(".stage-question-state")).to_contain_text("Spørgsmålet er lukket.")

@@ -50,12 +50,30 @@ if (root) {
     }
   };
 
+  // The presenter's buttons are enabled only for what the new state allows (the server refuses the rest).
+  const enableControls = () => {
+    const stage = region.querySelector("[data-controls]");
+    if (!stage) {
+      return;
+    }
+    const possible = new Set(stage.dataset.controls.split(" ").filter(Boolean));
+    for (const form of document.querySelectorAll("form[data-control]")) {
+      const button = form.querySelector('button[type="submit"]');
+      const disable = !possible.has(form.dataset.control);
+      if (disable && button === document.activeElement) {
+        document.getElementById("controls")?.focus();
+      }
+      button.disabled = disable;
+    }
+  };
+
   const show = (data) => {
     // Keep the focus where it was, when the element it was on comes back with the new state.
     const focused = document.activeElement && region.contains(document.activeElement) ? document.activeElement : null;
     const focusKey = focused ? focused.name + "=" + (focused.value ?? "") : null;
     region.innerHTML = data.html;
     showAnswered();
+    enableControls();
     if (focusKey) {
       for (const element of region.querySelectorAll("button, input")) {
         if (element.name + "=" + (element.value ?? "") === focusKey) {
@@ -136,7 +154,7 @@ if (root) {
     }
     const control = { ArrowRight: "next", ArrowLeft: "back" }[event.key];
     const form = control && document.querySelector(`form[data-control="${control}"]`);
-    if (form) {
+    if (form && !form.querySelector('button[type="submit"]').disabled) {
       event.preventDefault();
       form.requestSubmit();
     }
