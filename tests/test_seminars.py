@@ -288,12 +288,20 @@ def test_words_wait_for_the_facilitator_before_the_room_sees_them(
         assert room.question.pending_words == 4
         word_ids = {row.value: row.id for row in db.session.execute(select(SeminarAnswer)).scalars()}
     sign_in(client, admin)
-    assert "idiot" in client.get(f"/admin/seminars/{running['id']}/words").get_data(as_text=True)
+    page = client.get(f"/admin/seminars/{running['id']}/words").get_data(as_text=True)
+    # The window may be on the shared screen: the words are folded away until the facilitator opens them.
+    folded = re.search(r"<details class=\"words-folded\">(.*?)</details>", page, re.S)
+    assert folded
+    assert "idiot" in folded.group(1)
+    assert "idiot" not in page.replace(folded.group(0), "")
+    assert re.search(r'value="reject"[^>]*data-confirm="[^"]+"', page)  # keeping a word away asks first
     for word, decision in (("tillid", "approve"), ("respekt", "approve"), ("idiot", "reject")):
         response = client.post(
             f"/admin/seminars/{running['id']}/words", data={"answer": word_ids[word], "decision": decision}
         )
         assert response.status_code == 303
+        assert response.location.endswith("/words?shown=1")  # the facilitator opened them already
+    assert '<details class="words-folded" open>' in client.get(response.location).get_data(as_text=True)
     assert (
         client.post(
             f"/admin/seminars/{running['id']}/words", data={"answer": "x", "decision": "approve"}
@@ -303,6 +311,11 @@ def test_words_wait_for_the_facilitator_before_the_room_sees_them(
     with app.app_context():
         totals = queries.load_room(running["id"], course).question.totals
         assert [(total.label.da, total.count) for total in totals] == [("tillid", 2), ("respekt", 1)]
+    # Five answered, three shown: the screen says where the other two are.
+    page = client.get(f"/admin/seminars/{running['id']}/present").get_data(as_text=True)
+    assert "5 svar." in page
+    assert "1 svar venter på godkendelse." in page
+    assert "1 svar vises ikke." in page
 
 
 def test_a_member_answers_with_one_tap_without_javascript(app, client, course, running, members):

@@ -47,7 +47,10 @@ class Question:
     #: The totals, only when revealed and enough have answered; None otherwise.
     totals: tuple[Total, ...] | None
     #: Words waiting for the facilitator's approval (shown to the facilitator only).
-    pending_words: int
+    pending_words: int = 0
+    #: Of the answers to a word list: how many wait for approval, and how many the facilitator kept away.
+    waiting: int = 0
+    not_shown: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +183,8 @@ def question_of(item: SeminarItem, min_answers: int, card: MaterialCard | None) 
         answered=answered,
         totals=_totals(item, rows, answered, options) if shown else None,
         pending_words=sum(1 for row in rows if row.status == "pending"),
+        waiting=sum(row.count for row in rows if row.status == "pending"),
+        not_shown=sum(row.count for row in rows if row.status == "rejected"),
     )
 
 

@@ -354,7 +354,12 @@ def end_seminar(seminar_id: int):
 @admin_required
 def show_words(seminar_id: int):
     seminar = _council_seminar(seminar_id)
-    return render_template("seminars/words.html", seminar=seminar, words=queries.list_words(seminar))
+    return render_template(
+        "seminars/words.html",
+        seminar=seminar,
+        words=queries.list_words(seminar),
+        shown=request.args.get("shown") == "1",
+    )
 
 
 @admin_bp.post("/<id:seminar_id>/words")
@@ -370,7 +375,10 @@ def moderate_word(seminar_id: int):
     except operations.SeminarError as error:
         return _refused(seminar, error, "seminars.show_words")
     db.session.commit()
-    return _done(seminar, "seminars.show_words")
+    if _wants_json():
+        return jsonify(ok=True, version=seminar.version)
+    # The facilitator has the words open already: they stay open after each decision.
+    return redirect(url_for("seminars.show_words", seminar_id=seminar.id, shown=1), code=303)
 
 
 @admin_bp.get("/<id:seminar_id>/attendance")
