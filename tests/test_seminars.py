@@ -379,8 +379,8 @@ def test_attendance_is_confirmed_and_the_course_recorded_completed_through_the_s
         )
     client.post(f"/admin/seminars/{running['id']}/end")
     page = client.get(f"/admin/seminars/{running['id']}/attendance").get_data(as_text=True)
-    assert "Medlem 0" in page
-    assert "Medlem 3" not in page
+    assert re.search(rf'value="{members[0].id}" checked', page)  # joined: ticked
+    assert not re.search(rf'value="{members[3].id}" checked', page)  # did not join: offered, not ticked
     response = client.post(
         f"/admin/seminars/{running['id']}/attendance",
         data={"present": [members[0].id, members[2].id], "record_completion": "yes"},
@@ -870,3 +870,33 @@ def test_the_agreements_are_shown_on_the_screen_not_folded_away(app, client, run
     stage = page[page.index('class="stage"') : page.index("presenter-join")]
     assert "Vi lytter til hinanden" in stage
     assert "<details" not in stage
+
+
+def test_someone_present_without_a_phone_is_added_from_the_roster_and_the_summary_names_who_attended(
+    app, client, make, running, admin, members
+):
+    answer_as(app, running, members[0], "4")  # Medlem 0 joined on a phone
+    stranger = make.member(make.council("andetby"), "s@andetby.example", name="Fremmed")
+    act(app, running, operations.end_seminar, admin=admin)
+    sign_in(client, admin)
+    base = f"/admin/seminars/{running['id']}"
+    page = client.get(f"{base}/attendance").get_data(as_text=True)
+    # The rest of the roster can be ticked as present without a phone; nobody of another council.
+    assert re.search(rf'name="present" value="{members[3].id}"', page)
+    assert "Medlem 3" in page
+    assert "Fremmed" not in page
+    response = client.post(
+        f"{base}/attendance", data={"present": [members[0].id, members[3].id, stranger.id]}
+    )
+    assert response.status_code == 303
+    with app.app_context():
+        confirmed = set(
+            db.session.execute(
+                select(SeminarAttendance.member_id).where(SeminarAttendance.is_confirmed)
+            ).scalars()
+        )
+    assert confirmed == {members[0].id, members[3].id}
+    summary = client.get(f"{base}/summary").get_data(as_text=True)
+    assert "Medlem 0" in summary
+    assert "Medlem 3" in summary
+    assert "Medlem 1" not in summary

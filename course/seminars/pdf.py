@@ -66,7 +66,11 @@ def summary_pdf(summary: Summary, council_name: str, language: str) -> bytes:
         if seminar.place:
             details.append(seminar.place)
         paragraph(" · ".join(details), 11, color=MUTED)
-        paragraph(_("Present: %(num)d", num=summary.present), 11, color=MUTED, after=6)
+        paragraph(
+            _("Present: %(num)d", num=summary.present), 11, color=MUTED, after=1 if summary.attendees else 6
+        )
+        if summary.attendees:
+            paragraph(", ".join(summary.attendees), 10, color=MUTED, after=6)
 
         paragraph(_("Agreements"), 14, "B", after=2)
         if summary.agreements:

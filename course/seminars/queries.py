@@ -281,6 +281,28 @@ def list_attendance(seminar: Seminar) -> list[Attendee]:
 
 
 @dataclass(frozen=True, slots=True)
+class RosterMember:
+    member_id: int
+    name: str
+
+
+def list_without_phone(seminar: Seminar) -> list[RosterMember]:
+    """The council's other active members, who did not join on a phone: any of them may have been in the
+    room all the same."""
+    joined = select(SeminarAttendance.member_id).where(SeminarAttendance.seminar_id == seminar.id)
+    rows = db.session.execute(
+        select(Member.id, Member.name)
+        .where(
+            Member.council_id == seminar.council_id,
+            Member.removed_at.is_(None),
+            Member.id.not_in(joined),
+        )
+        .order_by(Member.name, Member.id)
+    ).all()
+    return [RosterMember(member_id, name) for member_id, name in rows]
+
+
+@dataclass(frozen=True, slots=True)
 class SummaryCard:
     number: int
     card: MaterialCard | None
@@ -294,20 +316,27 @@ class Summary:
     agreements: tuple[str, ...]
     present: int
     min_answers: int
+    #: The names of those confirmed as present, for the council's record.
+    attendees: tuple[str, ...] = ()
 
 
 def seminar_summary(seminar: Seminar, course: Course) -> Summary:
     """The cards discussed, with their revealed totals, and the agreements: the seminar's record."""
     min_answers = get_min_answers(seminar.council_id)
     shown = [item for item in seminar.items if item.was_shown]
-    present = db.session.scalar(
-        select(func.count())
-        .select_from(SeminarAttendance)
-        .where(SeminarAttendance.seminar_id == seminar.id, SeminarAttendance.is_confirmed.is_(True))
+    attendees = tuple(
+        db.session.execute(
+            select(Member.name)
+            .join(SeminarAttendance, SeminarAttendance.member_id == Member.id)
+            .where(SeminarAttendance.seminar_id == seminar.id, SeminarAttendance.is_confirmed.is_(True))
+            .order_by(Member.name, Member.id)
+        ).scalars()
     )
     found = [(item, find_card(course.conversation, item.source, item.card_id)) for item in shown]
     cards = tuple(
         SummaryCard(number, card, question_of(item, min_answers, card) if item.is_revealed else None)
         for number, (item, card) in enumerate(found, start=1)
     )
-    return Summary(seminar, cards, tuple(a.text for a in seminar.agreements), present or 0, min_answers)
+    return Summary(
+        seminar, cards, tuple(a.text for a in seminar.agreements), len(attendees), min_answers, attendees
+    )

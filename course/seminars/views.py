@@ -386,7 +386,10 @@ def moderate_word(seminar_id: int):
 def show_attendance(seminar_id: int):
     seminar = _council_seminar(seminar_id)
     return render_template(
-        "seminars/attendance.html", seminar=seminar, attendees=queries.list_attendance(seminar)
+        "seminars/attendance.html",
+        seminar=seminar,
+        attendees=queries.list_attendance(seminar),
+        without_phone=queries.list_without_phone(seminar),
     )
 
 
