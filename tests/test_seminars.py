@@ -900,3 +900,12 @@ def test_someone_present_without_a_phone_is_added_from_the_roster_and_the_summar
     assert "Medlem 0" in summary
     assert "Medlem 3" in summary
     assert "Medlem 1" not in summary
+
+
+def test_the_phone_waiting_for_the_first_card_shows_the_title_once(app, client, running, admin, members):
+    act(app, running, operations.step, -1, admin=admin)  # back to the welcome screen
+    sign_in(client, members[0])
+    client.post(f"/join/{running['code']}")
+    page = client.get(f"/join/{running['code']}").get_data(as_text=True)
+    main = page[page.index("<main") : page.index("</main>")]
+    assert main.count(">Seminar</h") == 1

@@ -230,6 +230,12 @@ def test_the_facilitator_moves_on_and_every_phone_follows_answers_and_sees_the_r
             ["Helt uenig", "Uenig", "Hverken enig eller uenig", "Enig", "Helt enig"]
         )
         expect(totals.locator("dd")).to_have_text(["0 (0 %)", "0 (0 %)", "0 (0 %)", "1 (33 %)", "2 (67 %)"])
+        # The bars line up: each starts at the same place and is as long as the others.
+        bars = totals.locator(".totals-bar").evaluate_all(
+            "bars => bars.map((bar) => [bar.getBoundingClientRect().left, bar.getBoundingClientRect().width])"
+        )
+        assert len({round(left) for left, _ in bars}) == 1, bars
+        assert len({round(width) for _, width in bars}) == 1, bars
         expect(screen.locator("[data-announcer]")).to_contain_text("Resultaterne vises.")
         for member in phones:
             expect(member.page.locator(".phone .totals")).to_be_visible()
