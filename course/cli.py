@@ -352,7 +352,17 @@ def send_reminders_command(slug: str | None, dry_run: bool) -> None:
         click.echo(f"{len(planned)} reminder(s) would be sent")
         return
     click.echo(f"Sent {sent} reminder(s)" + (f", {failed} failed" if failed else ""))
-    if failed:
+    # The councils' plans against threats: their administrators are reminded a month before the review.
+    from course.plan.reminders import send_review_reminders
+
+    reviews = send_review_reminders(council=council)
+    for due in reviews.reminded:
+        click.echo(
+            f"{due.council.slug}: plan review reminder sent to {len(due.administrators)} administrator(s)"
+        )
+    for due, error in reviews.failed:
+        click.echo(f"FAILED {due.council.slug}: plan review reminder: {error}", err=True)
+    if failed or reviews.failed:
         sys.exit(1)
 
 

@@ -445,3 +445,31 @@ def mark_reminded(reminder: DueReminder, now: datetime | None = None) -> None:
         version=reminder.version.id,
         administrators=len(reminder.administrators),
     )
+
+
+# --- personal data (course.privacy) ---------------------------------------------------------------------
+
+CONTACT_LISTS = ("contacts", "party_contacts")
+
+
+def names_person(entry: dict[str, Any], name: str, email: str) -> bool:
+    """Whether a contact entry is this person: the same e-mail address, or the same name."""
+    entry_email = (entry.get("email") or "").strip().casefold()
+    entry_name = (entry.get("name") or "").strip().casefold()
+    return bool(entry_email and entry_email == email.strip().casefold()) or bool(
+        entry_name and entry_name == name.strip().casefold()
+    )
+
+
+def contacts_naming(content: dict[str, Any], name: str, email: str) -> list[dict[str, Any]]:
+    return [
+        entry for key in CONTACT_LISTS for entry in content.get(key, []) if names_person(entry, name, email)
+    ]
+
+
+def without_person(content: dict[str, Any], name: str, email: str) -> dict[str, Any]:
+    """``content`` with every contact entry naming the person removed (a new dict, so the change is saved)."""
+    changed = dict(content)
+    for key in CONTACT_LISTS:
+        changed[key] = [entry for entry in content.get(key, []) if not names_person(entry, name, email)]
+    return changed

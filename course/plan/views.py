@@ -78,8 +78,8 @@ def show_plan():
 @member_required
 def download_plan():
     version = services.current_version(current_user.council_id)
-    if version is None:
-        abort(404)
+    if version is None:  # nothing adopted yet: the page says what to do instead
+        return redirect(url_for("plan.show_plan"), code=303)
     return _pdf_response(version)
 
 
