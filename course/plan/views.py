@@ -6,7 +6,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    has_request_context,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -40,7 +50,9 @@ def _general_template():
 
 @bp.app_context_processor
 def _plan_line() -> dict[str, Any]:
-    if request.endpoint not in PLAN_LINE_ENDPOINTS or not current_user.is_authenticated:
+    if not has_request_context() or request.endpoint not in PLAN_LINE_ENDPOINTS:
+        return {}
+    if not current_user.is_authenticated:
         return {}
     if (
         request.endpoint == "learning.show_module"
