@@ -66,6 +66,16 @@ def check_content(no_videos: bool) -> None:
         count = len(invalid.errors)
         _fail(f"{count} problem{'s' if count != 1 else ''} in {content_dir}")
         return
+    from course.plan.template import PlanTemplateError, load_templates
+
+    try:
+        templates = load_templates(content_dir, set(course.sources))
+    except PlanTemplateError as invalid:
+        for problem in invalid.problems:
+            click.echo(str(problem), err=True)
+        count = len(invalid.problems)
+        _fail(f"{count} problem{'s' if count != 1 else ''} in the plan templates in {content_dir / 'plan'}")
+        return
     quizzes = sum(len(module.quizzes) for module in course.modules)
     questions = sum(len(quiz.questions) for module in course.modules for quiz in module.quizzes)
     material = ""
@@ -76,7 +86,7 @@ def check_content(no_videos: bool) -> None:
         )
     click.echo(
         f"OK: {len(course.modules)} modules, {quizzes} quizzes, {questions} questions{material} "
-        f"(content version {course.version})"
+        f", plan templates in {', '.join(templates)} (content version {course.version})"
     )
 
 

@@ -133,6 +133,22 @@ def test_a_malformed_template_is_reported_with_file_field_and_reason(tmp_path):
     assert "'s999' is not in modules/sources.yaml" in message
 
 
+def test_check_content_lists_the_problems_of_a_malformed_plan_template(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from course.cli import main
+    from tests.content_helpers import copy_content
+
+    content = copy_content(tmp_path)
+    assert "plan templates in da, sv, en" in CliRunner().invoke(main, ["check-content", "--no-videos"]).output
+    (content / "plan" / "sv.yaml").write_text("language: sv\nsections: [\n", encoding="utf-8")
+    monkeypatch.setenv("COURSE_CONTENT_DIR", str(content))
+    result = CliRunner().invoke(main, ["check-content", "--no-videos"])
+    assert result.exit_code == 1
+    assert "plan/sv.yaml: (file): is not valid YAML" in result.output
+    assert "1 problem in the plan templates" in result.output
+
+
 # --- draft, adoption, versions ---------------------------------------------------------------------------
 
 
@@ -251,6 +267,23 @@ def test_seminar_agreements_can_be_added_to_the_draft(app, client, auth, admin, 
     page = text(client.get("/plan"))
     assert "Vi svarer aldrig igen i samme tone" in page
     assert "Seminar om tonen" in page
+
+
+def test_another_councils_agreement_cannot_be_added(app, client, auth, admin, council, make):
+    other = make.council("otherby")
+    other_admin = make.member(other, "o@otherby.example", is_admin=True)
+    with app.app_context():
+        actor = db.session.get(Member, other_admin.id)
+        seminar = seminars.plan_seminar(
+            db.session.get(Council, other.id), "Fremmed seminar", date(2030, 1, 15), "Salen", actor=actor
+        )
+        agreement_id = seminars.add_agreement(seminar, "Otherbys hemmelige aftale", actor=actor).id
+        db.session.commit()
+    auth.login(admin.email)
+    assert "Otherbys hemmelige aftale" not in text(client.get("/admin/plan"))
+    assert save_draft(client, agreements=str(agreement_id)).status_code == 303
+    with app.app_context():
+        assert db.session.get(PlanDraft, council.id).content["agreements"] == []
 
 
 def test_the_version_is_printable_and_a_pdf_in_the_councils_language(app, client, auth, admin, make):
