@@ -7,7 +7,16 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, FieldList, Form, FormField, SelectMultipleField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    FieldList,
+    Form,
+    FormField,
+    SelectChoice,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -110,8 +119,8 @@ def draft_form(
     DraftForm.agreements = MultiCheckboxField(
         _l("Agreements from the council's seminars"),
         coerce=int,
-        choices=[(agreement.id, agreement.text) for agreement in agreements]
-        + [(int(item["id"]), item["text"]) for item in included],
+        choices=[SelectChoice(agreement.id, agreement.text) for agreement in agreements]
+        + [SelectChoice(int(item["id"]), item["text"]) for item in included],
         validate_choice=False,
     )
     DraftForm.review_on = LocalDateField(_l("Date of the next review"), [Optional()])
