@@ -338,8 +338,9 @@ def test_before_adoption_members_see_general_advice_and_administrators_a_prompt(
     assert "akut fare" not in text(client.get("/modules/how-social-media-work"))
     client.post("/logout")
     auth.login(admin.email)
-    for path in ("/", "/modules/tone-harassment-threats", "/plan", "/admin/"):
+    for path in ("/", "/modules/tone-harassment-threats", "/plan"):
         assert 'href="/admin/plan"' in text(client.get(path)), path
+    assert "Kommunen har endnu ikke vedtaget en plan" in text(client.get("/admin/"))
 
 
 def test_after_adoption_members_see_their_contact_with_tappable_links(client, auth, admin, councillor):
