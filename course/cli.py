@@ -66,6 +66,16 @@ def check_content(no_videos: bool) -> None:
         count = len(invalid.errors)
         _fail(f"{count} problem{'s' if count != 1 else ''} in {content_dir}")
         return
+    from course.plan.template import PlanTemplateError, load_templates
+
+    try:
+        templates = load_templates(content_dir, set(course.sources))
+    except PlanTemplateError as invalid:
+        for problem in invalid.problems:
+            click.echo(str(problem), err=True)
+        count = len(invalid.problems)
+        _fail(f"{count} problem{'s' if count != 1 else ''} in the plan templates in {content_dir / 'plan'}")
+        return
     quizzes = sum(len(module.quizzes) for module in course.modules)
     questions = sum(len(quiz.questions) for module in course.modules for quiz in module.quizzes)
     material = ""
@@ -76,7 +86,7 @@ def check_content(no_videos: bool) -> None:
         )
     click.echo(
         f"OK: {len(course.modules)} modules, {quizzes} quizzes, {questions} questions{material} "
-        f"(content version {course.version})"
+        f", plan templates in {', '.join(templates)} (content version {course.version})"
     )
 
 
@@ -353,7 +363,17 @@ def send_reminders_command(slug: str | None, dry_run: bool) -> None:
         click.echo(f"{len(planned)} reminder(s) would be sent")
         return
     click.echo(f"Sent {sent} reminder(s)" + (f", {failed} failed" if failed else ""))
-    if failed:
+    # The councils' plans against threats: their administrators are reminded a month before the review.
+    from course.plan.reminders import send_review_reminders
+
+    reviews = send_review_reminders(council=council)
+    for due in reviews.reminded:
+        click.echo(
+            f"{due.council.slug}: plan review reminder sent to {len(due.administrators)} administrator(s)"
+        )
+    for due, error in reviews.failed:
+        click.echo(f"FAILED {due.council.slug}: plan review reminder: {error}", err=True)
+    if failed or reviews.failed:
         sys.exit(1)
 
 

@@ -18,13 +18,16 @@ from tests.helpers import answers_for, attempt_id_from
 
 #: Statements per request, counted once the session cookie is loaded (the sign-in lookup is included).
 BUDGET = {
-    # The course overview also reads what the member completed in earlier rounds (one query).
-    "overview": 6,
+    # The course overview also reads what the member completed in earlier rounds (one query), and the
+    # council's plan against threats (one query; module 2 reads it too, course/plan/views.py).
+    "overview": 7,
     "module": 4,
+    "plan_module": 5,
     "progress": 4,
     "quiz": 11,
-    "dashboard": 8,
-    "platform": 4,
+    # The dashboard and the platform overview read the councils' plans (one query each).
+    "dashboard": 9,
+    "platform": 5,
     "certificate": 2,
 }
 
@@ -65,6 +68,8 @@ def test_learner_pages_keep_their_budget(app, client, seeded, course, count_quer
 
     assert _counted(client, count_queries, "GET", "/") == BUDGET["overview"]
     assert _counted(client, count_queries, "GET", f"/modules/{module.id}") == BUDGET["module"]
+    client.get("/modules/tone-harassment-threats")
+    assert _counted(client, count_queries, "GET", "/modules/tone-harassment-threats") == BUDGET["plan_module"]
     report = {"module": module.id, "language": "da", "segments": [[0, 2]]}
     assert _counted(client, count_queries, "POST", "/api/progress", json=report) == BUDGET["progress"]
 

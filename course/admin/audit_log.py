@@ -47,6 +47,9 @@ ACTION_LABELS: dict[str, Any] = {
     "seminar.ended": _l("Seminar ended"),
     "seminar.attendance_confirmed": _l("Seminar attendance confirmed"),
     "seminar.settings_changed": _l("Seminar settings changed"),
+    "plan.draft_saved": _l("Plan against threats: draft saved"),
+    "plan.adopted": _l("Plan against threats adopted"),
+    "plan.review_reminder_sent": _l("Plan against threats: review reminder sent"),
 }
 
 #: Details worth showing, in this order, with their labels; the rest stays in the database.

@@ -8,6 +8,7 @@ from course.admin.exports import to_csv
 from course.auth.access import platform_admin_required
 from course.extensions import db
 from course.mail.services import MailError
+from course.plan.services import adopted_plans_by_council
 from course.platform import services
 from course.platform.forms import CouncilForm
 from course.web.templating import current_locale, percent
@@ -24,6 +25,7 @@ def show_overview():
         "platform/overview.html",
         summaries=sorting.apply(every),
         terms=services.list_terms(every),
+        plans=adopted_plans_by_council(),
         sorting=sorting,
         active_page="platform",
     )
