@@ -26,6 +26,7 @@ def _blueprints() -> list[Any]:
     from course.conversation.views import bp as conversation_bp
     from course.learning.views import bp as learning_bp
     from course.platform.views import bp as platform_bp
+    from course.platform.views import logos as logos_bp
     from course.privacy.views import bp as privacy_bp
     from course.seminars.views import admin_bp as seminars_admin_bp
     from course.seminars.views import room_bp as seminar_room_bp
@@ -38,6 +39,7 @@ def _blueprints() -> list[Any]:
         conversation_bp,
         admin_bp,
         platform_bp,
+        logos_bp,
         certificates_bp,
         verification_bp,
         privacy_bp,
