@@ -424,3 +424,88 @@ def get_logo(slug: str) -> tuple[bytes, str] | None:
         select(Council.logo, Council.logo_type).where(Council.slug == slug, Council.logo.is_not(None))
     ).first()
     return (row.logo, row.logo_type) if row is not None else None
+
+
+# --- the platform's settings ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PlatformSetting:
+    """One setting as the settings page shows it: what it is for, its value (None: not set) and the
+    environment variable that sets it."""
+
+    label: Any
+    value: str | None
+    variable: str
+    hint: Any = None
+
+
+@dataclass(frozen=True, slots=True)
+class PlatformSettings:
+    groups: list[tuple[Any, list[PlatformSetting]]]
+    #: Whether e-mail goes out from a no-reply address that nobody can answer.
+    sends_from_no_reply: bool
+
+
+def describe_settings(config: Mapping[str, Any]) -> PlatformSettings:
+    """The platform's settings (read from the environment when the site started), grouped as the settings
+    page shows them. No query."""
+    reply_to = config.get("COURSE_MAIL_REPLY_TO")
+    sender = config.get("COURSE_MAIL_FROM") or ""
+
+    def setting(label: Any, variable: str, hint: Any = None) -> PlatformSetting:
+        value = config.get(variable)
+        return PlatformSetting(label, str(value) if value not in (None, "") else None, variable, hint)
+
+    groups = [
+        (
+            _l("Who runs the site"),
+            [
+                setting(
+                    _l("Operator"),
+                    "COURSE_OPERATOR_NAME",
+                    _l("Named on the privacy and accessibility pages."),
+                ),
+                setting(
+                    _l("Data controller"),
+                    "COURSE_PRIVACY_CONTROLLER",
+                    _l("Named on the privacy page. Not set: each member's municipality."),
+                ),
+                setting(
+                    _l("Data-protection contact"), "COURSE_PRIVACY_CONTACT", _l("Named on the privacy page.")
+                ),
+                setting(
+                    _l("Contact for accessibility problems"),
+                    "COURSE_ACCESSIBILITY_CONTACT",
+                    _l("Named in the accessibility statement. Not set: the reply-to address."),
+                ),
+            ],
+        ),
+        (
+            _l("E-mail"),
+            [
+                setting(_l("Sender"), "COURSE_MAIL_FROM"),
+                setting(
+                    _l("Reply-to address"),
+                    "COURSE_MAIL_REPLY_TO",
+                    _l("Where answers to the site's e-mails go."),
+                ),
+                setting(
+                    _l("SMTP server"),
+                    "COURSE_SMTP_HOST",
+                    _l("Not set: e-mails are written to the outbox folder in the instance folder."),
+                ),
+            ],
+        ),
+        (
+            _l("The site"),
+            [
+                setting(
+                    _l("Public address"), "COURSE_BASE_URL", _l("Used in e-mails and certificate QR codes.")
+                ),
+                setting(_l("Default language"), "COURSE_DEFAULT_LOCALE"),
+            ],
+        ),
+    ]
+    no_reply = "no-reply" in sender.lower() or "noreply" in sender.lower()
+    return PlatformSettings(groups, sends_from_no_reply=no_reply and not reply_to)

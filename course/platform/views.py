@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -118,6 +118,16 @@ def create_council():
             return redirect(url_for("platform.show_council", slug=council.slug), code=303)
     status = 422 if form.errors or request.method == "POST" else 200
     return render_template("platform/council_form.html", form=form, active_page="platform"), status
+
+
+@bp.get("/settings")
+@platform_admin_required
+def show_settings():
+    return render_template(
+        "platform/settings.html",
+        settings=services.describe_settings(current_app.config),
+        active_page="platform",
+    )
 
 
 # --- one council ------------------------------------------------------------------------------------------
