@@ -307,6 +307,22 @@ def test_no_round_starts_for_an_archived_council(app, make, aarhus):
         assert _council("aarhus").current_round_id == round_id
 
 
+def test_the_daily_reminders_leave_an_archived_councils_members_alone(app, make, aarhus, runner, smtp_server):
+    tomby = make.council("tomby")
+    archived = make.member(aarhus, "c@aarhus.example")
+    active = make.member(tomby, "c@tomby.example")
+    with app.app_context():
+        for member in (archived, active):
+            db.session.get(Member, member.id).invited_at = utcnow() - timedelta(days=30)
+        _council("aarhus").archived_at = utcnow()
+        db.session.commit()
+    result = runner.invoke(args=["send-reminders"])
+    assert result.exit_code == 0, result.output
+    assert "Sent 1 reminder(s)" in result.output
+    assert smtp_server.to("c@tomby.example")
+    assert smtp_server.to("c@aarhus.example") == []
+
+
 def test_an_archived_councils_members_are_purged_after_its_retention_period(app, make, aarhus, runner):
     member = make.member(aarhus, "c@aarhus.example")
     with app.app_context():
