@@ -28,6 +28,7 @@ def _blueprints() -> list[Any]:
     from course.plan.views import admin_bp as plan_admin_bp
     from course.plan.views import bp as plan_bp
     from course.platform.views import bp as platform_bp
+    from course.platform.views import logos as logos_bp
     from course.privacy.views import bp as privacy_bp
     from course.seminars.views import admin_bp as seminars_admin_bp
     from course.seminars.views import room_bp as seminar_room_bp
@@ -40,6 +41,7 @@ def _blueprints() -> list[Any]:
         conversation_bp,
         admin_bp,
         platform_bp,
+        logos_bp,
         certificates_bp,
         verification_bp,
         privacy_bp,

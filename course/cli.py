@@ -33,7 +33,35 @@ def _create_app() -> object:
     return None
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
+def _lacks_schema(error: Exception) -> bool:
+    """Whether a database error says a table or column is missing: the database was never set up with
+    `init-db`, or is older than the code (SQLite: "no such table"; PostgreSQL: "... does not exist")."""
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
+    if not isinstance(error, (OperationalError, ProgrammingError)):
+        return False
+    message = str(error.orig).lower()
+    return "no such table" in message or "no such column" in message or "does not exist" in message
+
+
+class CourseGroup(FlaskGroup):
+    """Flask's command group, with one line instead of a database traceback when a command runs on a
+    database that `init-db` has not set up (or upgraded) yet."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except Exception as error:
+            if not _lacks_schema(error):
+                raise
+            _fail(
+                "the database is not set up yet, or is older than this version of council-course: "
+                "run `council-course init-db` first"
+            )
+            return None
+
+
+@click.group(cls=CourseGroup, create_app=_create_app, add_version_option=False)
 @click.version_option(package_name="council-course")
 def main() -> None:
     """council-course: the course site for municipal councils.
@@ -487,8 +515,14 @@ def demo(ctx: click.Context, host: str, port: int, no_run: bool) -> None:
     click.echo("")
     click.echo("Demo council ready. Sign in at " + os.environ["COURSE_BASE_URL"] + "/login with:")
     for role, email, password in sign_ins:
-        click.echo(f"  {role:<24} {email:<34} {password}")
+        click.echo(f"  {role:<34} {email:<34} {password}")
     click.echo("(The passwords are new each time the demo starts.)")
+    if app.config.get("COURSE_SMTP_HOST"):
+        click.echo(f"E-mails (invitations, sign-in links, reminders) go to {app.config['COURSE_SMTP_HOST']}.")
+    else:
+        outbox = Path(app.instance_path) / "outbox"
+        click.echo(f"E-mails (invitations, sign-in links, reminders) are not sent: each is saved in {outbox}")
+        click.echo("as an .eml file, which any mail program opens.")
     click.echo("")
     if not no_run:
         # app.run() refuses to start inside the Flask command line, so serve with Werkzeug directly.

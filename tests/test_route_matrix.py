@@ -159,6 +159,19 @@ DATA: dict[tuple[str, str], dict] = {
         "admin_name": "A",
         "admin_email": "a@ny.example",
     },
+    ("POST", "platform.update_council"): {
+        "council-name": "Thisby Byråd",
+        "council-country": "dk",
+        "council-locale": "da",
+    },
+    ("POST", "platform.add_administrator"): {
+        "admin-name": "Ny Admin",
+        "admin-email": "ny-admin@thisby.example",
+    },
+    ("POST", "platform.archive_council"): {"confirm": "y"},
+    ("POST", "platform.restore_council"): {},
+    ("POST", "platform.upload_logo"): {"logo-logo": "logo"},
+    ("POST", "platform.remove_logo"): {},
 }
 
 #: Links in the form before tokens left the address (they only offer a new link now).
@@ -225,6 +238,9 @@ def build_world(app, make, certify, course) -> dict:
             "t.csv",
             [RawRow(2, "Preview Person", "p@thisby.example", "", "")],
         )
+        # The council has a logo, so the route that serves it has something to serve.
+        db.session.get(Council, council.id).logo_type = "image/png"
+        db.session.get(Council, council.id).logo = _png()
         member = db.session.get(Member, target.id)
         tokens = {purpose: issue_token(member, purpose) for purpose in ("invite", "login", "reset")}
         db.session.commit()
@@ -252,6 +268,7 @@ def build_world(app, make, certify, course) -> dict:
             "item_id": seminar["item_id"],
             "join_code": seminar["join_code"],
             "version_id": version_id,
+            "slug": "thisby",
         },
         "tokens": tokens,
     }
@@ -282,6 +299,14 @@ def _plan(app, council, target) -> int:
         )
         db.session.commit()
         return version.id
+
+
+def _png() -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(buffer, format="PNG")
+    return buffer.getvalue()
 
 
 def _seminar(app, course, council, target) -> dict:
@@ -342,6 +367,9 @@ def send(client, app, route: Route, world):
         "{item}": str(world["values"]["item_id"]),
     }
     data = {key: replacements.get(value, value) for key, value in data.items()}
+    if data.get("logo-logo") == "logo":
+        data["logo-logo"] = (io.BytesIO(_png()), "logo.png")
+        return client.open(path, method=route.method, data=data, content_type="multipart/form-data")
     if data.get("file") == "upload":
         data["file"] = (io.BytesIO(b"name;email\nImported;imported@x.example\n"), "r.csv")
         return client.open(path, method=route.method, data=data, content_type="multipart/form-data")
@@ -383,6 +411,9 @@ def snapshot(app, world) -> tuple:
             attempts,
             progress,
             council.certificate_valid_until,
+            council.name,
+            council.archived_at,
+            council.logo_type,
             council.has_automatic_certificates,
             target.name,
             target.email,

@@ -24,6 +24,11 @@ PAGE_SIZE = 50
 ACTION_LABELS: dict[str, Any] = {
     "council.created": _l("Council created"),
     "council.due_date_changed": _l("Due date changed"),
+    "council.changed": _l("Council's details changed"),
+    "council.administrator_added": _l("Council administrator appointed"),
+    "council.archived": _l("Council archived"),
+    "council.restored": _l("Council taken out of the archive"),
+    "council.logo_changed": _l("Council logo changed"),
     "round.started": _l("New round started"),
     "member.added": _l("Member added"),
     "member.changed": _l("Member changed"),

@@ -200,9 +200,16 @@ def start_due_rounds(now: datetime | None = None, council: Council | None = None
     """Start a round for every council (or ``council``) whose current round is for a term that has ended:
     on the first day of a new term, the course starts again by itself. Flushes."""
     now = now or utcnow()
-    councils = [council] if council is not None else db.session.execute(select(Council)).scalars().all()
+    # An archived council's course has ended: no new round starts for it.
+    councils = (
+        [council]
+        if council is not None
+        else db.session.execute(select(Council).where(Council.archived_at.is_(None))).scalars().all()
+    )
     started = []
     for each in councils:
+        if each.is_archived:
+            continue
         today = calendar.today(each.country, now)
         current = each.current_round
         if current is not None and current.term_end >= today:

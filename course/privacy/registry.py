@@ -511,7 +511,8 @@ def _export_audit(member: Member) -> list[Row]:
 POLICIES: tuple[TablePolicy, ...] = (
     TablePolicy(
         "council",
-        "The municipality: a public authority, not a person (its name, country, dates and settings).",
+        "The municipality: a public authority, not a person (its name, country, dates and settings, when "
+        "it was archived, and its logo).",
     ),
     TablePolicy(
         "course_round",
