@@ -293,7 +293,7 @@ def _import_line(row) -> str:
 @click.option("--dry-run", is_flag=True, help="Print the preview only; write nothing.")
 @with_appcontext
 def import_members_command(slug: str, file: str, dry_run: bool) -> None:
-    """Import a council's members from a CSV or XLSX file (columns name, email, role, language).
+    """Import a council's members from a CSV or XLSX file (name, email, role, language, takes the course).
 
     Prints a preview of every row; writes all rows in one transaction, or nothing when any row has an
     error (then it exits non-zero).
