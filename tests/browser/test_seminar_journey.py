@@ -247,3 +247,19 @@ def test_the_facilitator_moves_on_and_every_phone_follows_answers_and_sees_the_r
         every_phone_shows(phones, time.monotonic(), second)
         for member in phones:
             assert member.page.locator(".totals").count() == 0
+
+        # An agreement is shown on the screen as it is added, and ending keeps the screen on the thank-you
+        # and the agreements: nobody's name is projected, and every button is now disabled.
+        screen.get_by_label("Tilføj en aftale").fill("Vi lytter, før vi svarer")
+        screen.get_by_role("button", name="Tilføj aftalen").click()
+        expect(screen.locator(".stage-agreements")).to_contain_text("Vi lytter, før vi svarer")
+        screen.once("dialog", lambda dialog: dialog.accept())
+        screen.get_by_role("button", name="Afslut seminaret").click()
+        expect(screen.locator(".stage-title")).to_have_text("Tak, fordi I deltog")
+        expect(screen.locator(".stage-agreements")).to_contain_text("Vi lytter, før vi svarer")
+        assert screen.url.endswith(f"/admin/seminars/{seminar['id']}/present")
+        assert "Medlem" not in screen.locator("body").inner_text()
+        expect(screen.get_by_role("button", name="Næste")).to_be_disabled()
+        for member in phones:
+            expect(member.page.locator(".phone")).to_contain_text("Seminaret er slut")
+        audit_at_both_sizes(presenter, DESKTOP)
