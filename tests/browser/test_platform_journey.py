@@ -1,7 +1,8 @@
 """The platform administrator's way through, in Chromium: create a council, give an existing council a new
 administrator in place of the old one, set its logo, archive a third council (after a confirmation), find it
 again among the archived ones, and read the settings and the accessibility statement. axe-core checks every
-page; a member of the archived council can then no longer sign in."""
+page; a member of the archived council can then no longer sign in, and the new administrator sees
+the logo in the header."""
 
 from __future__ import annotations
 
@@ -132,3 +133,9 @@ def test_a_platform_administrator_creates_staffs_and_archives_councils(site, mak
     site.failed_responses.remove(refused[0])
     site.audit()
     assert page.url.startswith(site.base_url + "/login")
+
+    # Ribe's new administrator sees the council's logo beside its name in the header.
+    sign_in(site, "mette@ribe.example")
+    logo = page.locator("header img.site-council-logo")
+    assert logo.evaluate("image => image.complete && image.naturalWidth") == 60
+    assert page.locator("header .site-user-council").inner_text() == ", Ribe Kommune"
