@@ -1,4 +1,4 @@
-"""``python -m bench seed``, ``run``, ``cpu`` and ``seminar``: see docs/benchmarks.md."""
+"""``python -m bench seed``, ``run``, ``cpu``, ``repeat`` and ``seminar``: see docs/benchmarks.md."""
 
 from __future__ import annotations
 
@@ -48,6 +48,18 @@ def _cpu(args: argparse.Namespace) -> int:
     return 0
 
 
+def _repeat(args: argparse.Namespace) -> int:
+    from bench.cpu import repeat
+    from bench.load import BenchError
+
+    try:
+        repeat(args)
+    except BenchError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def _table(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -80,6 +92,13 @@ def main(argv: list[str] | None = None) -> int:
     cpu.add_argument("--rounds", type=int, default=5)
     cpu.add_argument("--requests", type=int, default=5, help="requests per round")
     cpu.set_defaults(handler=_cpu)
+
+    from bench.cpu import PAGES
+
+    repeat = commands.add_parser("repeat", help="requests of one page, to count instructions under valgrind")
+    repeat.add_argument("page", choices=PAGES)
+    repeat.add_argument("--requests", type=int, default=20)
+    repeat.set_defaults(handler=_repeat)
 
     from bench.faults import add_parser as add_faults
 

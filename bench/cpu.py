@@ -1,5 +1,9 @@
 """``python -m bench cpu``: the CPU time one request of each page costs in-process.
 
+``python -m bench repeat PAGE --requests N`` makes N requests of one page and measures nothing itself: it is
+run under ``valgrind --tool=callgrind`` twice (N = 0 and N = 20), and the difference of the two instruction
+counts over N is what one request costs, whatever else the machine is doing (docs/benchmarks.md).
+
 Throughput under wrk moves with whatever else the machine is doing; the process's own CPU time per request
 moves much less, so it is the figure to compare two versions of the code by on a shared machine. Each page
 is requested through the application's test client with a signed-in member's cookie, as in the load run:
@@ -69,3 +73,18 @@ def run(args: argparse.Namespace) -> dict[str, float]:
     for name, value in results.items():
         print(f"  {name:<10} {value:7.2f}")
     return results
+
+
+def repeat(args: argparse.Namespace) -> None:
+    """Sign in as the load run does, warm up, then make ``args.requests`` requests of ``args.page``."""
+    app = database.make_app(database.database_url())
+    settings = Settings.from_args(argparse.Namespace(quick=True, duration=None, connections=None, workers=1))
+    prepared = prepare(app, settings)
+    try:
+        scenario = next(found for found in prepared.scenarios if found.name == args.page)
+        client = app.test_client(use_cookies=False)
+        for number in range(3 + args.requests):
+            _request(client, scenario.probe, number)
+    finally:
+        sessions.drop_attempts(app, prepared.attempt_ids)
+        sessions.sign_out(app, prepared.member_ids)
