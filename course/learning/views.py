@@ -153,8 +153,18 @@ def show_attempt(module_id: str, quiz_id: str, attempt_id: int):
         abort(404)
     if attempt.submitted_at is None:
         return redirect(url_for("learning.take_quiz", module_id=module.id, quiz_id=quiz.id))
-    state = progress.get_module_state(current_user, course, module)
-    return render_template("learning/attempt.html", module=module, quiz=quiz, attempt=attempt, state=state)
+    # The whole course's state: a pass that completes the module leads on to the next module, or to the
+    # certificate when the course is complete.
+    course_state = progress.get_course_state(current_user, course)
+    return render_template(
+        "learning/attempt.html",
+        module=module,
+        quiz=quiz,
+        attempt=attempt,
+        state=course_state.module(module.id),
+        course_state=course_state,
+        next_module=course.module(course_state.next_module_id) if course_state.next_module_id else None,
+    )
 
 
 @bp.post("/api/progress")

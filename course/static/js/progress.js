@@ -50,9 +50,34 @@ if (video) {
     if (barText) barText.textContent = `${percent} %`;
     if (result.video_done && !done) {
       done = true;
+      openQuizzes();
       if (status && doneTemplate) {
         status.replaceChildren(doneTemplate.content.cloneNode(true));
       }
+    }
+  };
+
+  // The video step is done: the page shows what a reload would, without one. The step list marks the
+  // video done and names each quiz with a link, and the quiz cards show their buttons. The status under
+  // the video (role="status") says so once; the list itself changes silently.
+  const openQuizzes = () => {
+    const doneTag = document.querySelector("template[data-video-done-tag]");
+    const openTag = document.querySelector("template[data-quiz-open-tag]");
+    const videoStep = document.querySelector("[data-video-step]");
+    if (doneTag && videoStep) videoStep.replaceChildren(doneTag.content.cloneNode(true));
+    for (const name of document.querySelectorAll("[data-quiz-link]")) {
+      const link = document.createElement("a");
+      link.href = name.dataset.quizLink;
+      link.textContent = name.textContent;
+      name.replaceWith(link);
+    }
+    if (openTag) {
+      for (const step of document.querySelectorAll("[data-quiz-step]")) {
+        if (step.querySelector(".status-locked")) step.replaceChildren(openTag.content.cloneNode(true));
+      }
+    }
+    for (const button of document.querySelectorAll("[data-opens-with-video]")) {
+      button.hidden = false;
     }
   };
 
