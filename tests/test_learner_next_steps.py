@@ -6,7 +6,12 @@ from __future__ import annotations
 import re
 
 import pytest
+from sqlalchemy import func, select
 
+from course.extensions import db
+from course.learning.models import ModuleProgress
+from course.learning.progress import NOT_STARTED, count_progress_by_council, get_course_state
+from course.people.models import Member
 from tests.helpers import complete_module, open_quizzes_by_transcript, pass_quiz
 
 
@@ -87,3 +92,50 @@ def test_the_quiz_buttons_are_hidden_until_the_video_step_is_done(client, auth, 
     buttons = re.findall(r'<a class="button[^"]*" href="/modules/[^"]+/quizzes/[^"]+"([^>]*)>', page)
     assert buttons
     assert not any("hidden" in attributes for attributes in buttons)
+
+
+def _module_rows(app, member_id: int) -> int:
+    with app.app_context():
+        return db.session.execute(
+            select(func.count()).select_from(ModuleProgress).where(ModuleProgress.member_id == member_id)
+        ).scalar_one()
+
+
+def test_opening_a_module_page_does_not_start_the_module(client, auth, app, course, learner):
+    module = course.modules[0]
+    auth.login(learner.email)
+    assert client.get(f"/modules/{module.id}").status_code == 200
+    assert client.get(f"/modules/{module.id}").status_code == 200
+    assert _module_rows(app, learner.id) == 0
+    with app.app_context():
+        member = db.session.get(Member, learner.id)
+        assert get_course_state(member, course).status == NOT_STARTED
+        assert count_progress_by_council()[member.council_id].started == 0
+    overview = client.get("/").get_data(as_text=True)
+    assert "In progress" not in overview
+
+    # Watching does start it: the first report creates the module's row.
+    report = {"module": module.id, "language": "en", "segments": [[0, 1.5]]}
+    assert client.post("/api/progress", json=report).status_code == 200
+    assert _module_rows(app, learner.id) == 1
+
+
+def test_the_transcript_confirmation_shows_its_error_beside_the_box(client, auth, app, course, learner):
+    module = course.modules[0]
+    auth.login(learner.email)
+    response = client.post(f"/modules/{module.id}/transcript", data={})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    # The error summary links to the box, and the box is described by the error beside it.
+    assert '<a href="#transcript-read">Tick the box' in page
+    assert re.search(r'<span class="form-error-message" id="transcript-read-error">.*Tick the box', page)
+    box = re.search(r'<input type="checkbox" id="transcript-read"[^>]*>', page).group(0)
+    assert 'aria-describedby="transcript-read-error"' in box
+    # The transcript is open to be read, and nothing was recorded.
+    assert re.search(r'<details class="details" open>', page)
+    assert _module_rows(app, learner.id) == 0
+
+    # A box ticked later confirms as before.
+    open_quizzes_by_transcript(client, module.id)
+    page = client.get(f"/modules/{module.id}").get_data(as_text=True)
+    assert "transcript-read-error" not in page

@@ -55,9 +55,13 @@ def show_module(module_id: str):
     module = _module_or_404(module_id)
     language = _video_language(module)
     state = progress.get_module_state(current_user, course, module)
+    # Notes when the video was first opened (the watching rule's clock); the module is not started by it.
     if watching.open_module(current_user, module, language, opened=state.video_languages):
         db.session.commit()
-        state = progress.get_module_state(current_user, course, module)
+    return _render_module(course, module, language, state)
+
+
+def _render_module(course, module: Module, language: str, state, transcript_error: str | None = None) -> str:
     return render_template(
         "learning/module.html",
         course=course,
@@ -67,6 +71,7 @@ def show_module(module_id: str):
         rules=_rules(),
         # The key points and the law table a learner reads follow the country of their council.
         country=current_user.council.country,
+        transcript_error=transcript_error,
     )
 
 
@@ -76,8 +81,9 @@ def confirm_transcript(module_id: str):
     course = get_course()
     module = _module_or_404(module_id)
     if request.form.get("read") != "yes":
-        flash(_("Tick the box to confirm that you have read the whole transcript."), "error")
-        return redirect(url_for("learning.show_module", module_id=module.id, _anchor="transcript"))
+        state = progress.get_module_state(current_user, course, module)
+        error = _("Tick the box to confirm that you have read the whole transcript.")
+        return _render_module(course, module, _video_language(module), state, transcript_error=error), 422
     if not watching.confirm_transcript(current_user, course, module, _rules()):
         abort(403)
     db.session.commit()

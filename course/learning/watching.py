@@ -193,7 +193,8 @@ def open_module(
 
     Progress reports are judged against the first such moment: nobody can have watched more than the time
     since they first opened the video, times the fastest playback rate. ``opened``, the languages already
-    opened as a :class:`ModuleState` tells, spares the query that finds out.
+    opened as a :class:`ModuleState` tells, spares the query that finds out. Opening the page does not
+    start the module: its progress row comes with the first played seconds, the transcript or a quiz.
     """
     video = module.video(language)
     if video is None:
@@ -212,9 +213,7 @@ def open_module(
         )
     if language in opened:
         return False
-    now = now or utcnow()
-    ensure_module_progress(member, module.id, now)
-    return _insert_video_progress(member, module, language, video.duration, now)
+    return _insert_video_progress(member, module, language, video.duration, now or utcnow())
 
 
 def _insert_video_progress(
@@ -262,8 +261,8 @@ def record_segments(
 
     # Touching the module's progress row first takes SQLite's write lock and PostgreSQL's row lock, so
     # concurrent reports for the same module are applied one after the other; it also tells whether the
-    # video step is done. The rows exist once the module page has been opened; a report without that
-    # (an old tab, a cleared database) creates them.
+    # video step is done. The first report creates the module's row (opening the page does not start the
+    # module), and the video's row too when the page was never opened (an old tab, a cleared database).
     touched = touch(member, module.id, now)
     if touched is None:
         ensure_module_progress(member, module.id, now)
