@@ -139,3 +139,53 @@ def test_the_transcript_confirmation_shows_its_error_beside_the_box(client, auth
     open_quizzes_by_transcript(client, module.id)
     page = client.get(f"/modules/{module.id}").get_data(as_text=True)
     assert "transcript-read-error" not in page
+
+
+def _tracks(html: str) -> dict[str, str]:
+    return {
+        re.search(r'srclang="(\w+)"', track).group(1): track
+        for track in re.findall(r"<track [^>]*>", html)
+        if 'kind="chapters"' not in track
+    }
+
+
+def test_the_spoken_language_has_captions_and_the_translations_are_subtitles(client, auth, make, course):
+    module = course.modules[0]
+    make.member(make.council("undertekstby", locale="sv", country="se"), "sv@example.org")
+    auth.login("sv@example.org")
+    page = client.get(f"/modules/{module.id}").get_data(as_text=True)
+    tracks = _tracks(page)
+    assert set(tracks) == {"da", "sv", "en"}
+    # The Swedish video's own words are captions; Danish and English are translations of them.
+    assert 'kind="captions"' in tracks["sv"]
+    assert 'kind="subtitles"' in tracks["da"]
+    assert 'kind="subtitles"' in tracks["en"]
+    # Each label is the language's own name; those in another language than the page's say so.
+    assert 'label="Svenska"' in tracks["sv"]
+    assert " lang=" not in tracks["sv"]
+    assert " default" in tracks["sv"]
+    assert 'label="Dansk" lang="da"' in tracks["da"]
+    assert 'label="English" lang="en"' in tracks["en"]
+
+
+def test_the_video_help_names_no_button_the_browser_may_not_show(client, auth, course, learner):
+    auth.login(learner.email)
+    page = client.get(f"/modules/{course.modules[0].id}").get_data(as_text=True)
+    help_text = re.search(r'<p id="video-help" class="form-hint">(.*?)</p>', page, re.S).group(1)
+    assert "CC" not in help_text
+    assert "menu" in help_text
+
+
+def test_source_titles_in_another_language_are_marked_with_it(client, auth, make, course, learner):
+    module = course.modules[0]
+    danish = [source for source in course.sources_for(module.sources) if source.language == "da"]
+    assert danish, "the module cites no Danish source: the check proves nothing"
+    auth.login(learner.email)
+    english_page = client.get(f"/modules/{module.id}").get_data(as_text=True)
+    assert f'<cite lang="da">{danish[0].title}</cite>' in english_page.replace("&#39;", "'")
+    auth.logout()
+    make.member(make.council("kildeby", locale="da"), "da@example.org")
+    auth.login("da@example.org")
+    danish_page = client.get(f"/modules/{module.id}").get_data(as_text=True)
+    assert f"<cite>{danish[0].title}</cite>" in danish_page.replace("&#39;", "'")
+    assert '<cite lang="da">' not in danish_page
