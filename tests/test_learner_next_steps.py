@@ -12,7 +12,7 @@ from course.extensions import db
 from course.learning.models import ModuleProgress
 from course.learning.progress import NOT_STARTED, count_progress_by_council, get_course_state
 from course.people.models import Member
-from tests.helpers import complete_module, open_quizzes_by_transcript, pass_quiz
+from tests.helpers import attempt_id_from, complete_module, open_quizzes_by_transcript, pass_quiz
 
 
 @pytest.fixture
@@ -189,3 +189,22 @@ def test_source_titles_in_another_language_are_marked_with_it(client, auth, make
     danish_page = client.get(f"/modules/{module.id}").get_data(as_text=True)
     assert f"<cite>{danish[0].title}</cite>" in danish_page.replace("&#39;", "'")
     assert '<cite lang="da">' not in danish_page
+
+
+def test_an_incomplete_quiz_links_each_missing_answer_to_its_question(client, auth, app, course, learner):
+    module = course.modules[0]
+    quiz = module.quizzes[0]
+    auth.login(learner.email)
+    open_quizzes_by_transcript(client, module.id)
+    page = client.get(f"/modules/{module.id}/quizzes/{quiz.id}").get_data(as_text=True)
+    response = client.post(
+        f"/modules/{module.id}/quizzes/{quiz.id}", data={"attempt": str(attempt_id_from(page))}
+    )
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    # The link leads to the question's legend, which takes focus: the focus ring goes round the question
+    # rather than through it, as it did round the fieldset whose border the legend sits on.
+    assert '<a href="#question-1-legend">' in page
+    assert re.search(r'<legend class="form-label" id="question-1-legend" tabindex="-1">', page)
+    fieldset = re.search(r'<fieldset id="question-1"[^>]*>', page).group(0)
+    assert "tabindex" not in fieldset
