@@ -4,13 +4,16 @@
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
+from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import func, select
 
 from course.extensions import db
-from course.learning.models import ModuleProgress
+from course.learning.models import ModuleProgress, VideoProgress
 from course.learning.progress import NOT_STARTED, count_progress_by_council, get_course_state
+from course.learning.views import OPENED_SALT
 from course.people.models import Member
 from tests.helpers import attempt_id_from, complete_module, open_quizzes_by_transcript, pass_quiz
 
@@ -94,10 +97,10 @@ def test_the_quiz_buttons_are_hidden_until_the_video_step_is_done(client, auth, 
     assert not any("hidden" in attributes for attributes in buttons)
 
 
-def _module_rows(app, member_id: int) -> int:
+def _module_rows(app, member_id: int, model=ModuleProgress) -> int:
     with app.app_context():
         return db.session.execute(
-            select(func.count()).select_from(ModuleProgress).where(ModuleProgress.member_id == member_id)
+            select(func.count()).select_from(model).where(model.member_id == member_id)
         ).scalar_one()
 
 
@@ -106,7 +109,9 @@ def test_opening_a_module_page_does_not_start_the_module(client, auth, app, cour
     auth.login(learner.email)
     assert client.get(f"/modules/{module.id}").status_code == 200
     assert client.get(f"/modules/{module.id}").status_code == 200
+    # A GET writes no progress of any kind.
     assert _module_rows(app, learner.id) == 0
+    assert _module_rows(app, learner.id, VideoProgress) == 0
     with app.app_context():
         member = db.session.get(Member, learner.id)
         assert get_course_state(member, course).status == NOT_STARTED
@@ -208,3 +213,52 @@ def test_an_incomplete_quiz_links_each_missing_answer_to_its_question(client, au
     assert re.search(r'<legend class="form-label" id="question-1-legend" tabindex="-1">', page)
     fieldset = re.search(r'<fieldset id="question-1"[^>]*>', page).group(0)
     assert "tabindex" not in fieldset
+
+
+def _opened_note(app, member, module_id: str, language: str, seconds_ago: int) -> str:
+    """The signed note a module page carries of when it opened the video, made ``seconds_ago``."""
+
+    class Earlier(TimestampSigner):
+        def get_timestamp(self) -> int:
+            return int(time.time()) - seconds_ago
+
+    with app.app_context():
+        council_round = db.session.get(Member, member.id).council.current_round_id
+    serializer = URLSafeTimedSerializer(app.secret_key, salt=OPENED_SALT, signer=Earlier)
+    return serializer.dumps([member.id, council_round, module_id, language])
+
+
+def test_the_page_carries_a_signed_note_of_when_it_opened_the_video(client, auth, app, course, learner):
+    module = course.modules[0]
+    auth.login(learner.email)
+    page = client.get(f"/modules/{module.id}").get_data(as_text=True)
+    note = re.search(r'data-opened="([^"]+)"', page).group(1)
+    report = {"module": module.id, "language": "en", "segments": [[0, 1]], "opened": note}
+    assert client.post("/api/progress", json=report).status_code == 200
+    # Once the opening is noted, the page carries no note.
+    assert "data-opened" not in client.get(f"/modules/{module.id}").get_data(as_text=True)
+
+
+def test_what_was_watched_is_judged_from_when_the_page_opened_the_video(client, auth, app, course, learner):
+    """Two minutes since the page opened allow some 250 seconds at 2x; without the note, only the slack."""
+    module = course.modules[0]
+    auth.login(learner.email)
+    report = {"module": module.id, "language": "en", "segments": [[0, 100]]}
+    for note in (
+        None,
+        "not a note",
+        _opened_note(app, learner, course.modules[1].id, "en", 120),  # another module's
+        _opened_note(app, learner, module.id, "da", 120),  # another language's
+    ):
+        response = client.post("/api/progress", json=report | ({"opened": note} if note else {}))
+        assert response.status_code == 422, note
+    assert _module_rows(app, learner.id, VideoProgress) == 0
+
+    note = _opened_note(app, learner, module.id, "en", 120)
+    assert client.post("/api/progress", json=report | {"opened": note}).status_code == 200
+    # The beacon's form carries the note too.
+    form = {"module": module.id, "language": "en", "segments": "[[100, 130]]", "opened": note}
+    assert client.post("/api/progress", data=form).status_code == 200
+    with app.app_context():
+        row = db.session.execute(select(VideoProgress)).scalar_one()
+        assert row.seconds_watched == pytest.approx(130)

@@ -13,6 +13,9 @@ if (video) {
   const url = video.dataset.progressUrl;
   const module = video.dataset.module;
   const language = video.dataset.language;
+  // The page's signed note of when it opened the video (absent once a report noted it): the server
+  // judges what was watched against the time since then.
+  const opened = video.dataset.opened ?? "";
   const bar = document.getElementById("video-progress-bar");
   const barText = document.querySelector("[data-progress-text]");
   const status = document.querySelector("[data-video-status]");
@@ -89,7 +92,7 @@ if (video) {
         method: "POST",
         credentials: "same-origin",
         headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken },
-        body: JSON.stringify({ module, language, segments }),
+        body: JSON.stringify({ module, language, segments, opened }),
       });
       if (response.ok) {
         showProgress(await response.json());
@@ -104,7 +107,7 @@ if (video) {
   const beacon = () => {
     const segments = takeSegments();
     if (segments.length === 0) return;
-    const body = new URLSearchParams({ module, language, segments: JSON.stringify(segments),
+    const body = new URLSearchParams({ module, language, segments: JSON.stringify(segments), opened,
                                        csrf_token: csrfToken });
     if (!navigator.sendBeacon(url, body)) {
       pending = segments.concat(pending);
