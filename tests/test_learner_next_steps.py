@@ -58,6 +58,10 @@ def test_the_pass_that_completes_the_course_links_to_the_certificate(client, aut
     assert "You have completed the whole course." in page
     assert '<a class="button button-primary" href="/certificate">' in page
     assert "Continue with module" not in page
+    # The course overview leads there too, besides the site's navigation.
+    overview = client.get("/").get_data(as_text=True)
+    progress = overview.split('<section aria-labelledby="progress-heading"')[1].split("</section>")[0]
+    assert '<a href="/certificate">Your certificate</a>' in progress
 
 
 def _step_list(html: str) -> str:
