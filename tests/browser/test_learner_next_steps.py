@@ -68,6 +68,11 @@ def test_the_step_list_opens_the_quizzes_while_the_video_plays_and_a_pass_leads_
     assert steps.locator(".status-locked").count() == 0
     assert page.get_by_role("link", name=re.compile("Tag quizzen")).count() == len(first.quizzes)
     site.audit()
+    # The status's link goes down to the quizzes, on the same page.
+    status.get_by_role("link", name="Gå til quizzerne").click()
+    take_first = re.compile(f"Tag quizzen.*{re.escape(first.quizzes[0].title.da)}")
+    page.get_by_role("link", name=take_first).wait_for()
+    assert page.evaluate("window.sameDocument === true")
     assert_fits_a_phone(site, f"/modules/{first.id}")
 
     # The first quiz from the step list: passed, with nothing yet to lead on to.
