@@ -30,6 +30,7 @@ from course.people.services import (
     MemberError,
     add_member,
     check_email,
+    default_takes_course,
     take_address,
 )
 
@@ -100,11 +101,13 @@ def add_to_roster(
     role: str = Role.COUNCILLOR.value,
     is_admin: bool = False,
     locale: str | None = None,
+    takes_course: bool | None = None,
     actor: Member | None,
     now: datetime | None = None,
 ) -> Member:
     """Add a member, or bring back one who was removed from this council; raises :class:`RosterError`.
 
+    ``takes_course`` None follows the role (councillors and substitutes take the course, staff do not).
     An address last used by someone who left another council gets a fresh member: nothing of the other
     council's comes along.
     """
@@ -112,7 +115,16 @@ def add_to_roster(
     _check_fields(name, role, locale)
     existing = take_address(council, address)
     if existing is None:
-        return add_member(council, address, name, role=role, is_admin=is_admin, locale=locale, actor=actor)
+        return add_member(
+            council,
+            address,
+            name,
+            role=role,
+            is_admin=is_admin,
+            locale=locale,
+            takes_course=takes_course,
+            actor=actor,
+        )
     if not existing.is_removed:
         raise RosterError(_taken_message(existing, council), "email")
     previous_council_id = existing.council_id
@@ -121,6 +133,7 @@ def add_to_roster(
     existing.role = role
     existing.is_admin = is_admin
     existing.locale = locale
+    existing.takes_course = default_takes_course(role) if takes_course is None else takes_course
     # Back on the roster like a new member: no password, to be invited again.
     existing.removed_at = None
     existing.invited_at = None
@@ -133,6 +146,7 @@ def add_to_roster(
         member=existing,
         role=role,
         is_admin=is_admin,
+        takes_course=existing.takes_course,
         from_council_id=previous_council_id,
     )
     return existing
@@ -147,9 +161,13 @@ def update_member(
     role: str,
     is_admin: bool,
     locale: str | None,
+    takes_course: bool | None = None,
     actor: Member,
 ) -> list[str]:
-    """Change a member's details; returns the names of the fields that changed (empty: nothing did)."""
+    """Change a member's details; returns the names of the fields that changed (empty: nothing did).
+
+    ``takes_course`` None follows the (new) role: councillors and substitutes take the course, staff do not.
+    """
     address = _valid_address(email)
     _check_fields(name, role, locale)
     if member.id == actor.id and not is_admin:
@@ -171,6 +189,7 @@ def update_member(
         "role": role,
         "is_admin": is_admin,
         "locale": locale,
+        "takes_course": default_takes_course(role) if takes_course is None else takes_course,
     }
     changed = [field for field, value in changes.items() if getattr(member, field) != value]
     for field in changed:
@@ -185,6 +204,7 @@ def update_member(
             fields=changed,
             role=member.role,
             is_admin=member.is_admin,
+            takes_course=member.takes_course,
         )
     return changed
 
