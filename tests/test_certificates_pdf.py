@@ -223,3 +223,56 @@ def test_without_a_usable_temporary_folder_the_full_fonts_are_used(app, danish, 
         assert "Søren Åge Kjærsgård" in text_of(content)
     finally:
         pdf._cache_dir.cache_clear()
+
+
+def _structure(reader: PdfReader) -> list:
+    """The structure elements under the document element, each resolved."""
+    root = reader.trailer["/Root"]["/StructTreeRoot"].get_object()
+    document = root["/K"][0].get_object() if isinstance(root["/K"], list) else root["/K"].get_object()
+    assert document["/S"] == "/Document"
+    return [kid.get_object() for kid in document["/K"]]
+
+
+def test_the_pdf_is_tagged_with_its_language_title_headings_and_the_qr_code_as_a_figure(app, danish):
+    """A tagged PDF (EN 301 549 clause 10, PDF/UA): a structure tree, marked content, the language, the
+    title shown instead of the file name, headings, and the QR code a figure with alternative text."""
+    certificate, content = render(app, danish, "da")
+    reader = read(content)
+    catalog = reader.trailer["/Root"]
+    assert catalog["/Lang"] == "da"
+    assert bool(catalog["/MarkInfo"]["/Marked"])
+    assert bool(catalog["/ViewerPreferences"]["/DisplayDocTitle"])
+    assert reader.metadata.title == "Kursusbevis: Søren Åge Kjærsgård"
+
+    elements = _structure(reader)
+    kinds = [element["/S"] for element in elements]
+    assert kinds.count("/H1") == 1
+    assert "/H2" in kinds
+    assert kinds.index("/H1") < kinds.index("/H2")
+    assert "/P" in kinds
+    figures = [element for element in elements if element["/S"] == "/Figure"]
+    assert len(figures) == 1
+    alt = figures[0]["/Alt"]
+    assert "QR" in alt
+    assert format_code(certificate.code) in alt
+
+    # Every structure element points at marked content on the page, and the page's content marks it.
+    page = reader.pages[0]
+    stream = page.get_contents().get_data().decode("latin-1")
+    for mcid, element in enumerate(elements):
+        assert element["/K"] == [mcid] or element["/K"] == mcid
+        assert f"<</MCID {mcid}>> BDC" in stream
+    assert "/H1 <</MCID" in stream
+    assert "/Figure <</MCID" in stream
+    # The frame is decoration, marked as an artifact so that it is not read out.
+    assert "/Artifact BMC" in stream
+
+
+def test_the_heading_element_holds_the_certificates_title_text(app, danish):
+    _, content = render(app, danish, "en")
+    reader = read(content)
+    page = reader.pages[0]
+    stream = page.get_contents().get_data().decode("latin-1")
+    heading = stream.split("/H1 <</MCID")[1].split("EMC")[0]
+    # The title is drawn inside the heading's marked content (as glyph ids of the embedded subset).
+    assert " Tj" in heading or " TJ" in heading

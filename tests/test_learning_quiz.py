@@ -244,7 +244,7 @@ def test_unanswered_questions_are_shown_again_with_an_error_and_answers_kept(
     response = client.post(quiz_url(module, quiz), data=partial)
     assert response.status_code == 422
     html = response.get_data(as_text=True)
-    assert 'href="#question-1"' in html  # error summary links to the unanswered question
+    assert 'href="#question-1-legend"' in html  # error summary links to the unanswered question
     kept_question, kept_option = next((k, v) for k, v in partial.items(multi=True) if k != "attempt")
     assert re.search(rf'name="{kept_question}" value="{kept_option}" checked', html)
     with app.app_context():

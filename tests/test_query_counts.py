@@ -68,7 +68,7 @@ def test_learner_pages_keep_their_budget(app, client, seeded, course, count_quer
     module = course.modules[0]
     _, email = _member(app, Member.id.in_(select(CourseCompletion.member_id)))
     _sign_in(client, email)
-    client.get(f"/modules/{module.id}")  # the first visit notes the opened video
+    client.get(f"/modules/{module.id}")  # a first visit, which writes nothing
 
     assert _counted(client, count_queries, "GET", "/") == BUDGET["overview"]
     assert _counted(client, count_queries, "GET", f"/modules/{module.id}") == BUDGET["module"]

@@ -3,6 +3,11 @@
 :func:`certificate_sheet` gathers what the page says, translated and formatted (Babel); :func:`render_pdf`
 lays it out with fpdf2 and knows nothing of Flask. IBM Plex Sans is embedded as a subset of the glyphs used.
 
+The PDF is tagged (EN 301 549 clause 10, as PDF/UA asks): its language, its title shown in place of the file
+name, and a structure tree in reading order, the title a heading of the first level, the course and the
+verification headings of the second, each line a paragraph and the QR code a figure with alternative text;
+the frame is an artifact, not read out.
+
 Speed (a certificate is made on every download, and a council's ZIP makes dozens): fpdf2 parses each font
 and subsets it again for every document, at a cost that grows with the font. The full IBM Plex Sans files
 carry glyphs and OpenType tables for scripts a certificate never shows, so each weight is cut once per
@@ -19,7 +24,8 @@ import logging
 import os
 import tempfile
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -28,7 +34,7 @@ from pathlib import Path
 import segno
 from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
-from fpdf import FPDF
+from fpdf import FPDF, ViewerPreferences
 from PIL import Image
 
 from course.certificates.codes import format_code
@@ -81,6 +87,8 @@ class CertificateSheet:
     verify_text: str
     verification_url: str
     code: str
+    #: The QR code's alternative text.
+    qr_description: str
 
 
 def certificate_sheet(certificate: Certificate, course: Course, language: str) -> CertificateSheet:
@@ -118,6 +126,9 @@ def certificate_sheet(certificate: Certificate, course: Course, language: str) -
             ),
             verification_url=absolute_url("verification.show_result", code=code),
             code=code,
+            qr_description=_(
+                "QR code that opens the verification page of this certificate, %(code)s.", code=code
+            ),
         )
 
 
@@ -133,6 +144,7 @@ def render_pdf(sheet: CertificateSheet, *, created_at: datetime | None = None) -
         # not recomputing them saves a quarter of the time per certificate.
         font.ttfont.recalcBBoxes = False
     pdf.set_lang(sheet.language)
+    pdf.viewer_preferences = ViewerPreferences(display_doc_title=True)
     pdf.set_title(f"{sheet.title}: {_nfc(sheet.member_name)}")
     pdf.set_author(sheet.council_name)
     pdf.set_subject(sheet.course_title)
@@ -148,8 +160,40 @@ def render_pdf(sheet: CertificateSheet, *, created_at: datetime | None = None) -
 
 
 class _CertificatePDF(FPDF):
-    def text_line(self, text: str, *, size: float, style: str = "", color=INK, height: float | None = None):
-        """One centred line, shrunk to fit the width (down to two thirds of ``size``), else wrapped."""
+    @contextmanager
+    def tagged(self, role: str, *, alt: str | None = None) -> Iterator[None]:
+        """What is drawn inside is one structure element of type ``role`` (``H1``, ``P``, ``Figure``), next
+        in reading order, with its marked content on the page."""
+        # fpdf2 tags only figures and outline headings itself; its structure builder takes any role.
+        mcid = self.struct_builder.next_mcid_for_page(self.page)
+        self._add_marked_content(struct_type=f"/{role}", mcid=mcid, alt_text=alt)
+        self._out(f"/{role} <</MCID {mcid}>> BDC")
+        yield
+        self._out("EMC")
+
+    @contextmanager
+    def artifact(self) -> Iterator[None]:
+        """What is drawn inside is decoration, left out of the structure and not read out."""
+        self._out("/Artifact BMC")
+        yield
+        self._out("EMC")
+
+    def text_line(
+        self,
+        text: str,
+        *,
+        size: float,
+        style: str = "",
+        color=INK,
+        height: float | None = None,
+        role: str = "P",
+    ):
+        """One centred line, shrunk to fit the width (down to two thirds of ``size``), else wrapped; tagged
+        as ``role``."""
+        with self.tagged(role):
+            self._text_line(text, size=size, style=style, color=color, height=height)
+
+    def _text_line(self, text: str, *, size: float, style: str, color, height: float | None):
         width = PAGE_WIDTH - 2 * MARGIN
         text = _nfc(text)
         fitted = size
@@ -168,18 +212,19 @@ class _CertificatePDF(FPDF):
 
 
 def _draw_frame(pdf: _CertificatePDF) -> None:
-    pdf.set_draw_color(*BRAND)
-    pdf.set_line_width(0.8)
-    pdf.rect(10, 10, PAGE_WIDTH - 20, PAGE_HEIGHT - 20)
-    pdf.set_line_width(0.25)
-    pdf.rect(13, 13, PAGE_WIDTH - 26, PAGE_HEIGHT - 26)
+    with pdf.artifact():
+        pdf.set_draw_color(*BRAND)
+        pdf.set_line_width(0.8)
+        pdf.rect(10, 10, PAGE_WIDTH - 20, PAGE_HEIGHT - 20)
+        pdf.set_line_width(0.25)
+        pdf.rect(13, 13, PAGE_WIDTH - 26, PAGE_HEIGHT - 26)
 
 
 def _draw_body(pdf: _CertificatePDF, sheet: CertificateSheet) -> None:
     pdf.set_y(22)
     pdf.text_line(sheet.council_name, size=13, style="B", color=MUTED)
     pdf.ln(2)
-    pdf.text_line(sheet.title, size=32, style="B", color=BRAND)
+    pdf.text_line(sheet.title, size=32, style="B", color=BRAND, role="H1")
     pdf.ln(4)
     pdf.text_line(sheet.intro, size=13)
     pdf.ln(2)
@@ -187,7 +232,7 @@ def _draw_body(pdf: _CertificatePDF, sheet: CertificateSheet) -> None:
     pdf.ln(3)
     pdf.text_line(sheet.completed_line, size=13)
     pdf.ln(1)
-    pdf.text_line(sheet.course_title, size=18, style="B")
+    pdf.text_line(sheet.course_title, size=18, style="B", role="H2")
     pdf.ln(3)
     for module in sheet.modules:
         pdf.text_line(module, size=11.5, height=6)
@@ -201,28 +246,34 @@ def _draw_details(pdf: _CertificatePDF, details: Sequence[tuple[str, str]]) -> N
     label_width = 38.0
     for index, (label, value) in enumerate(details):
         y = top + index * 6.5
-        pdf.set_xy(MARGIN, y)
-        pdf.set_font(FAMILY, "", 9.5)
-        pdf.set_text_color(*MUTED)
-        pdf.cell(label_width, 6.5, label)
-        pdf.set_font(FAMILY, "B", 10.5)
-        pdf.set_text_color(*INK)
-        pdf.cell(70, 6.5, value)
+        # A label and its value are read as one paragraph.
+        with pdf.tagged("P"):
+            pdf.set_xy(MARGIN, y)
+            pdf.set_font(FAMILY, "", 9.5)
+            pdf.set_text_color(*MUTED)
+            pdf.cell(label_width, 6.5, label)
+            pdf.set_font(FAMILY, "B", 10.5)
+            pdf.set_text_color(*INK)
+            pdf.cell(70, 6.5, value)
 
 
 def _draw_verification(pdf: _CertificatePDF, sheet: CertificateSheet) -> None:
     qr_x = PAGE_WIDTH - MARGIN - QR_SIZE
     qr_y = PAGE_HEIGHT - MARGIN - QR_SIZE + 2
-    pdf.image(qr_image(sheet.verification_url), x=qr_x, y=qr_y, w=QR_SIZE, h=QR_SIZE)
     text_width = 62.0
     text_x = qr_x - text_width - 3
-    pdf.set_xy(text_x, qr_y + 6)
-    pdf.set_font(FAMILY, "B", 10)
-    pdf.set_text_color(*INK)
-    pdf.multi_cell(text_width, 5, sheet.verify_heading, align="R", new_x="LEFT", new_y="NEXT")
-    pdf.set_font(FAMILY, "", 9)
-    pdf.set_text_color(*MUTED)
-    pdf.multi_cell(text_width, 4.5, sheet.verify_text, align="R")
+    # Read in the order heading, text, QR code, though the code is drawn to the right of them.
+    with pdf.tagged("H2"):
+        pdf.set_xy(text_x, qr_y + 6)
+        pdf.set_font(FAMILY, "B", 10)
+        pdf.set_text_color(*INK)
+        pdf.multi_cell(text_width, 5, sheet.verify_heading, align="R", new_x="LEFT", new_y="NEXT")
+    with pdf.tagged("P"):
+        pdf.set_font(FAMILY, "", 9)
+        pdf.set_text_color(*MUTED)
+        pdf.multi_cell(text_width, 4.5, sheet.verify_text, align="R")
+    with pdf.tagged("Figure", alt=sheet.qr_description):
+        pdf.image(qr_image(sheet.verification_url), x=qr_x, y=qr_y, w=QR_SIZE, h=QR_SIZE)
 
 
 def qr_image(url: str) -> Image.Image:

@@ -1,11 +1,11 @@
 """What members have done: the one read model of progress, for one member, for a council's members, and per
 question, always in one round (a council's course in one council term).
 
-A member has **started** a module when they have a progress row for it in the round (opening the module's
-video, reading its transcript or reporting played seconds creates it); a module is **complete** when its
-completion is stored; the course is **complete** when the member completed it online or an administrator
-recorded its completion at a council seminar. Every page that shows progress (the learner's pages, the
-dashboard, exports, reminders, the platform overview) reads it here.
+A member has **started** a module when they have a progress row for it in the round (reporting played
+seconds, confirming the transcript or starting a quiz creates it; opening the module's page does not); a
+module is **complete** when its completion is stored; the course is **complete** when the member completed
+it online or an administrator recorded its completion at a council seminar. Every page that shows progress
+(the learner's pages, the dashboard, exports, reminders, the platform overview) reads it here.
 """
 
 from __future__ import annotations

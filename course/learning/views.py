@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from course.auth.access import member_required
 from course.content import Module, Quiz
@@ -39,6 +43,33 @@ def _video_language(module: Module) -> str:
     return language if module.video(language) is not None else "en"
 
 
+#: The page's note of when it opened a video, signed, for the honest-watching rule's clock.
+OPENED_SALT = "video-opened"
+#: A note older than this counts as none: the report is judged from its own time.
+OPENED_MAX_AGE_SECONDS = 24 * 3600
+
+
+def _opened_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt=OPENED_SALT)
+
+
+def _opened_value(module_id: str, language: str) -> list[Any]:
+    return [current_user.id, current_user.council.current_round_id, module_id, language]
+
+
+def _opened_at(token: Any, module_id: str, language: str) -> datetime | None:
+    """When the member's page opened the module's video in ``language``, from the page's signed note."""
+    if not isinstance(token, str) or len(token) > 200:
+        return None
+    try:
+        value, signed_at = _opened_serializer().loads(
+            token, max_age=OPENED_MAX_AGE_SECONDS, return_timestamp=True
+        )
+    except BadSignature:
+        return None
+    return signed_at if value == _opened_value(module_id, language) else None
+
+
 @bp.get("/")
 @member_required
 def show_overview():
@@ -55,9 +86,15 @@ def show_module(module_id: str):
     module = _module_or_404(module_id)
     language = _video_language(module)
     state = progress.get_module_state(current_user, course, module)
-    if watching.open_module(current_user, module, language, opened=state.video_languages):
-        db.session.commit()
-        state = progress.get_module_state(current_user, course, module)
+    return _render_module(course, module, language, state)
+
+
+def _render_module(course, module: Module, language: str, state, transcript_error: str | None = None) -> str:
+    # Opening the page writes nothing (it does not start the module). The video's first report carries
+    # the page's signed note of when it was opened, the clock of the honest-watching rule.
+    opened = None
+    if language not in state.video_languages:
+        opened = _opened_serializer().dumps(_opened_value(module.id, language))
     return render_template(
         "learning/module.html",
         course=course,
@@ -67,6 +104,8 @@ def show_module(module_id: str):
         rules=_rules(),
         # The key points and the law table a learner reads follow the country of their council.
         country=current_user.council.country,
+        transcript_error=transcript_error,
+        opened=opened,
     )
 
 
@@ -76,8 +115,9 @@ def confirm_transcript(module_id: str):
     course = get_course()
     module = _module_or_404(module_id)
     if request.form.get("read") != "yes":
-        flash(_("Tick the box to confirm that you have read the whole transcript."), "error")
-        return redirect(url_for("learning.show_module", module_id=module.id, _anchor="transcript"))
+        state = progress.get_module_state(current_user, course, module)
+        error = _("Tick the box to confirm that you have read the whole transcript.")
+        return _render_module(course, module, _video_language(module), state, transcript_error=error), 422
     if not watching.confirm_transcript(current_user, course, module, _rules()):
         abort(403)
     db.session.commit()
@@ -153,8 +193,18 @@ def show_attempt(module_id: str, quiz_id: str, attempt_id: int):
         abort(404)
     if attempt.submitted_at is None:
         return redirect(url_for("learning.take_quiz", module_id=module.id, quiz_id=quiz.id))
-    state = progress.get_module_state(current_user, course, module)
-    return render_template("learning/attempt.html", module=module, quiz=quiz, attempt=attempt, state=state)
+    # The whole course's state: a pass that completes the module leads on to the next module, or to the
+    # certificate when the course is complete.
+    course_state = progress.get_course_state(current_user, course)
+    return render_template(
+        "learning/attempt.html",
+        module=module,
+        quiz=quiz,
+        attempt=attempt,
+        state=course_state.module(module.id),
+        course_state=course_state,
+        next_module=course.module(course_state.next_module_id) if course_state.next_module_id else None,
+    )
 
 
 @bp.post("/api/progress")
@@ -167,14 +217,16 @@ def report_progress():
             payload = parse_json(request.get_data())
             if not isinstance(payload, dict):
                 return jsonify(error="expected a JSON object"), 400
-            module_id, language, segments = (
+            module_id, language, segments, opened = (
                 payload.get("module"),
                 payload.get("language"),
                 payload.get("segments"),
+                payload.get("opened"),
             )
         else:
             module_id, language = request.form.get("module"), request.form.get("language")
             segments = parse_json(request.form.get("segments", ""))
+            opened = request.form.get("opened")
     except InputError as error:
         return jsonify(error=str(error)), 400
     course = get_course()
@@ -182,7 +234,15 @@ def report_progress():
     if module is None or not isinstance(language, str):
         return jsonify(error="unknown module or language"), 400
     try:
-        update = watching.record_segments(current_user, course, module, language, segments, _rules())
+        update = watching.record_segments(
+            current_user,
+            course,
+            module,
+            language,
+            segments,
+            _rules(),
+            opened_at=_opened_at(opened, module.id, language),
+        )
     except watching.ProgressRejectedError as rejected:
         db.session.rollback()
         return jsonify(error=str(rejected)), 422

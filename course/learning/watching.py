@@ -189,11 +189,13 @@ def open_module(
     *,
     opened: Collection[str] | None = None,
 ) -> bool:
-    """Note that the member opened the module's video in ``language``; True when that is new.
+    """Note that the member opened the module's video in ``language`` at ``now``; True when that is new.
 
     Progress reports are judged against the first such moment: nobody can have watched more than the time
     since they first opened the video, times the fastest playback rate. ``opened``, the languages already
-    opened as a :class:`ModuleState` tells, spares the query that finds out.
+    noted, spares the query that finds out. The module page writes nothing: the first report in a language
+    notes the opening, at the time the page's signed note gives (see :func:`record_segments`). Noting it
+    does not start the module; its progress row comes with played seconds, the transcript or a quiz.
     """
     video = module.video(language)
     if video is None:
@@ -212,9 +214,7 @@ def open_module(
         )
     if language in opened:
         return False
-    now = now or utcnow()
-    ensure_module_progress(member, module.id, now)
-    return _insert_video_progress(member, module, language, video.duration, now)
+    return _insert_video_progress(member, module, language, video.duration, now or utcnow())
 
 
 def _insert_video_progress(
@@ -245,9 +245,12 @@ def record_segments(
     raw_segments: Any,
     rules: LearningRules,
     now: datetime | None = None,
+    *,
+    opened_at: datetime | None = None,
 ) -> ProgressUpdate:
     """Merge played segments into the member's watched intervals and complete the video step at the
-    threshold.
+    threshold. ``opened_at``, when the member's page opened the video (a signed note the page carries),
+    is noted as the video's first opening with the first report in its language.
 
     Raises :class:`ProgressRejectedError` for segments outside the video, or when the seconds watched since
     the member first opened the module's video (in any language) would exceed the wall time since then at
@@ -262,8 +265,8 @@ def record_segments(
 
     # Touching the module's progress row first takes SQLite's write lock and PostgreSQL's row lock, so
     # concurrent reports for the same module are applied one after the other; it also tells whether the
-    # video step is done. The rows exist once the module page has been opened; a report without that
-    # (an old tab, a cleared database) creates them.
+    # video step is done. The first report creates the module's row (opening the page does not start the
+    # module) and the video's row in its language, from the moment the page opened the video (else now).
     touched = touch(member, module.id, now)
     if touched is None:
         ensure_module_progress(member, module.id, now)
@@ -271,7 +274,8 @@ def record_segments(
     assert touched is not None
     rows = {row.language: row for row in _video_progress_for_update(member, module)}
     if language not in rows:
-        _insert_video_progress(member, module, language, video.duration, now)
+        opened = min(opened_at, now) if opened_at is not None else now
+        open_module(member, module, language, opened, opened=rows)
         rows = {row.language: row for row in _video_progress_for_update(member, module)}
     progress = rows[language]
 

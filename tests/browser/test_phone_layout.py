@@ -123,9 +123,10 @@ def test_an_error_summary_link_shows_the_question_with_its_situation(site, make,
     site.audit()
 
     page.locator("[data-error-summary] a", has_text="spørgsmål 3").click()
-    fieldset = page.locator("#question-3")
-    assert fieldset.evaluate("element => element === document.activeElement")
-    question_top = fieldset.evaluate(
-        "element => element.closest('.quiz-question').getBoundingClientRect().top"
-    )
+    # The question's legend takes focus, with a ring round it: a focused fieldset's ring would run
+    # through the legend, which sits on the fieldset's top edge.
+    legend = page.locator("#question-3 legend")
+    assert legend.evaluate("element => element === document.activeElement")
+    assert legend.evaluate("element => getComputedStyle(element).outlineStyle") != "none"
+    question_top = legend.evaluate("element => element.closest('.quiz-question').getBoundingClientRect().top")
     assert 0 <= question_top < 50, "the situation above the question is out of view"

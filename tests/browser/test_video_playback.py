@@ -46,7 +46,7 @@ def test_built_video_plays_with_captions_showing(site, make, course):
     first_words = module.scenes[0].narration.sv.split()[:2]
     assert first_words[0] in " ".join(state["cues"])
     assert sorted(map(tuple, state["tracks"])) == sorted(
-        [("captions", "da"), ("captions", "sv"), ("captions", "en"), ("chapters", "sv")]
+        [("subtitles", "da"), ("captions", "sv"), ("subtitles", "en"), ("chapters", "sv")]
     )
 
     # The H.264 file plays too, for browsers without VP9.

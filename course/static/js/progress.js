@@ -13,6 +13,9 @@ if (video) {
   const url = video.dataset.progressUrl;
   const module = video.dataset.module;
   const language = video.dataset.language;
+  // The page's signed note of when it opened the video (absent once a report noted it): the server
+  // judges what was watched against the time since then.
+  const opened = video.dataset.opened ?? "";
   const bar = document.getElementById("video-progress-bar");
   const barText = document.querySelector("[data-progress-text]");
   const status = document.querySelector("[data-video-status]");
@@ -50,9 +53,34 @@ if (video) {
     if (barText) barText.textContent = `${percent} %`;
     if (result.video_done && !done) {
       done = true;
+      openQuizzes();
       if (status && doneTemplate) {
         status.replaceChildren(doneTemplate.content.cloneNode(true));
       }
+    }
+  };
+
+  // The video step is done: the page shows what a reload would, without one. The step list marks the
+  // video done and names each quiz with a link, and the quiz cards show their buttons. The status under
+  // the video (role="status") says so once; the list itself changes silently.
+  const openQuizzes = () => {
+    const doneTag = document.querySelector("template[data-video-done-tag]");
+    const openTag = document.querySelector("template[data-quiz-open-tag]");
+    const videoStep = document.querySelector("[data-video-step]");
+    if (doneTag && videoStep) videoStep.replaceChildren(doneTag.content.cloneNode(true));
+    for (const name of document.querySelectorAll("[data-quiz-link]")) {
+      const link = document.createElement("a");
+      link.href = name.dataset.quizLink;
+      link.textContent = name.textContent;
+      name.replaceWith(link);
+    }
+    if (openTag) {
+      for (const step of document.querySelectorAll("[data-quiz-step]")) {
+        if (step.querySelector(".status-locked")) step.replaceChildren(openTag.content.cloneNode(true));
+      }
+    }
+    for (const button of document.querySelectorAll("[data-opens-with-video]")) {
+      button.hidden = false;
     }
   };
 
@@ -64,7 +92,7 @@ if (video) {
         method: "POST",
         credentials: "same-origin",
         headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken },
-        body: JSON.stringify({ module, language, segments }),
+        body: JSON.stringify({ module, language, segments, opened }),
       });
       if (response.ok) {
         showProgress(await response.json());
@@ -79,7 +107,7 @@ if (video) {
   const beacon = () => {
     const segments = takeSegments();
     if (segments.length === 0) return;
-    const body = new URLSearchParams({ module, language, segments: JSON.stringify(segments),
+    const body = new URLSearchParams({ module, language, segments: JSON.stringify(segments), opened,
                                        csrf_token: csrfToken });
     if (!navigator.sendBeacon(url, body)) {
       pending = segments.concat(pending);
