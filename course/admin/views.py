@@ -171,7 +171,7 @@ def change_due_date():
 def _export(kind: str):
     council = _council()
     board = _board(dashboard.Filters.from_args(request.args))
-    headers, rows = exports.completion_table(council, get_course(), [*board.rows, *board.others])
+    headers, rows = exports.completion_table(council, get_course(), [*board.matching, *board.others])
     name = f"completion-{council.slug}-{board.round.term.label.replace(chr(0x2013), '-')}"
     if kind == "csv":
         # Danish and Swedish Excel expect semicolons (the comma is their decimal sign).
@@ -277,8 +277,14 @@ def _member_or_404(member_id: int):
 @bp.get("/members")
 @admin_required
 def list_members():
-    members = roster.list_members(_council())
-    return render_template("admin/members.html", members=members, active_page="admin")
+    page = roster.search_members(_council(), roster.RosterQuery.from_args(request.args))
+    return render_template(
+        "admin/members.html",
+        members=page.members,
+        roster=page,
+        access_labels=roster.ACCESS_LABELS,
+        active_page="admin",
+    )
 
 
 def _apply_roster_error(form: MemberForm, error: roster.RosterError) -> None:
@@ -376,6 +382,15 @@ def invite_member(member_id: int):
     db.session.commit()
     flash(_("An invitation was sent to %(email)s.", email=member.email), "success")
     return redirect(url_for("admin.list_members"))
+
+
+@bp.get("/members/invite")
+@admin_required
+def confirm_invite_members():
+    """Before inviting everyone not yet invited: how many e-mails will go."""
+    return render_template(
+        "admin/invite_confirm.html", waiting=roster.count_waiting(_council()), active_page="admin"
+    )
 
 
 @bp.post("/members/invite")
