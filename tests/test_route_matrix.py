@@ -115,7 +115,7 @@ DATA: dict[tuple[str, str], dict] = {
     ("POST", "learning.report_progress"): {"json": True},
     ("POST", "admin.change_due_date"): {"due_date": "2031-05-01"},
     ("POST", "admin.start_round"): {"confirm": "y"},
-    ("POST", "admin.send_reminders"): {"member": "{member}"},
+    ("POST", "admin.send_reminders"): {"member": "{member}", "confirm": "yes"},
     ("POST", "admin.add_member"): {"name": "N", "email": "n@new.example", "role": "councillor"},
     ("POST", "admin.invite_members"): {},
     ("POST", "admin.upload_roster"): {"file": "upload"},

@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 
@@ -30,6 +31,13 @@ from course.web.inputs import parse_id
 from course.web.templating import current_locale
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+REMINDER_KIND_LABELS = {
+    "manual": _l("Sent by an administrator"),
+    "scheduled": _l("Weekly reminder"),
+    "due_soon": _l("The week before the due date"),
+    "overdue": _l("After the due date"),
+}
 
 
 def _council() -> Council:
@@ -235,6 +243,15 @@ def send_reminders():
     if not member_ids:
         flash(_("Choose the members to remind."), "error")
         return redirect(url_for("admin.show_dashboard", **dashboard.Filters.from_args(request.form).args()))
+    if request.form.get("confirm") != "yes":
+        # The administrator sees how many e-mails will go, and who was reminded lately, before any goes.
+        plan = reminders.plan_manual(_council(), get_course(), member_ids)
+        return render_template(
+            "admin/reminders_confirm.html",
+            plan=plan,
+            filters=dashboard.Filters.from_args(request.form),
+            active_page="admin",
+        )
     result = reminders.remind_members(_council(), get_course(), member_ids, actor=current_user)
     failed_names = ", ".join(member.name for member in result.failed)
     db.session.commit()
@@ -349,7 +366,15 @@ def edit_member(member_id: int):
             flash(_("The changes are saved.") if changed else _("Nothing was changed."), "success")
             return redirect(url_for("admin.list_members"))
     status = 422 if form.errors else 200
-    return render_template("admin/member_form.html", form=form, member=member, active_page="admin"), status
+    history = reminders.reminder_history(_council(), member)
+    return render_template(
+        "admin/member_form.html",
+        form=form,
+        member=member,
+        reminder_history=history,
+        reminder_kinds=REMINDER_KIND_LABELS,
+        active_page="admin",
+    ), status
 
 
 @bp.route("/members/<id:member_id>/remove", methods=["GET", "POST"])
