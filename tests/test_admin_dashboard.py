@@ -292,10 +292,13 @@ def test_exports_in_the_administrators_language_with_formulas_neutralised(
 
     response = client.get("/admin/export.csv")
     assert response.status_code == 200
-    assert response.mimetype == "text/csv"
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     term = calendar.term_of("dk", calendar.today("dk"))  # the round's term is in the name
-    expected = f'attachment; filename="completion-dashby-{term.start.year}-{term.end.year}.csv"'
-    assert response.headers["Content-Disposition"] == expected
+    # The file is named in the administrator's language.
+    expected = f"gennemf%C3%B8relse-dashby-{term.start.year}-{term.end.year}.csv"
+    assert response.headers["Content-Disposition"] == (
+        f"attachment; filename=\"{expected.replace('%C3%B8', 'oe')}\"; filename*=UTF-8''{expected}"
+    )
     data = response.get_data()
     assert data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
@@ -316,11 +319,20 @@ def test_exports_in_the_administrators_language_with_formulas_neutralised(
     assert [row[0] for row in csv.reader(io.StringIO(filtered), delimiter=";")][1:] == ["Anna Andersen"]
 
     from openpyxl import load_workbook
+    from openpyxl.utils import get_column_letter
 
     response = client.get("/admin/export.xlsx")
     assert response.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert "filename*=UTF-8''gennemf%C3%B8relse-dashby-" in response.headers["Content-Disposition"]
     sheet = load_workbook(io.BytesIO(response.get_data())).worksheets[0]
     values = list(sheet.iter_rows(values_only=True))
+    # The header stays in view, every column has a filter, and the columns are as wide as their values.
+    assert sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref == f"A1:{get_column_letter(len(values[0]))}{len(values)}"
+    assert sheet.column_dimensions["B"].width >= len("dansk@dashby.example")
+    assert all(
+        sheet.column_dimensions[get_column_letter(n)].width <= 48 for n in range(1, len(values[0]) + 1)
+    )
     assert values[0][:2] == ("Navn", "E-mailadresse")
     formula_row = next(row for row in sheet.iter_rows() if str(row[0].value).startswith("'="))
     assert formula_row[0].data_type == "s"

@@ -27,6 +27,7 @@ from course.mail.services import MailError
 from course.people.calendar import get_due_state
 from course.people.models import Council, CourseRound
 from course.web.course import get_course
+from course.web.downloads import attachment
 from course.web.inputs import parse_id
 from course.web.templating import current_locale
 
@@ -180,7 +181,9 @@ def _export(kind: str):
     council = _council()
     board = _board(dashboard.Filters.from_args(request.args))
     headers, rows = exports.completion_table(council, get_course(), [*board.matching, *board.others])
-    name = f"completion-{council.slug}-{board.round.term.label.replace(chr(0x2013), '-')}"
+    # i18n: the start of a downloaded completion table's file name, lower case, without spaces
+    stem = _("completion")
+    name = f"{stem}-{council.slug}-{board.round.term.label.replace(chr(0x2013), '-')}"
     if kind == "csv":
         # Danish and Swedish Excel expect semicolons (the comma is their decimal sign).
         data = exports.to_csv(headers, rows, delimiter="," if current_locale() == "en" else ";")
@@ -188,9 +191,8 @@ def _export(kind: str):
     else:
         data = exports.to_xlsx(headers, rows, title=council.name)
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    response = Response(data, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}.{kind}"'
-    return response
+    response = Response(data, content_type=mimetype)
+    return attachment(response, f"{name}.{kind}")
 
 
 @bp.get("/export.csv")
