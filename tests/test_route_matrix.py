@@ -130,7 +130,7 @@ DATA: dict[tuple[str, str], dict] = {
         "seminar-reason": "Seminar i byrådssalen",
     },
     ("POST", "certificates.update_settings"): {"settings-valid_until": "2029-12-31"},
-    ("POST", "certificates.revoke_certificate"): {"reason": "Fejl"},
+    ("POST", "certificates.revoke_certificate"): {"reason": "Fejl", "confirm": "yes"},
     ("POST", "certificates.reissue_certificate"): {"name": "Target Person Ny"},
     ("POST", "certificates.email_certificate"): {},
     ("POST", "seminars.plan_seminar"): {"title": "Seminar", "held_on": "2026-03-01", "place": "Salen"},
