@@ -257,6 +257,8 @@ class FunnelStep:
     label: Any
     count: int
     total: int
+    #: The quiz of a step that counts passes (the page names it by the title learners see).
+    quiz: Quiz | None = None
 
     @property
     def share(self) -> float:
@@ -308,6 +310,10 @@ def summarize(rows: list[MemberRow]) -> Summary:
     )
 
 
+def _quiz_of(module: Module, kind: QuizKind) -> Quiz | None:
+    return next((quiz for quiz in module.quizzes if quiz.kind == kind), None)
+
+
 def funnels(rows: list[MemberRow], course: Course) -> tuple[ModuleFunnel, ...]:
     """Per module, how many members watched the video, then passed the mechanics and conduct quizzes."""
     total = len(rows)
@@ -327,11 +333,13 @@ def funnels(rows: list[MemberRow], course: Course) -> tuple[ModuleFunnel, ...]:
                         _l("Passed the mechanics quiz"),
                         at_seminar + sum(cell.passed(QuizKind.MECHANICS) for cell in cells),
                         total,
+                        _quiz_of(module, QuizKind.MECHANICS),
                     ),
                     FunnelStep(
                         _l("Passed the conduct quiz"),
                         at_seminar + sum(cell.passed(QuizKind.CONDUCT) for cell in cells),
                         total,
+                        _quiz_of(module, QuizKind.CONDUCT),
                     ),
                 ),
             )
