@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
+from course.admin.reminders import KIND_LABELS
 from course.audit.models import AuditEvent
 from course.certificates.codes import format_code
 from course.extensions import db
@@ -73,12 +74,7 @@ DETAIL_LABELS: dict[str, Any] = {
 DATE_DETAILS = frozenset({"due_date", "retention_until", "previous", "term_start", "term_end"})
 #: Details whose values are codes with labels of their own.
 VALUE_LABELS: dict[str, dict[str, Any]] = {
-    "kind": {
-        "manual": _l("Sent by an administrator"),
-        "scheduled": _l("Weekly reminder"),
-        "due_soon": _l("The week before the due date"),
-        "overdue": _l("After the due date"),
-    },
+    "kind": KIND_LABELS,
     "by": {
         "administrator": _l("By an administrator"),
         "retention": _l("At the end of the retention period"),

@@ -42,6 +42,15 @@ SUBJECTS = {
 }
 
 
+#: How each kind of reminder is named on the member's page and in the audit log.
+KIND_LABELS = {
+    ReminderKind.MANUAL.value: _l("Sent by an administrator"),
+    ReminderKind.SCHEDULED.value: _l("Weekly reminder"),
+    ReminderKind.DUE_SOON.value: _l("The week before the due date"),
+    ReminderKind.OVERDUE.value: _l("After the due date"),
+}
+
+
 class AlreadyCompleteError(ValueError):
     """Members who have completed the course are never reminded."""
 

@@ -10,7 +10,6 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 
@@ -32,13 +31,6 @@ from course.web.inputs import parse_id
 from course.web.templating import current_locale
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-
-REMINDER_KIND_LABELS = {
-    "manual": _l("Sent by an administrator"),
-    "scheduled": _l("Weekly reminder"),
-    "due_soon": _l("The week before the due date"),
-    "overdue": _l("After the due date"),
-}
 
 
 def _council() -> Council:
@@ -374,7 +366,7 @@ def edit_member(member_id: int):
         form=form,
         member=member,
         reminder_history=history,
-        reminder_kinds=REMINDER_KIND_LABELS,
+        reminder_kinds=reminders.KIND_LABELS,
         active_page="admin",
     ), status
 
