@@ -25,7 +25,10 @@ def _blueprints() -> list[Any]:
     from course.certificates.views import verification_bp
     from course.conversation.views import bp as conversation_bp
     from course.learning.views import bp as learning_bp
+    from course.plan.views import admin_bp as plan_admin_bp
+    from course.plan.views import bp as plan_bp
     from course.platform.views import bp as platform_bp
+    from course.platform.views import logos as logos_bp
     from course.privacy.views import bp as privacy_bp
     from course.seminars.views import admin_bp as seminars_admin_bp
     from course.seminars.views import room_bp as seminar_room_bp
@@ -38,11 +41,14 @@ def _blueprints() -> list[Any]:
         conversation_bp,
         admin_bp,
         platform_bp,
+        logos_bp,
         certificates_bp,
         verification_bp,
         privacy_bp,
         seminars_admin_bp,
         seminar_room_bp,
+        plan_bp,
+        plan_admin_bp,
     ]
 
 
@@ -113,6 +119,7 @@ def _init_extensions(app: Flask) -> None:
         cli,
         i18n,
         models,  # noqa: F401
+        plan,
         seminars,
     )
     from course.auth import passwords
@@ -147,4 +154,5 @@ def _init_extensions(app: Flask) -> None:
         app.register_blueprint(blueprint)
     certificates.init_app(app)
     seminars.init_app(app)
+    plan.init_app(app)
     cli.init_app(app)

@@ -33,7 +33,35 @@ def _create_app() -> object:
     return None
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
+def _lacks_schema(error: Exception) -> bool:
+    """Whether a database error says a table or column is missing: the database was never set up with
+    `init-db`, or is older than the code (SQLite: "no such table"; PostgreSQL: "... does not exist")."""
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
+    if not isinstance(error, (OperationalError, ProgrammingError)):
+        return False
+    message = str(error.orig).lower()
+    return "no such table" in message or "no such column" in message or "does not exist" in message
+
+
+class CourseGroup(FlaskGroup):
+    """Flask's command group, with one line instead of a database traceback when a command runs on a
+    database that `init-db` has not set up (or upgraded) yet."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except Exception as error:
+            if not _lacks_schema(error):
+                raise
+            _fail(
+                "the database is not set up yet, or is older than this version of council-course: "
+                "run `council-course init-db` first"
+            )
+            return None
+
+
+@click.group(cls=CourseGroup, create_app=_create_app, add_version_option=False)
 @click.version_option(package_name="council-course")
 def main() -> None:
     """council-course: the course site for municipal councils.
@@ -66,6 +94,16 @@ def check_content(no_videos: bool) -> None:
         count = len(invalid.errors)
         _fail(f"{count} problem{'s' if count != 1 else ''} in {content_dir}")
         return
+    from course.plan.template import PlanTemplateError, load_templates
+
+    try:
+        templates = load_templates(content_dir, set(course.sources))
+    except PlanTemplateError as invalid:
+        for problem in invalid.problems:
+            click.echo(str(problem), err=True)
+        count = len(invalid.problems)
+        _fail(f"{count} problem{'s' if count != 1 else ''} in the plan templates in {content_dir / 'plan'}")
+        return
     quizzes = sum(len(module.quizzes) for module in course.modules)
     questions = sum(len(quiz.questions) for module in course.modules for quiz in module.quizzes)
     material = ""
@@ -76,7 +114,7 @@ def check_content(no_videos: bool) -> None:
         )
     click.echo(
         f"OK: {len(course.modules)} modules, {quizzes} quizzes, {questions} questions{material} "
-        f"(content version {course.version})"
+        f", plan templates in {', '.join(templates)} (content version {course.version})"
     )
 
 
@@ -240,6 +278,7 @@ def _import_line(row) -> str:
         detail = " ".join(str(reason) for reason in row.reasons)
     elif row.status == NEW:
         detail = f"{row.role or 'councillor'}, {row.locale or 'council language'}"
+        detail += "" if row.takes_course else ", does not take the course"
         detail += ", returns to the roster" if row.is_returning else ""
     elif row.status == CHANGED:
         detail = "changes " + ", ".join(row.changes)
@@ -254,7 +293,7 @@ def _import_line(row) -> str:
 @click.option("--dry-run", is_flag=True, help="Print the preview only; write nothing.")
 @with_appcontext
 def import_members_command(slug: str, file: str, dry_run: bool) -> None:
-    """Import a council's members from a CSV or XLSX file (columns name, email, role, language).
+    """Import a council's members from a CSV or XLSX file (name, email, role, language, takes the course).
 
     Prints a preview of every row; writes all rows in one transaction, or nothing when any row has an
     error (then it exits non-zero).
@@ -352,7 +391,17 @@ def send_reminders_command(slug: str | None, dry_run: bool) -> None:
         click.echo(f"{len(planned)} reminder(s) would be sent")
         return
     click.echo(f"Sent {sent} reminder(s)" + (f", {failed} failed" if failed else ""))
-    if failed:
+    # The councils' plans against threats: their administrators are reminded a month before the review.
+    from course.plan.reminders import send_review_reminders
+
+    reviews = send_review_reminders(council=council)
+    for due in reviews.reminded:
+        click.echo(
+            f"{due.council.slug}: plan review reminder sent to {len(due.administrators)} administrator(s)"
+        )
+    for due, error in reviews.failed:
+        click.echo(f"FAILED {due.council.slug}: plan review reminder: {error}", err=True)
+    if failed or reviews.failed:
         sys.exit(1)
 
 
@@ -466,8 +515,14 @@ def demo(ctx: click.Context, host: str, port: int, no_run: bool) -> None:
     click.echo("")
     click.echo("Demo council ready. Sign in at " + os.environ["COURSE_BASE_URL"] + "/login with:")
     for role, email, password in sign_ins:
-        click.echo(f"  {role:<24} {email:<34} {password}")
+        click.echo(f"  {role:<34} {email:<34} {password}")
     click.echo("(The passwords are new each time the demo starts.)")
+    if app.config.get("COURSE_SMTP_HOST"):
+        click.echo(f"E-mails (invitations, sign-in links, reminders) go to {app.config['COURSE_SMTP_HOST']}.")
+    else:
+        outbox = Path(app.instance_path) / "outbox"
+        click.echo(f"E-mails (invitations, sign-in links, reminders) are not sent: each is saved in {outbox}")
+        click.echo("as an .eml file, which any mail program opens.")
     click.echo("")
     if not no_run:
         # app.run() refuses to start inside the Flask command line, so serve with Werkzeug directly.

@@ -140,6 +140,34 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("COURSE_SMTP_STARTTLS", _flag, True, "use STARTTLS when the SMTP server offers it"),
     Setting("COURSE_MAIL_FROM", _text, "council-course <no-reply@localhost>", "sender of every e-mail"),
     Setting(
+        "COURSE_MAIL_REPLY_TO",
+        _text,
+        None,
+        "Reply-To of every e-mail: an address people can answer (the secretariat's), so no message comes "
+        "from a bare no-reply address",
+    ),
+    Setting(
+        "COURSE_OPERATOR_NAME", _text, None, "who runs the site, named on the privacy and accessibility pages"
+    ),
+    Setting(
+        "COURSE_PRIVACY_CONTROLLER",
+        _text,
+        None,
+        "the data controller named on the privacy page; default: each member's municipality",
+    ),
+    Setting(
+        "COURSE_PRIVACY_CONTACT",
+        _text,
+        None,
+        "the data-protection contact (address or e-mail) named on the privacy page",
+    ),
+    Setting(
+        "COURSE_ACCESSIBILITY_CONTACT",
+        _text,
+        None,
+        "where to report an accessibility problem (accessibility statement); default: the Reply-To address",
+    ),
+    Setting(
         "COURSE_RATELIMIT_STORAGE_URL",
         _text,
         "memory://",

@@ -17,6 +17,15 @@ DEMO_MEMBERS = (
     ("demo-kommune", "anne@demo.example", "Anne Andersen", "staff", True, False, "council administrator"),
     ("demo-kommune", "bo@demo.example", "Bo Bæk", "councillor", False, False, "councillor (Danish)"),
     ("demo-kommune", "cecilie@demo.example", "Cecilie Østergård", "substitute", False, False, "substitute"),
+    (
+        "demokommun",
+        "sven@demo.example",
+        "Sven Svensson",
+        "staff",
+        True,
+        False,
+        "council administrator (Swedish)",
+    ),
     ("demokommun", "sara@demo.example", "Sara Åkesson", "councillor", False, False, "councillor (Swedish)"),
 )
 

@@ -14,6 +14,7 @@ from course.learning.models import (
 )
 from course.mail.models import OutgoingMail
 from course.people.models import Council, CourseRound, Member
+from course.plan.models import PlanDraft, PlanVersion
 from course.seminars.models import (
     Seminar,
     SeminarAgreement,
@@ -37,6 +38,8 @@ __all__ = [
     "ModuleProgress",
     "OutgoingMail",
     "PendingImport",
+    "PlanDraft",
+    "PlanVersion",
     "QuizAttempt",
     "Reminder",
     "Seminar",

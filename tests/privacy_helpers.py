@@ -176,6 +176,25 @@ def populate(app, slug: str = "privatby") -> Populated:
         seminars.open_question(seminar)
         seminars.answer(seminar, seminar.items[0].id, member, "4", now=now)
         seminars.add_agreement(seminar, "Vi svarer ikke igen i samme tone", actor=admin)
+        # The council's plan names the member as its security contact; the member saved and adopted it.
+        from course.plan import get_template
+        from course.plan import services as plan
+
+        template = get_template("da")
+        contact = {"name": NAME, "role": "Sikkerhed", "phone": "+45 11 22 33 44", "email": EMAIL}
+        plan.save_draft(
+            council,
+            template,
+            texts={},
+            contacts=[{**contact, "out_of_hours": True}, {"name": "Oskar Anden", "phone": "12345678"}],
+            party_contacts=[{**contact, "group": "Liste Q"}],
+            agreement_ids=[],
+            review_on=None,
+            actor=member,
+        )
+        plan.adopt_plan(
+            council, template, adopted_on=date(2026, 2, 1), decision_reference="KB 1/2", actor=member
+        )
         completion = CourseCompletion(
             round_id=round_of(member.id),
             member_id=member.id,

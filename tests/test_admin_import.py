@@ -347,7 +347,10 @@ def test_the_command_line_import_prints_the_preview_and_writes_all_or_nothing(
     result = runner.invoke(args=["import-members", "importby", str(bad)])
     assert result.exit_code == 1
     assert "row    2  new        Åse Ødegaard <aase@importby.example>" in result.output
-    assert "row    4  changed    Kim Kendt <kim@importby.example>  changes role, locale" in result.output
+    assert (
+        "row    4  changed    Kim Kendt <kim@importby.example>  changes role, locale, takes_course"
+        in result.output
+    )
     assert "Unknown role borgmester" in result.output
     assert "10 rows: 2 new, 1 changed, 1 unchanged, 6 error" in result.output
     assert "6 rows with errors; nothing was imported" in result.output

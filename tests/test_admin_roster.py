@@ -114,7 +114,8 @@ def test_an_administrator_edits_a_member(app, make, signed_in, council):
         )
     [event] = events(app, "member.changed")
     assert event.member_id == member.id
-    assert set(event.details["fields"]) == {"name", "email", "role", "locale", "is_admin"}
+    # "Takes the course" is left as for the role, and staff do not take it.
+    assert set(event.details["fields"]) == {"name", "email", "role", "locale", "is_admin", "takes_course"}
 
 
 def test_an_administrator_cannot_take_away_their_own_rights_or_remove_themselves(app, signed_in, admin):

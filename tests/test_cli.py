@@ -90,3 +90,67 @@ def test_export_content_prints_the_course_as_json():
     assert len(exported["modules"]) == 3
     assert all(len(module["quizzes"]) == 2 for module in exported["modules"])
     assert all(set(module["title"]) == {"da", "sv", "en"} for module in exported["modules"])
+
+
+def _fresh_environment(tmp_path, monkeypatch) -> None:
+    """Settings for a site whose database `init-db` has not set up: an empty SQLite file."""
+    monkeypatch.setenv("COURSE_DATABASE_URL", f"sqlite:///{tmp_path / 'fresh.db'}")
+    monkeypatch.setenv("COURSE_INSTANCE_DIR", str(tmp_path / "instance"))
+    monkeypatch.setenv("COURSE_SECRET_KEY", "a test key that is long enough to sign things")
+    monkeypatch.delenv("COURSE_DEMO", raising=False)
+
+
+def test_a_command_run_before_init_db_says_so_in_one_line(tmp_path, monkeypatch):
+    _fresh_environment(tmp_path, monkeypatch)
+    for args in (
+        ["create-council", "aarhus", "--name", "Aarhus Kommune", "--country", "dk"],
+        ["add-member", "aarhus", "a@example.org", "--name", "A"],
+        ["purge", "--dry-run"],
+    ):
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 1, result.output
+        assert result.output.strip().splitlines() == [
+            "Error: the database is not set up yet, or is older than this version of council-course: "
+            "run `council-course init-db` first"
+        ]
+        assert "Traceback" not in result.output
+
+
+def test_after_init_db_the_same_command_works(tmp_path, monkeypatch):
+    _fresh_environment(tmp_path, monkeypatch)
+    assert CliRunner().invoke(main, ["init-db"]).exit_code == 0
+    result = CliRunner().invoke(
+        main, ["create-council", "aarhus", "--name", "Aarhus Kommune", "--country", "dk"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Created council aarhus" in result.output
+
+
+def test_other_errors_are_not_taken_for_a_missing_database(tmp_path, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    from course.cli import _lacks_schema
+
+    assert not _lacks_schema(OperationalError("SELECT 1", {}, Exception("database is locked")))
+    assert not _lacks_schema(ValueError("no such table"))
+    assert _lacks_schema(OperationalError("SELECT 1", {}, Exception("no such table: council")))
+    assert _lacks_schema(OperationalError("SELECT 1", {}, Exception('relation "council" does not exist')))
+
+
+def test_the_demo_prints_where_its_emails_go_and_gives_the_swedish_council_an_administrator(
+    tmp_path, monkeypatch
+):
+    _fresh_environment(tmp_path, monkeypatch)
+    monkeypatch.delenv("COURSE_DATABASE_URL")
+    monkeypatch.delenv("COURSE_SMTP_HOST", raising=False)
+    # The demo sets these two in the environment: set here, they are put back after the test.
+    monkeypatch.setenv("COURSE_DEMO", "1")
+    monkeypatch.setenv("COURSE_BASE_URL", "http://127.0.0.2:5055")
+    result = CliRunner().invoke(main, ["demo", "--no-run", "--host", "127.0.0.2", "--port", "5055"])
+    assert result.exit_code == 0, result.output
+    assert "Sign in at http://127.0.0.2:5055/login with:" in result.output
+    assert f"are not sent: each is saved in {tmp_path / 'instance' / 'outbox'}" in result.output
+    [swedish_admin] = [
+        line for line in result.output.splitlines() if "council administrator (Swedish)" in line
+    ]
+    assert "sven@demo.example" in swedish_admin

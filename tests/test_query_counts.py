@@ -18,15 +18,22 @@ from tests.helpers import answers_for, attempt_id_from
 
 #: Statements per request, counted once the session cookie is loaded (the sign-in lookup is included).
 BUDGET = {
-    # The course overview also reads what the member completed in earlier rounds (one query).
-    "overview": 6,
+    # The course overview also reads what the member completed in earlier rounds (one query), and the
+    # council's plan against threats (one query; module 2 reads it too, course/plan/views.py).
+    "overview": 7,
     "module": 4,
+    "plan_module": 5,
     "progress": 4,
     "quiz": 11,
-    "dashboard": 8,
+    # The dashboard and the platform overview read the councils' plans (one query each).
+    "dashboard": 9,
     # The roster: the sign-in lookup, the counts and one page of members.
     "roster": 3,
-    "platform": 4,
+    # The overview also counts each council's administrators (one query), to flag a council without one.
+    "platform": 6,
+    # One council: the council, its administrators, the platform's figures and certificates.
+    "platform_council": 5,
+    "platform_settings": 1,
     "certificate": 2,
 }
 
@@ -67,6 +74,8 @@ def test_learner_pages_keep_their_budget(app, client, seeded, course, count_quer
 
     assert _counted(client, count_queries, "GET", "/") == BUDGET["overview"]
     assert _counted(client, count_queries, "GET", f"/modules/{module.id}") == BUDGET["module"]
+    client.get("/modules/tone-harassment-threats")
+    assert _counted(client, count_queries, "GET", "/modules/tone-harassment-threats") == BUDGET["plan_module"]
     report = {"module": module.id, "language": "da", "segments": [[0, 2]]}
     assert _counted(client, count_queries, "POST", "/api/progress", json=report) == BUDGET["progress"]
 
@@ -153,6 +162,29 @@ def test_the_platform_overview_reads_the_same_queries_for_1_and_3_councils(
         db.session.commit()
     one = _counted(client, count_queries, "GET", "/platform/")
     assert three == one == BUDGET["platform"]
+
+
+def test_a_councils_page_reads_the_same_queries_for_few_and_many_members_and_administrators(
+    app, client, seeded, count_queries
+):
+    from course.people.services import add_member
+
+    _sign_in(client, PLATFORM_ADMIN_EMAIL)
+    with app.app_context():
+        slug = db.session.get(Council, 2).slug
+    before = _counted(client, count_queries, "GET", f"/platform/councils/{slug}")
+    with app.app_context():
+        council = db.session.get(Council, 2)
+        for n in range(5):
+            add_member(council, f"extra-admin-{n}@bench.example", f"Extra {n}", is_admin=True)
+        db.session.commit()
+    after = _counted(client, count_queries, "GET", f"/platform/councils/{slug}")
+    assert before == after == BUDGET["platform_council"]
+
+
+def test_the_platform_settings_page_reads_only_the_sign_in(client, seeded, count_queries):
+    _sign_in(client, PLATFORM_ADMIN_EMAIL)
+    assert _counted(client, count_queries, "GET", "/platform/settings") == BUDGET["platform_settings"]
 
 
 def test_the_platform_overview_counts_what_the_seed_made(app, client, seeded):

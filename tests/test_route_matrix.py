@@ -29,6 +29,7 @@ from course.certificates.models import Certificate
 from course.extensions import db
 from course.learning.models import ModuleProgress, QuizAttempt
 from course.people.models import Council, CourseRound, Member
+from course.plan.models import PlanDraft, PlanVersion
 from course.seminars.models import Seminar
 from tests.conftest import PASSWORD
 
@@ -36,7 +37,7 @@ ROLES = ("anonymous", "councillor", "admin", "other_admin", "platform_admin")
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 #: URL parameters that name one of this council's things: another council's administrator gets 404.
-COUNCIL_OBJECTS = {"member_id", "import_id", "certificate_id", "seminar_id", "item_id"}
+COUNCIL_OBJECTS = {"member_id", "import_id", "certificate_id", "seminar_id", "item_id", "version_id"}
 #: URL parameters that name something only this council's members may reach: members of another council
 #: (any role) get 404.
 COUNCIL_MEMBER_OBJECTS = {"join_code"}
@@ -144,6 +145,12 @@ DATA: dict[tuple[str, str], dict] = {
     ("POST", "seminars.confirm_attendance"): {"present": "{member}", "record_completion": "yes"},
     ("POST", "seminar_room.join_with_code"): {"code": "{join_code}"},
     ("POST", "seminar_room.answer"): {"item": "{item}", "answer": "4"},
+    ("POST", "plan_admin.save_draft"): {
+        "contacts-0-name": "Sikker Sørensen",
+        "contacts-0-phone": "+45 12 34 56 78",
+        "contacts-0-out_of_hours": "y",
+    },
+    ("POST", "plan_admin.adopt_plan"): {"adopted_on": "2030-03-12", "decision_reference": "Byrådet, punkt 7"},
     ("POST", "platform.create_council"): {
         "name": "Ny",
         "slug": "ny",
@@ -152,6 +159,19 @@ DATA: dict[tuple[str, str], dict] = {
         "admin_name": "A",
         "admin_email": "a@ny.example",
     },
+    ("POST", "platform.update_council"): {
+        "council-name": "Thisby Byråd",
+        "council-country": "dk",
+        "council-locale": "da",
+    },
+    ("POST", "platform.add_administrator"): {
+        "admin-name": "Ny Admin",
+        "admin-email": "ny-admin@thisby.example",
+    },
+    ("POST", "platform.archive_council"): {"confirm": "y"},
+    ("POST", "platform.restore_council"): {},
+    ("POST", "platform.upload_logo"): {"logo-logo": "logo"},
+    ("POST", "platform.remove_logo"): {},
 }
 
 #: Links in the form before tokens left the address (they only offer a new link now).
@@ -218,6 +238,9 @@ def build_world(app, make, certify, course) -> dict:
             "t.csv",
             [RawRow(2, "Preview Person", "p@thisby.example", "", "")],
         )
+        # The council has a logo, so the route that serves it has something to serve.
+        db.session.get(Council, council.id).logo_type = "image/png"
+        db.session.get(Council, council.id).logo = _png()
         member = db.session.get(Member, target.id)
         tokens = {purpose: issue_token(member, purpose) for purpose in ("invite", "login", "reset")}
         db.session.commit()
@@ -225,6 +248,7 @@ def build_world(app, make, certify, course) -> dict:
         attempt_id = db.session.scalar(select(QuizAttempt.id).where(QuizAttempt.member_id == target.id))
     certificate = certify(target)
     seminar = _seminar(app, course, council, target)
+    version_id = _plan(app, council, target)
     video = next(video for video in module.videos.values() if video.sources)
     return {
         "council": council,
@@ -243,9 +267,46 @@ def build_world(app, make, certify, course) -> dict:
             "seminar_id": seminar["id"],
             "item_id": seminar["item_id"],
             "join_code": seminar["join_code"],
+            "version_id": version_id,
+            "slug": "thisby",
         },
         "tokens": tokens,
     }
+
+
+def _plan(app, council, target) -> int:
+    """An adopted plan of this council that names the target as its security contact, and a draft."""
+    from course.plan import get_template
+    from course.plan import services as plan
+
+    with app.app_context():
+        council_row = db.session.get(Council, council.id)
+        member = db.session.get(Member, target.id)
+        template = get_template("da")
+        contact = {"name": "Target Person", "email": member.email, "phone": "11223344", "out_of_hours": True}
+        plan.save_draft(
+            council_row,
+            template,
+            texts={},
+            contacts=[contact],
+            party_contacts=[],
+            agreement_ids=[],
+            review_on=None,
+            actor=member,
+        )
+        version = plan.adopt_plan(
+            council_row, template, adopted_on=date(2026, 1, 5), decision_reference="KB 1", actor=member
+        )
+        db.session.commit()
+        return version.id
+
+
+def _png() -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(buffer, format="PNG")
+    return buffer.getvalue()
 
 
 def _seminar(app, course, council, target) -> dict:
@@ -306,6 +367,9 @@ def send(client, app, route: Route, world):
         "{item}": str(world["values"]["item_id"]),
     }
     data = {key: replacements.get(value, value) for key, value in data.items()}
+    if data.get("logo-logo") == "logo":
+        data["logo-logo"] = (io.BytesIO(_png()), "logo.png")
+        return client.open(path, method=route.method, data=data, content_type="multipart/form-data")
     if data.get("file") == "upload":
         data["file"] = (io.BytesIO(b"name;email\nImported;imported@x.example\n"), "r.csv")
         return client.open(path, method=route.method, data=data, content_type="multipart/form-data")
@@ -347,10 +411,14 @@ def snapshot(app, world) -> tuple:
             attempts,
             progress,
             council.certificate_valid_until,
+            council.name,
+            council.archived_at,
+            council.logo_type,
             council.has_automatic_certificates,
             target.name,
             target.email,
             target.role,
+            target.takes_course,
             target.removed_at,
             target.invited_at,
             council.current_round_id,
@@ -371,6 +439,8 @@ def snapshot(app, world) -> tuple:
                 .where(Seminar.council_id == council.id)
                 .order_by(Seminar.id)
             ).all(),
+            db.session.execute(select(PlanVersion.id, PlanVersion.adopted_on).order_by(PlanVersion.id)).all(),
+            db.session.scalar(select(PlanDraft.updated_at).where(PlanDraft.council_id == council.id)),
         )
         db.session.remove()
         return state

@@ -12,6 +12,7 @@ import time
 from datetime import date, timedelta
 
 import pytest
+from markupsafe import escape
 from sqlalchemy import DateTime, Integer, select
 
 from course.certificates.models import Certificate, SeminarCompletion
@@ -121,19 +122,19 @@ def test_an_administrator_plans_a_seminar_with_cards_and_edits_a_proposed_questi
     response = client.post(
         f"{seminar_url}/items/{item_id}", data={"kind": "choice", "question": "X", "options": "A"}
     )
-    assert response.status_code == 400
+    assert response.status_code == 422
     with client.application.app_context():
         assert db.session.get(SeminarItem, item_id).question_text == "Hvem?"
     # The facilitator's guide is on the seminar's page.
     assert course.conversation.guide.sections[0].title.da in client.get(seminar_url).get_data(as_text=True)
 
 
-def test_bad_planning_input_is_a_400_not_a_500(client, admin):
+def test_bad_planning_input_is_a_422_not_a_500(client, admin):
     sign_in(client, admin)
-    assert client.post("/admin/seminars", data={"title": "", "held_on": "nope"}).status_code == 400
-    assert client.post("/admin/seminars/settings", data={"settings-min_answers": "1"}).status_code == 400
+    assert client.post("/admin/seminars", data={"title": "", "held_on": "nope"}).status_code == 422
+    assert client.post("/admin/seminars/settings", data={"settings-min_answers": "1"}).status_code == 422
     response = client.post("/admin/seminars", data={"title": "T", "held_on": "2026-05-04"})
-    assert client.post(f"{response.location}/items", data={"card": "council:nope"}).status_code == 400
+    assert client.post(f"{response.location}/items", data={"card": "council:nope"}).status_code == 422
 
 
 def test_cards_are_reordered_and_removed_before_the_seminar(app, course, running, admin):
@@ -287,12 +288,20 @@ def test_words_wait_for_the_facilitator_before_the_room_sees_them(
         assert room.question.pending_words == 4
         word_ids = {row.value: row.id for row in db.session.execute(select(SeminarAnswer)).scalars()}
     sign_in(client, admin)
-    assert "idiot" in client.get(f"/admin/seminars/{running['id']}/words").get_data(as_text=True)
+    page = client.get(f"/admin/seminars/{running['id']}/words").get_data(as_text=True)
+    # The window may be on the shared screen: the words are folded away until the facilitator opens them.
+    folded = re.search(r"<details class=\"words-folded\">(.*?)</details>", page, re.S)
+    assert folded
+    assert "idiot" in folded.group(1)
+    assert "idiot" not in page.replace(folded.group(0), "")
+    assert re.search(r'value="reject"[^>]*data-confirm="[^"]+"', page)  # keeping a word away asks first
     for word, decision in (("tillid", "approve"), ("respekt", "approve"), ("idiot", "reject")):
         response = client.post(
             f"/admin/seminars/{running['id']}/words", data={"answer": word_ids[word], "decision": decision}
         )
         assert response.status_code == 303
+        assert response.location.endswith("/words?shown=1")  # the facilitator opened them already
+    assert '<details class="words-folded" open>' in client.get(response.location).get_data(as_text=True)
     assert (
         client.post(
             f"/admin/seminars/{running['id']}/words", data={"answer": "x", "decision": "approve"}
@@ -301,7 +310,12 @@ def test_words_wait_for_the_facilitator_before_the_room_sees_them(
     )
     with app.app_context():
         totals = queries.load_room(running["id"], course).question.totals
-        assert [(total.label, total.count) for total in totals] == [("tillid", 2), ("respekt", 1)]
+        assert [(total.label.da, total.count) for total in totals] == [("tillid", 2), ("respekt", 1)]
+    # Five answered, three shown: the screen says where the other two are.
+    page = client.get(f"/admin/seminars/{running['id']}/present").get_data(as_text=True)
+    assert "5 svar." in page
+    assert "1 svar venter på godkendelse." in page
+    assert "1 svar vises ikke." in page
 
 
 def test_a_member_answers_with_one_tap_without_javascript(app, client, course, running, members):
@@ -318,7 +332,7 @@ def test_a_member_answers_with_one_tap_without_javascript(app, client, course, r
     response = client.post(
         f"/seminars/{running['code']}/answer", data={"item": running["items"][0], "answer": "5"}
     )
-    assert response.status_code == 303
+    assert response.status_code == 200  # the answer's own page, which says what was answered
     page = client.get(f"/join/{running['code']}").get_data(as_text=True)
     assert re.search(r'data-when="unanswered" hidden', page)
     response = client.post(
@@ -365,8 +379,8 @@ def test_attendance_is_confirmed_and_the_course_recorded_completed_through_the_s
         )
     client.post(f"/admin/seminars/{running['id']}/end")
     page = client.get(f"/admin/seminars/{running['id']}/attendance").get_data(as_text=True)
-    assert "Medlem 0" in page
-    assert "Medlem 3" not in page
+    assert re.search(rf'value="{members[0].id}" checked', page)  # joined: ticked
+    assert not re.search(rf'value="{members[3].id}" checked', page)  # did not join: offered, not ticked
     response = client.post(
         f"/admin/seminars/{running['id']}/attendance",
         data={"present": [members[0].id, members[2].id], "record_completion": "yes"},
@@ -646,3 +660,252 @@ def test_a_change_published_by_one_instance_reaches_a_stream_in_another_through_
         for instance in (publisher, listener):
             with instance.app_context():
                 db.engine.dispose()
+
+
+# --- found in the user test --------------------------------------------------------------------------------
+
+
+def error_summary_links(page):
+    """The fields an error summary links to, or [] when the page has none."""
+    summary = re.search(r"data-error-summary>(.*?)</div>\s*</div>", page, re.S)
+    return re.findall(r'href="#([^"]+)"', summary.group(1)) if summary else []
+
+
+def test_a_refused_setting_re_renders_the_form_with_an_error_summary_and_the_input(client, admin):
+    sign_in(client, admin)
+    response = client.post("/admin/seminars/settings", data={"settings-min_answers": "2"})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert error_summary_links(page) == ["settings-min_answers"]
+    assert re.search(r'id="settings-min_answers"[^>]*value="2"', page)
+    response = client.post("/admin/seminars", data={"title": "", "held_on": "nope", "place": "Salen"})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert error_summary_links(page) == ["title", "held_on"]
+    assert re.search(r'id="place"[^>]*value="Salen"', page)
+
+
+def test_a_refused_question_re_renders_the_seminar_page_with_the_input_kept(app, client, running, admin):
+    sign_in(client, admin)
+    base = f"/admin/seminars/{running['id']}"
+    item = running["items"][1]  # not asked yet, so it may still change
+    response = client.post(
+        f"{base}/items/{item}",
+        data={"kind": "choice", "question": "Hvem tager ordet?", "options": "Borgmesteren"},
+    )
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert error_summary_links(page) == [f"options-{item}"]
+    assert "Hvem tager ordet?</textarea>" in page
+    assert "Borgmesteren</textarea>" in page
+    assert re.search(rf'id="options-{item}"[^>]*aria-invalid="true"', page)
+    response = client.post(f"{base}/items", data={"card": "council:nope"})
+    assert response.status_code == 422
+    assert error_summary_links(response.get_data(as_text=True)) == ["card"]
+    # After the seminar has ended, an edit (from a page opened before) is refused with a summary too.
+    act(app, running, operations.end_seminar, admin=admin)
+    response = client.post(f"{base}/items/{item}", data={"kind": "scale", "question": "Enig?", "options": ""})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert error_summary_links(page) == [f"item-{item}"]
+    with app.app_context():
+        assert db.session.get(SeminarItem, item).question_text != "Enig?"
+
+
+def test_an_ended_seminar_shows_its_questions_read_only(app, client, running, admin):
+    sign_in(client, admin)
+    base = f"/admin/seminars/{running['id']}"
+    page = client.get(base).get_data(as_text=True)
+    assert page.count('name="question"') == 2  # the first question has been asked: no longer editable
+    act(app, running, operations.end_seminar, admin=admin)
+    page = client.get(base).get_data(as_text=True)
+    assert 'name="question"' not in page
+    assert "/items/" not in page  # no form changes a card
+    with app.app_context():
+        for item_id in running["items"]:
+            assert str(escape(db.session.get(SeminarItem, item_id).question_text)) in page
+
+
+def test_ending_from_the_presenter_view_keeps_the_room_screen_and_projects_no_names(
+    app, client, running, admin, members
+):
+    answer_as(app, running, members[0], "4")  # Medlem 0 joined by answering
+    act(app, running, operations.add_agreement, "Vi taler pænt", admin=admin)
+    sign_in(client, admin)
+    base = f"/admin/seminars/{running['id']}"
+    response = client.post(f"{base}/end")
+    assert (response.status_code, response.location) == (303, f"{base}/present")
+    page = client.get(response.location).get_data(as_text=True)
+    assert "Vi taler pænt" in page
+    assert "Medlem 0" not in page
+    # The attendance is confirmed from the seminar's own page.
+    assert f'href="{base}/attendance"' in client.get(base).get_data(as_text=True)
+
+
+def test_ending_with_the_script_leaves_the_screen_where_it_is(client, running, admin):
+    sign_in(client, admin)
+    response = client.post(f"/admin/seminars/{running['id']}/end", headers={"Accept": "application/json"})
+    assert response.json["ok"]
+    assert "location" not in response.json
+
+
+def test_the_summary_is_in_the_councils_language_and_the_page_around_it_in_the_viewers(
+    app, client, running, admin, members
+):
+    for member in members[:5]:
+        answer_as(app, running, member, "4")
+    act(app, running, operations.reveal_results, admin=admin)
+    act(app, running, operations.end_seminar, admin=admin)
+    with app.app_context():
+        db.session.get(Member, admin.id).locale = "en"
+        db.session.commit()
+    sign_in(client, admin)
+    page = client.get(f"/admin/seminars/{running['id']}/summary").get_data(as_text=True)
+    assert '<html lang="en"' in page
+    assert "Sign out" in page  # the site's own parts in the viewer's language
+    content = page[page.index('lang="da"') :]
+    assert "Enig" in content  # the record in the council's language
+    assert "Strongly agree" not in page
+
+
+def test_the_code_of_an_ended_seminar_says_that_it_has_ended(app, client, running, admin, members):
+    act(app, running, operations.end_seminar, admin=admin)
+    sign_in(client, members[0])
+    response = client.post("/join", data={"code": running["code"]})
+    assert response.status_code == 410
+    page = response.get_data(as_text=True)
+    assert "Seminaret er slut." in page
+    assert "Ingen af din kommunes seminarer" not in page
+    # Another council's ended seminar stays unknown.
+    assert client.post("/join", data={"code": "XXXXXX"}).status_code == 404
+
+
+def test_a_proposed_question_follows_the_viewers_language_and_an_edited_one_stays_as_typed(
+    app, client, course, running, admin, members
+):
+    act(app, running, operations.step, 1, admin=admin)  # the choice card, proposed in Danish
+    act(app, running, operations.open_question)
+    with app.app_context():
+        db.session.get(Member, members[0].id).locale = "en"
+        db.session.commit()
+    card = material(course, "choice")
+    sign_in(client, members[0])
+    client.post(f"/join/{running['code']}")
+    page = client.get(f"/join/{running['code']}").get_data(as_text=True)
+    assert str(escape(card.proposed.text.en)) in page
+    assert str(escape(card.proposed.options[0].en)) in page
+    assert str(escape(card.proposed.text.da)) not in page
+    with app.app_context():
+        item = db.session.get(SeminarItem, running["items"][1])
+        item.question_text, item.options = "Hvem tager ordet?", ["Borgmesteren", "Direktøren"]
+        db.session.commit()
+    page = client.get(f"/join/{running['code']}").get_data(as_text=True)
+    assert "Hvem tager ordet?" in page
+    assert "Direktøren" in page
+
+
+def test_a_phone_shows_its_own_answer_after_answering_and_stores_nothing_linking_them(
+    app, client, running, members
+):
+    sign_in(client, members[0])
+    response = client.post(f"/join/{running['code']}")
+    assert response.location.endswith(f"/join/{running['code']}#current-card")
+    page = client.get(f"/join/{running['code']}").get_data(as_text=True)
+    assert re.search(r'id="current-card"[^>]*tabindex="-1"', page)
+    # Without the script: the answer's own page says what this member answered.
+    response = client.post(
+        f"/seminars/{running['code']}/answer", data={"item": running["items"][0], "answer": "5"}
+    )
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "Dit svar: Helt enig" in page
+    assert re.search(r'data-when="answered"[^>]*data-focus', page)
+    # With the script: the reply carries it for the phone to show.
+    client = app.test_client()
+    sign_in(client, members[1])
+    response = client.post(
+        f"/seminars/{running['code']}/answer",
+        data={"item": running["items"][0], "answer": "2"},
+        headers={"Accept": "application/json"},
+    )
+    assert response.json["own"] == "Dit svar: Uenig"
+    # Nothing kept says it: a later visit shows only that they answered.
+    page = client.get(f"/join/{running['code']}").get_data(as_text=True)
+    assert "Dit svar: " not in page
+    with app.app_context():
+        assert db.session.scalar(select(SeminarAnswer.count).where(SeminarAnswer.value == "2")) == 1
+
+
+def presenter_buttons(page):
+    """Each control of the presenter view and whether its button is enabled."""
+    forms = re.findall(r'data-control="(\w+)">.*?<button type="submit"([^>]*)>', page, re.S)
+    return {control: "disabled" not in attributes for control, attributes in forms}
+
+
+def test_the_presenter_buttons_are_disabled_when_their_action_is_not_possible(app, client, running, admin):
+    sign_in(client, admin)
+    base = f"/admin/seminars/{running['id']}"
+    buttons = presenter_buttons(client.get(f"{base}/present").get_data(as_text=True))
+    assert buttons == {
+        "back": True,
+        "next": True,
+        "open": False,  # open already
+        "close": True,
+        "reveal": False,  # nobody has answered
+        "agreement": True,
+        "end": True,
+    }
+    act(app, running, operations.step, 1, admin=admin)
+    act(app, running, operations.step, 1, admin=admin)
+    buttons = presenter_buttons(client.get(f"{base}/present").get_data(as_text=True))
+    assert (buttons["next"], buttons["open"], buttons["close"]) == (False, True, False)
+    act(app, running, operations.end_seminar, admin=admin)
+    assert not any(presenter_buttons(client.get(f"{base}/present").get_data(as_text=True)).values())
+
+
+def test_the_agreements_are_shown_on_the_screen_not_folded_away(app, client, running, admin):
+    act(app, running, operations.add_agreement, "Vi lytter til hinanden", admin=admin)
+    sign_in(client, admin)
+    page = client.get(f"/admin/seminars/{running['id']}/present").get_data(as_text=True)
+    stage = page[page.index('class="stage"') : page.index("presenter-join")]
+    assert "Vi lytter til hinanden" in stage
+    assert "<details" not in stage
+
+
+def test_someone_present_without_a_phone_is_added_from_the_roster_and_the_summary_names_who_attended(
+    app, client, make, running, admin, members
+):
+    answer_as(app, running, members[0], "4")  # Medlem 0 joined on a phone
+    stranger = make.member(make.council("andetby"), "s@andetby.example", name="Fremmed")
+    act(app, running, operations.end_seminar, admin=admin)
+    sign_in(client, admin)
+    base = f"/admin/seminars/{running['id']}"
+    page = client.get(f"{base}/attendance").get_data(as_text=True)
+    # The rest of the roster can be ticked as present without a phone; nobody of another council.
+    assert re.search(rf'name="present" value="{members[3].id}"', page)
+    assert "Medlem 3" in page
+    assert "Fremmed" not in page
+    response = client.post(
+        f"{base}/attendance", data={"present": [members[0].id, members[3].id, stranger.id]}
+    )
+    assert response.status_code == 303
+    with app.app_context():
+        confirmed = set(
+            db.session.execute(
+                select(SeminarAttendance.member_id).where(SeminarAttendance.is_confirmed)
+            ).scalars()
+        )
+    assert confirmed == {members[0].id, members[3].id}
+    summary = client.get(f"{base}/summary").get_data(as_text=True)
+    assert "Medlem 0" in summary
+    assert "Medlem 3" in summary
+    assert "Medlem 1" not in summary
+
+
+def test_the_phone_waiting_for_the_first_card_shows_the_title_once(app, client, running, admin, members):
+    act(app, running, operations.step, -1, admin=admin)  # back to the welcome screen
+    sign_in(client, members[0])
+    client.post(f"/join/{running['code']}")
+    page = client.get(f"/join/{running['code']}").get_data(as_text=True)
+    main = page[page.index("<main") : page.index("</main>")]
+    assert main.count(">Seminar</h") == 1

@@ -27,6 +27,11 @@ PAGE_SIZE = 50
 ACTION_LABELS: dict[str, Any] = {
     "council.created": _l("Council created"),
     "council.due_date_changed": _l("Due date changed"),
+    "council.changed": _l("Council's details changed"),
+    "council.administrator_added": _l("Council administrator appointed"),
+    "council.archived": _l("Council archived"),
+    "council.restored": _l("Council taken out of the archive"),
+    "council.logo_changed": _l("Council logo changed"),
     "round.started": _l("New round started"),
     "member.added": _l("Member added"),
     "member.changed": _l("Member changed"),
@@ -53,6 +58,9 @@ ACTION_LABELS: dict[str, Any] = {
     "seminar.ended": _l("Seminar ended"),
     "seminar.attendance_confirmed": _l("Seminar attendance confirmed"),
     "seminar.settings_changed": _l("Seminar settings changed"),
+    "plan.draft_saved": _l("Plan against threats: draft saved"),
+    "plan.adopted": _l("Plan against threats adopted"),
+    "plan.review_reminder_sent": _l("Plan against threats: review reminder sent"),
 }
 
 #: Details worth showing, in this order, with their labels; the rest stays in the database.

@@ -7,6 +7,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 from course.admin.roster import ROLE_LABELS
 from course.people.calendar import Term
 from course.people.models import Role
+from course.people.services import default_takes_course
 
 ROLE_CHOICES = [SelectChoice(role.value, ROLE_LABELS[role.value]) for role in Role]
 LANGUAGE_CHOICES = [
@@ -15,6 +16,13 @@ LANGUAGE_CHOICES = [
     SelectChoice("sv", _l("Swedish")),
     SelectChoice("en", _l("English")),
 ]
+#: "role" follows the member's role (councillors and substitutes take the course, staff do not).
+TAKES_COURSE_CHOICES = [
+    SelectChoice("role", _l("As for the role (councillors and substitutes yes, staff no)")),
+    SelectChoice("yes", _l("Yes")),
+    SelectChoice("no", _l("No")),
+]
+TAKES_COURSE_VALUES = {"role": None, "yes": True, "no": False}
 
 
 class MemberForm(FlaskForm):
@@ -33,7 +41,20 @@ class MemberForm(FlaskForm):
     )
     role = SelectField(_l("Role"), choices=ROLE_CHOICES, default=Role.COUNCILLOR.value)
     locale = SelectField(_l("Preferred language"), choices=LANGUAGE_CHOICES, default="")
+    takes_course = SelectField(_l("Takes the course"), choices=TAKES_COURSE_CHOICES, default="role")
     is_admin = BooleanField(_l("Administrator: may manage the roster and follow the council's completion"))
+
+    @property
+    def takes_course_value(self) -> bool | None:
+        """True or False as chosen; None for the role's default."""
+        return TAKES_COURSE_VALUES.get(self.takes_course.data)
+
+    def show_takes_course(self, *, takes_course: bool, role: str) -> None:
+        """Show a member's setting: "as for the role" when it is the role's default."""
+        if takes_course == default_takes_course(role):
+            self.takes_course.data = "role"
+        else:
+            self.takes_course.data = "yes" if takes_course else "no"
 
 
 class ImportForm(FlaskForm):

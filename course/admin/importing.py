@@ -32,7 +32,7 @@ from course.db import utcnow
 from course.extensions import db
 from course.i18n import PlainText
 from course.people.models import Council, Member, Role
-from course.people.services import MemberError, add_member, check_email
+from course.people.services import MemberError, add_member, check_email, default_takes_course
 from course.web.inputs import has_control_characters
 
 MAX_FILE_BYTES = 1024 * 1024
@@ -70,6 +70,18 @@ HEADERS: dict[str, str] = {
         ),
         "role": ("role", "rolle", "roll", "type"),
         "language": ("language", "locale", "lang", "sprog", "språk"),
+        "takes_course": (
+            "takes the course",
+            "takes course",
+            "takes_course",
+            "tager kurset",
+            "tager kursus",
+            "deltager i kurset",
+            "går kursen",
+            "tar kursen",
+            "deltar i kursen",
+            "går utbildningen",
+        ),
     }.items()
     for alias in aliases
 }
@@ -113,6 +125,17 @@ LANGUAGES: dict[str, str] = {
         "da": ("da", "dk", "dansk", "danska", "danish"),
         "sv": ("sv", "se", "svensk", "svenska", "swedish"),
         "en": ("en", "engelsk", "engelska", "english"),
+    }.items()
+    for alias in aliases
+}
+
+
+#: The optional "takes the course" column: yes or no in English, Danish or Swedish.
+TAKES_COURSE: dict[str, bool] = {
+    _key(alias): value
+    for value, aliases in {
+        True: ("yes", "y", "true", "1", "x", "ja", "j", "sand", "sant"),
+        False: ("no", "n", "false", "0", "nej", "falsk", "falskt"),
     }.items()
     for alias in aliases
 }
@@ -213,6 +236,8 @@ class RawRow:
     email: str
     role: str
     language: str
+    #: The optional "takes the course" cell; empty when the file has no such column or the cell is empty.
+    takes_course: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -221,6 +246,7 @@ class RawRow:
             "email": self.email,
             "role": self.role,
             "language": self.language,
+            "takes_course": self.takes_course,
         }
 
 
@@ -247,6 +273,23 @@ def parse_roster_file(filename: str, data: bytes) -> list[RawRow]:
         return _read_table(rows)
     except csv.Error as error:
         raise ImportFileError(_l("The file could not be read as CSV.")) from error
+
+
+#: The columns a roster file may have, in the order of the downloadable template.
+COLUMNS = ("name", "email", "role", "language", "takes_course")
+
+#: The header row of the downloadable template in each language; every name is one the parser knows
+#: (HEADERS), so a template filled in is imported as it is.
+TEMPLATE_HEADERS: dict[str, tuple[str, ...]] = {
+    "en": ("name", "email", "role", "language", "takes the course"),
+    "da": ("navn", "e-mail", "rolle", "sprog", "tager kurset"),
+    "sv": ("namn", "e-post", "roll", "språk", "går kursen"),
+}
+
+
+def template_headers(locale: str) -> tuple[str, ...]:
+    """The template's header row in ``locale`` (English for a language the site does not have)."""
+    return TEMPLATE_HEADERS.get(locale, TEMPLATE_HEADERS["en"])
 
 
 def _cell(cells: list[str], index: int | None) -> str:
@@ -276,10 +319,8 @@ def _read_table(rows: Iterable[list[str]]) -> list[RawRow]:
             continue
         if len(result) >= MAX_ROWS:
             raise ImportFileError(_l("The file has more than %(max)s rows.", max=MAX_ROWS))
-        name, email, role, language = (
-            _cell(cells, columns.get(column)) for column in ("name", "email", "role", "language")
-        )
-        result.append(RawRow(number, name, email, role, language))
+        name, email, role, language, takes_course = (_cell(cells, columns.get(column)) for column in COLUMNS)
+        result.append(RawRow(number, name, email, role, language, takes_course))
     if columns is None:
         raise ImportFileError(_l("The file is empty."))
     if not result:
@@ -302,8 +343,10 @@ class PlannedRow:
     email: str = ""
     role: str | None = None
     locale: str | None = None
+    #: Whether the member takes the course; None until the row is classified (an error row stays None).
+    takes_course: bool | None = None
     member_id: int | None = None
-    #: For a changed row, the fields that change (name, role, locale).
+    #: For a changed row, the fields that change (name, role, locale, takes_course).
     changes: list[str] = field(default_factory=list)
     #: For an error row, why (translated when shown).
     reasons: list[Any] = field(default_factory=list)
@@ -344,7 +387,7 @@ def plan_import(council: Council, raw_rows: Iterable[RawRow]) -> ImportPlan:
         row = PlannedRow(number=raw.number, raw=raw, name=raw.name)
         if any(
             has_control_characters(cell, allow_line_breaks=False)
-            for cell in (raw.name, raw.email, raw.role, raw.language)
+            for cell in (raw.name, raw.email, raw.role, raw.language, raw.takes_course)
         ):
             # Checked first, and the address is left out of the look-ups below: PostgreSQL refuses a NUL.
             row.reasons.append(
@@ -376,6 +419,17 @@ def plan_import(council: Council, raw_rows: Iterable[RawRow]) -> ImportPlan:
                 row.reasons.append(
                     PlainText(_l("Unknown language %(value)s: use da, sv or en.", value=raw.language))
                 )
+        takes_course = TAKES_COURSE.get(_key(raw.takes_course)) if raw.takes_course else None
+        if raw.takes_course and takes_course is None:
+            row.reasons.append(
+                PlainText(
+                    _l(
+                        "Unknown value %(value)s for takes the course: use yes or no (ja or nej).",
+                        value=raw.takes_course,
+                    )
+                )
+            )
+        row.takes_course = takes_course
         planned.append(row)
 
     first_with: dict[str, int] = {}
@@ -413,11 +467,26 @@ def plan_import(council: Council, raw_rows: Iterable[RawRow]) -> ImportPlan:
             row.status = NEW
             row.is_returning = member is not None
             row.member_id = member.id if member is not None else None
+            if row.takes_course is None:
+                row.takes_course = default_takes_course(row.role or Role.COUNCILLOR.value)
             continue
         row.member_id = member.id
-        # An empty role or language cell leaves the member's current value alone.
-        wanted = {"name": row.name, "role": row.role or member.role, "locale": row.locale or member.locale}
-        row.role, row.locale = wanted["role"], wanted["locale"]
+        # An empty role or language cell leaves the member's current value alone. An empty "takes the
+        # course" cell does too, except that a member who followed their role's default follows the new role.
+        role = row.role or member.role
+        if row.takes_course is not None:
+            takes_course = row.takes_course
+        elif member.takes_course == default_takes_course(member.role):
+            takes_course = default_takes_course(role)
+        else:
+            takes_course = member.takes_course
+        wanted = {
+            "name": row.name,
+            "role": role,
+            "locale": row.locale or member.locale,
+            "takes_course": takes_course,
+        }
+        row.role, row.locale, row.takes_course = wanted["role"], wanted["locale"], wanted["takes_course"]
         row.changes = [name for name, value in wanted.items() if getattr(member, name) != value]
         row.status = CHANGED if row.changes else UNCHANGED
     return ImportPlan(planned)
@@ -507,11 +576,13 @@ def confirm_import(
                     row.name,
                     role=row.role or Role.COUNCILLOR.value,
                     locale=row.locale,
+                    takes_course=row.takes_course,
                     actor=actor,
                 )
             elif row.status == CHANGED:
                 member = members[row.member_id]
                 member.name, member.role, member.locale = row.name, row.role, row.locale
+                member.takes_course = row.takes_course
                 record_event(
                     "member.changed",
                     actor=actor,
@@ -520,6 +591,7 @@ def confirm_import(
                     fields=row.changes,
                     role=member.role,
                     is_admin=member.is_admin,
+                    takes_course=member.takes_course,
                     source="import",
                 )
         db.session.flush()
@@ -543,6 +615,7 @@ def _restore(council: Council, member: Member, row: PlannedRow, actor: Member | 
     member.name = row.name
     member.role = row.role or Role.COUNCILLOR.value
     member.locale = row.locale
+    member.takes_course = row.takes_course
     member.removed_at = None
     member.invited_at = None
     member.joined_at = None
@@ -554,6 +627,7 @@ def _restore(council: Council, member: Member, row: PlannedRow, actor: Member | 
         member=member,
         role=member.role,
         is_admin=member.is_admin,
+        takes_course=member.takes_course,
         from_council_id=previous,
         source="import",
     )

@@ -221,7 +221,8 @@ def plan_scheduled_reminders(
     than the week before still keeps the weekly rhythm.
     """
     now = now or utcnow()
-    query = select(Council).order_by(Council.slug)
+    # An archived council's members can no longer sign in: nobody there is reminded.
+    query = select(Council).where(Council.archived_at.is_(None)).order_by(Council.slug)
     if council_slug is not None:
         query = query.where(Council.slug == council_slug)
     planned = []

@@ -32,6 +32,7 @@ from course.people.services import (
     MemberError,
     add_member,
     check_email,
+    default_takes_course,
     take_address,
 )
 from course.web.paging import Page, clean_search, parse_page
@@ -211,11 +212,13 @@ def add_to_roster(
     role: str = Role.COUNCILLOR.value,
     is_admin: bool = False,
     locale: str | None = None,
+    takes_course: bool | None = None,
     actor: Member | None,
     now: datetime | None = None,
 ) -> Member:
     """Add a member, or bring back one who was removed from this council; raises :class:`RosterError`.
 
+    ``takes_course`` None follows the role (councillors and substitutes take the course, staff do not).
     An address last used by someone who left another council gets a fresh member: nothing of the other
     council's comes along.
     """
@@ -223,7 +226,16 @@ def add_to_roster(
     _check_fields(name, role, locale)
     existing = take_address(council, address)
     if existing is None:
-        return add_member(council, address, name, role=role, is_admin=is_admin, locale=locale, actor=actor)
+        return add_member(
+            council,
+            address,
+            name,
+            role=role,
+            is_admin=is_admin,
+            locale=locale,
+            takes_course=takes_course,
+            actor=actor,
+        )
     if not existing.is_removed:
         raise RosterError(_taken_message(existing, council), "email")
     previous_council_id = existing.council_id
@@ -232,6 +244,7 @@ def add_to_roster(
     existing.role = role
     existing.is_admin = is_admin
     existing.locale = locale
+    existing.takes_course = default_takes_course(role) if takes_course is None else takes_course
     # Back on the roster like a new member: no password, to be invited again.
     existing.removed_at = None
     existing.invited_at = None
@@ -244,6 +257,7 @@ def add_to_roster(
         member=existing,
         role=role,
         is_admin=is_admin,
+        takes_course=existing.takes_course,
         from_council_id=previous_council_id,
     )
     return existing
@@ -258,9 +272,13 @@ def update_member(
     role: str,
     is_admin: bool,
     locale: str | None,
+    takes_course: bool | None = None,
     actor: Member,
 ) -> list[str]:
-    """Change a member's details; returns the names of the fields that changed (empty: nothing did)."""
+    """Change a member's details; returns the names of the fields that changed (empty: nothing did).
+
+    ``takes_course`` None follows the (new) role: councillors and substitutes take the course, staff do not.
+    """
     address = _valid_address(email)
     _check_fields(name, role, locale)
     if member.id == actor.id and not is_admin:
@@ -282,6 +300,7 @@ def update_member(
         "role": role,
         "is_admin": is_admin,
         "locale": locale,
+        "takes_course": default_takes_course(role) if takes_course is None else takes_course,
     }
     changed = [field for field, value in changes.items() if getattr(member, field) != value]
     for field in changed:
@@ -296,6 +315,7 @@ def update_member(
             fields=changed,
             role=member.role,
             is_admin=member.is_admin,
+            takes_course=member.takes_course,
         )
     return changed
 

@@ -6,7 +6,8 @@ another council is 'not found'.
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from dataclasses import dataclass
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -18,6 +19,7 @@ from course.admin.due_date import set_due_date
 from course.admin.forms import DueDateForm, ImportForm, MemberForm, RoundForm
 from course.auth import links
 from course.auth.access import admin_required
+from course.certificates import queries as certificate_queries
 from course.content import QuizKind
 from course.db import utcnow
 from course.extensions import db
@@ -43,21 +45,68 @@ def _due_date_helpers() -> dict[str, object]:
     return {"council_due": get_due_state}
 
 
-def cell_labels() -> dict[str, Any]:
-    """The labels of the dashboard's cells (admin/_cells.html), in the request's language."""
-    return {
-        "transcript_read": _("Transcript read"),
-        "video_watched": _("Video watched"),
-        "video_watched_share": _("Video: %(percent)s watched"),
-        "video_not_started": _("Video not started"),
-        "quiz": {QuizKind.MECHANICS: _("Mechanics quiz"), QuizKind.CONDUCT: _("Conduct quiz")},
-        "passed": _("passed"),
-        "not_passed_yet": _("not passed yet"),
-        "completed_on": _("Completed %(date)s"),
-        "status": {value: str(label) for value, label in dashboard.STATUS_LABELS.items()},
-        "certificate": {"valid": _("Valid"), "expired": _("Expired"), "revoked": _("Revoked")},
-        "valid_until": _("valid until %(date)s"),
-    }
+@dataclass(frozen=True, slots=True)
+class StatusLabels:
+    complete: str
+    in_progress: str
+    not_started: str
+    overdue: str
+
+
+@dataclass(frozen=True, slots=True)
+class CertificateLabels:
+    valid: str
+    expired: str
+    revoked: str
+
+
+@dataclass(frozen=True, slots=True)
+class CellLabels:
+    """The labels of the dashboard's cells (admin/_cells.html) and rows, in the request's language.
+
+    Translated once per request: a dashboard of 60 members draws some 300 cells. Attributes rather than
+    dictionary keys, because a template reads each one by name in every cell.
+    """
+
+    transcript_read: str
+    video_watched: str
+    video_watched_share: str
+    video_not_started: str
+    quiz: dict[QuizKind, str]
+    passed: str
+    not_passed_yet: str
+    completed_on: str
+    status: StatusLabels
+    certificate: CertificateLabels
+    valid_until: str
+    remind: str
+    at_seminar: str
+    last_reminded: str
+
+
+def cell_labels() -> CellLabels:
+    status = {value: str(label) for value, label in dashboard.STATUS_LABELS.items()}
+    return CellLabels(
+        transcript_read=_("Transcript read"),
+        video_watched=_("Video watched"),
+        video_watched_share=_("Video: %(percent)s watched"),
+        video_not_started=_("Video not started"),
+        quiz={QuizKind.MECHANICS: _("Mechanics quiz"), QuizKind.CONDUCT: _("Conduct quiz")},
+        passed=_("passed"),
+        not_passed_yet=_("not passed yet"),
+        completed_on=_("Completed %(date)s"),
+        status=StatusLabels(
+            complete=status[dashboard.COMPLETE],
+            in_progress=status[dashboard.IN_PROGRESS],
+            not_started=status[dashboard.NOT_STARTED],
+            overdue=status[dashboard.OVERDUE],
+        ),
+        certificate=CertificateLabels(valid=_("Valid"), expired=_("Expired"), revoked=_("Revoked")),
+        valid_until=_("valid until %(date)s"),
+        remind=_("Remind %(name)s"),
+        at_seminar=_("at a council seminar"),
+        last_reminded=_("last %(date)s"),
+    )
 
 
 @bp.context_processor
@@ -316,6 +365,7 @@ def add_member():
                 role=form.role.data,
                 is_admin=form.is_admin.data,
                 locale=form.locale.data or None,
+                takes_course=form.takes_course_value,
                 actor=current_user,
             )
         except roster.RosterError as error:
@@ -339,6 +389,7 @@ def edit_member(member_id: int):
     form = MemberForm(obj=member) if request.method == "GET" else MemberForm()
     if request.method == "GET":
         form.locale.data = member.locale or ""
+        form.show_takes_course(takes_course=member.takes_course, role=member.role)
     if form.validate_on_submit():
         try:
             changed = roster.update_member(
@@ -349,6 +400,7 @@ def edit_member(member_id: int):
                 role=form.role.data,
                 is_admin=form.is_admin.data,
                 locale=form.locale.data or None,
+                takes_course=form.takes_course_value,
                 actor=current_user,
             )
         except roster.RosterError as error:
@@ -360,12 +412,13 @@ def edit_member(member_id: int):
             flash(_("The changes are saved.") if changed else _("Nothing was changed."), "success")
             return redirect(url_for("admin.list_members"))
     status = 422 if form.errors else 200
-    history = reminders.reminder_history(_council(), member)
+    reminder_history = reminders.reminder_history(_council(), member)
     return render_template(
         "admin/member_form.html",
         form=form,
         member=member,
-        reminder_history=history,
+        history=certificate_queries.list_member_history(member),
+        reminder_history=reminder_history,
         reminder_kinds=reminders.KIND_LABELS,
         active_page="admin",
     ), status
@@ -458,6 +511,36 @@ def upload_roster():
             return redirect(url_for("admin.show_import", import_id=pending.id), code=303)
     status = 422 if form.errors else 200
     return render_template("admin/import_upload.html", form=form, active_page="admin"), status
+
+
+def _import_template(kind: str):
+    locale = current_locale()
+    headers = importing.template_headers(locale)
+    # i18n: the file name of the roster template, without its ending: lower-case letters, digits and hyphens
+    name = _("roster-template")
+    if not re.fullmatch(r"[a-z0-9-]{1,60}", name):
+        name = "roster-template"
+    if kind == "csv":
+        data = exports.to_csv(headers, [], delimiter="," if locale == "en" else ";")
+        mimetype = "text/csv; charset=utf-8"
+    else:
+        data = exports.to_xlsx(headers, [], title=_("Members"))
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    response = Response(data, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}.{kind}"'
+    return response
+
+
+@bp.get("/members/import/template.csv")
+@admin_required
+def download_import_template_csv():
+    return _import_template("csv")
+
+
+@bp.get("/members/import/template.xlsx")
+@admin_required
+def download_import_template_xlsx():
+    return _import_template("xlsx")
 
 
 def _pending_or_404(import_id: int):

@@ -22,7 +22,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, Signer
 from sqlalchemy import select, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from course.audit.services import record_event
 from course.auth.models import AuthToken, TokenPurpose
@@ -31,7 +31,7 @@ from course.db import utcnow
 from course.extensions import db
 from course.mail import compose, outbox, send_email
 from course.people.calendar import local_date
-from course.people.models import Member
+from course.people.models import Council, Member
 from course.people.services import normalize_email
 from course.urls import absolute_url
 
@@ -103,7 +103,7 @@ def _find(signed: str, purpose: str) -> AuthToken:
         # The member and their council are needed for every answer; one query instead of three.
         .options(joinedload(AuthToken.member).joinedload(Member.council))
     ).scalar()
-    if found is None or found.member.is_removed:
+    if found is None or found.member.is_removed or found.member.council.is_archived:
         raise LinkError(LinkProblem.INVALID)
     return found
 
@@ -147,8 +147,13 @@ def use_token(signed: str, purpose: str, now: datetime | None = None) -> Member:
 def find_active_member(email: str) -> Member | None:
     return db.session.execute(
         select(Member)
-        .where(Member.email == normalize_email(email), Member.removed_at.is_(None))
-        .options(joinedload(Member.council))
+        .join(Member.council)
+        .where(
+            Member.email == normalize_email(email),
+            Member.removed_at.is_(None),
+            Council.archived_at.is_(None),
+        )
+        .options(contains_eager(Member.council))
     ).scalar()
 
 
@@ -161,14 +166,21 @@ class SentLink:
     purpose: str
 
 
-def send_invitation(member: Member, *, actor: Member | None, now: datetime | None = None) -> None:
+def send_invitation(
+    member: Member, *, actor: Member | None, now: datetime | None = None, as_administrator: bool = False
+) -> None:
     """E-mail ``member`` an invitation to choose a password (or to sign in by link); flushes.
 
     A member who already has a password gets a sign-in link instead: an invitation would let whoever reads
-    it choose a new password without knowing the old one.
+    it choose a new password without knowing the old one. ``as_administrator``: the invitation of a
+    council's new administrator, which says so and what to do first (with the sign-in link in it, for a
+    member who has a password).
     Raises :class:`course.mail.services.MailError` when the e-mail cannot be sent; the caller rolls back.
     """
     now = now or utcnow()
+    if as_administrator:
+        _send_administrator_invitation(member, actor=actor, now=now)
+        return
     if member.password_hash is not None:
         send_sign_in_link(member, now=now)
         member.invited_at = now
@@ -192,6 +204,36 @@ def send_invitation(member: Member, *, actor: Member | None, now: datetime | Non
     send_email(email)
     member.invited_at = now
     record_event("invitation.sent", actor=actor, council_id=member.council_id, member=member)
+    db.session.flush()
+
+
+def _send_administrator_invitation(member: Member, *, actor: Member | None, now: datetime) -> None:
+    has_password = member.password_hash is not None
+    purpose = TokenPurpose.LOGIN if has_password else TokenPurpose.INVITE
+    signed = issue_token(member, purpose, now)
+    endpoint = "auth.show_sign_in_link" if has_password else "auth.show_invitation"
+    email = compose(
+        "admin_invitation",
+        to=member.email,
+        locale=member.language,
+        subject=_l("You are the administrator of %(council)s in the course", council=member.council.name),
+        member=member,
+        council=member.council,
+        link=link_to(endpoint, signed),
+        has_password=has_password,
+        minutes=LOGIN_MINUTES,
+        expires_on=local_date(member.council.country, now + LIFETIMES[purpose]),
+    )
+    send_email(email)
+    member.invited_at = now
+    record_event(
+        "invitation.sent",
+        actor=actor,
+        council_id=member.council_id,
+        member=member,
+        administrator=True,
+        **({"sign_in_link": True} if has_password else {}),
+    )
     db.session.flush()
 
 

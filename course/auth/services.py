@@ -57,10 +57,17 @@ def token_hash(token: str) -> str:
 def authenticate(email: str, password: str) -> Member | None:
     """The member with this e-mail and password, or None; takes as long either way.
 
-    Removed members cannot sign in.
+    Removed members, and members of an archived council, cannot sign in.
     """
     member = db.session.execute(
-        select(Member).where(Member.email == normalize_email(email), Member.removed_at.is_(None))
+        select(Member)
+        .join(Member.council)
+        .where(
+            Member.email == normalize_email(email),
+            Member.removed_at.is_(None),
+            # An archived council's members are turned away like removed ones.
+            Council.archived_at.is_(None),
+        )
     ).scalar()
     if not verify_password(member.password_hash if member else None, password):
         return None
@@ -123,6 +130,7 @@ _MEMBER_FOR_SESSION = (
         LoginSession.expires_at > bindparam("now"),
         LoginSession.last_seen_at > bindparam("idle_since"),
         Member.removed_at.is_(None),
+        Council.archived_at.is_(None),
     )
 )
 

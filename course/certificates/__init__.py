@@ -16,9 +16,12 @@ def init_app(app: Flask) -> None:
 
     Signal and session listeners are global; registering them again (another app, in tests) is a no-op.
     """
-    from course.certificates import delivery
+    from course.certificates import delivery, queries
+    from course.learning import rounds
 
     course_completed.connect(_issue_on_completion)
+    # The learner's history shows each earlier completion's certificate.
+    rounds.register_history_reader(queries.list_member_history)
     for name, listener in (
         ("after_commit", delivery.send_outgoing_emails),
         ("after_soft_rollback", delivery.drop_outgoing_emails),

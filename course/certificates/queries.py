@@ -14,6 +14,7 @@ from sqlalchemy.orm import aliased, joinedload
 from course.certificates import codes
 from course.certificates.models import Certificate
 from course.extensions import db
+from course.learning import rounds
 from course.learning.models import CourseCompletion, SeminarCompletion
 from course.people import calendar
 from course.people.calendar import Term
@@ -313,3 +314,40 @@ def verify_certificate(raw_code: str, now: datetime | None = None) -> Verificati
         valid_until=certificate.valid_until,
         term=Term(term_start, term_end),
     )
+
+
+# --- the member's history -------------------------------------------------------------------------
+
+
+def list_member_history(member: Member, now: datetime | None = None) -> list[rounds.PastCompletion]:
+    """The member's completions in earlier rounds, each with its certificate (the current revision, if one
+    was issued), the latest term first. One query (registered as the learning feature's history reader)."""
+    query, online, seminar = rounds.past_completions_select(member)
+    query = query.add_columns(Certificate).outerjoin(
+        Certificate,
+        and_(
+            Certificate.replaced_at.is_(None),
+            or_(
+                and_(online.id.is_not(None), Certificate.course_completion_id == online.id),
+                and_(seminar.id.is_not(None), Certificate.seminar_completion_id == seminar.id),
+            ),
+        ),
+    )
+    history: dict[int, rounds.PastCompletion] = {}
+    for course_round, completed_at, seminar_on, certificate in db.session.execute(query).all():
+        # A round completed both online and at a seminar has a row per certificate: the first one counts.
+        if course_round.id in history and history[course_round.id].certificate is not None:
+            continue
+        history[course_round.id] = rounds.PastCompletion(
+            course_round,
+            completed_at,
+            seminar_on,
+            rounds.PastCertificate(
+                codes.format_code(certificate.code),
+                certificate.valid_until,
+                certificate_status(certificate, now),
+            )
+            if certificate is not None
+            else None,
+        )
+    return list(history.values())

@@ -11,10 +11,12 @@ Services take explicit arguments and flush; the caller commits once.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import aliased
 
 from course.audit.services import record_event
@@ -198,9 +200,16 @@ def start_due_rounds(now: datetime | None = None, council: Council | None = None
     """Start a round for every council (or ``council``) whose current round is for a term that has ended:
     on the first day of a new term, the course starts again by itself. Flushes."""
     now = now or utcnow()
-    councils = [council] if council is not None else db.session.execute(select(Council)).scalars().all()
+    # An archived council's course has ended: no new round starts for it.
+    councils = (
+        [council]
+        if council is not None
+        else db.session.execute(select(Council).where(Council.archived_at.is_(None))).scalars().all()
+    )
     started = []
     for each in councils:
+        if each.is_archived:
+            continue
         today = calendar.today(each.country, now)
         current = each.current_round
         if current is not None and current.term_end >= today:
@@ -210,19 +219,32 @@ def start_due_rounds(now: datetime | None = None, council: Council | None = None
 
 
 @dataclass(frozen=True, slots=True)
+class PastCertificate:
+    """The certificate of an earlier round's completion, as the history line shows it."""
+
+    #: As printed on the certificate, with its dashes (K7QF3-M9PXD-2RJ4T).
+    code: str
+    valid_until: date
+    #: valid, expired or revoked
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
 class PastCompletion:
-    """What a member completed in an earlier round."""
+    """What a member completed in an earlier round, and the certificate they got for it (if any)."""
 
     round: CourseRound
     completed_at: datetime | None
     seminar_completed_on: date | None
+    certificate: PastCertificate | None = None
 
 
-def list_past_completions(member: Member) -> list[PastCompletion]:
-    """The member's completions in their council's earlier rounds, the latest term first. One query."""
+def past_completions_select(member: Member) -> tuple[Select, Any, Any]:
+    """The query of :func:`list_past_completions` (rows of round, completed at, completed on at a seminar),
+    with its two completion aliases (online, seminar), for a feature that adds to it."""
     online = aliased(CourseCompletion)
     seminar = aliased(SeminarCompletion)
-    rows = db.session.execute(
+    query = (
         select(CourseRound, online.completed_at, seminar.completed_on)
         .outerjoin(online, and_(online.round_id == CourseRound.id, online.member_id == member.id))
         .outerjoin(seminar, and_(seminar.round_id == CourseRound.id, seminar.member_id == member.id))
@@ -232,7 +254,28 @@ def list_past_completions(member: Member) -> list[PastCompletion]:
             or_(online.id.is_not(None), seminar.id.is_not(None)),
         )
         .order_by(CourseRound.term_start.desc())
-    ).all()
+    )
+    return query, online, seminar
+
+
+def list_past_completions(member: Member) -> list[PastCompletion]:
+    """The member's completions in their council's earlier rounds, the latest term first. One query."""
+    rows = db.session.execute(past_completions_select(member)[0]).all()
     return [
         PastCompletion(course_round, online_at, seminar_on) for course_round, online_at, seminar_on in rows
     ]
+
+
+#: Reads the history with each completion's certificate, still in one query. The certificates feature, which
+#: sits above this one, registers it (course.certificates.init_app), so learning imports nothing of it.
+_history_reader: Callable[[Member], list[PastCompletion]] | None = None
+
+
+def register_history_reader(reader: Callable[[Member], list[PastCompletion]]) -> None:
+    global _history_reader
+    _history_reader = reader
+
+
+def get_history(member: Member) -> list[PastCompletion]:
+    """The member's earlier rounds' completions with their certificates, the latest term first. One query."""
+    return (_history_reader or list_past_completions)(member)

@@ -44,7 +44,7 @@ def _video_language(module: Module) -> str:
 def show_overview():
     course = get_course()
     state = progress.get_course_state(current_user, course)
-    history = rounds.list_past_completions(current_user)
+    history = rounds.get_history(current_user)
     return render_template("learning/overview.html", course=course, state=state, history=history)
 
 

@@ -61,9 +61,13 @@ def compose(
     return Email(to=to, subject=subject_text, text=text, html=html, attachments=attachments)
 
 
-def build_message(email: Email, sender: str) -> EmailMessage:
+def build_message(email: Email, sender: str, reply_to: str | None = None) -> EmailMessage:
     message = EmailMessage()
     message["From"] = sender
+    if reply_to:
+        # Someone to answer: a message from a bare no-reply address looks like the phishing the course
+        # teaches people to spot.
+        message["Reply-To"] = reply_to
     message["To"] = email.to
     message["Subject"] = email.subject
     message["Date"] = formatdate(localtime=False)
@@ -81,7 +85,7 @@ def build_message(email: Email, sender: str) -> EmailMessage:
 def send_email(email: Email, config: Mapping[str, Any] | None = None) -> None:
     """Send one message through SMTP, or write it to the outbox folder when no SMTP host is set."""
     config = config if config is not None else current_app.config
-    message = build_message(email, config["COURSE_MAIL_FROM"])
+    message = build_message(email, config["COURSE_MAIL_FROM"], config.get("COURSE_MAIL_REPLY_TO"))
     host = config.get("COURSE_SMTP_HOST")
     if not host:
         _write_to_outbox(message, Path(current_app.instance_path) / "outbox")

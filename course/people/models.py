@@ -6,8 +6,17 @@ import enum
 from datetime import date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, Date, ForeignKey, String, UniqueConstraint, false, true
-from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+    false,
+    true,
+)
+from sqlalchemy.orm import Mapped, WriteOnlyMapped, deferred, mapped_column, relationship
 
 from course.db import UTCDateTime, utcnow
 from course.extensions import db
@@ -58,6 +67,20 @@ class Council(db.Model):
     # After this date `council-course purge` erases the members who have left the roster (None: one year
     # after the end of the council term in which each of them left; see course.privacy.retention).
     retention_until: Mapped[date | None] = mapped_column(Date)
+
+    # When a platform administrator archived the council: its members can no longer sign in, it is left
+    # out of the platform overview, and `council-course purge` erases its members once the retention
+    # period (counted from this moment) has passed.
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    # The council's own logo, shown with its name in the site header for its members (course.platform):
+    # the image itself is loaded only when it is served, its type with the council.
+    logo: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
+    logo_type: Mapped[str | None] = mapped_column(String(20))
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
 
     def __repr__(self) -> str:
         return f"<Council {self.slug}>"

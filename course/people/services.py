@@ -164,5 +164,6 @@ def add_member(
         role=role,
         is_admin=is_admin,
         is_platform_admin=is_platform_admin,
+        takes_course=member.takes_course,
     )
     return member

@@ -1,19 +1,20 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, SelectChoice, SelectField, StringField
-from wtforms.validators import DataRequired, Length
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, EmailField, SelectChoice, SelectField, StringField
+from wtforms.validators import DataRequired, InputRequired, Length
 
 
-class CouncilForm(FlaskForm):
+class CouncilDetailsForm(FlaskForm):
+    """The council's name, country and language: set when it is created, changed on its page."""
+
     name = StringField(
         _l("The council's name"),
-        validators=[DataRequired(_l("Enter the council's name.")), Length(max=200)],
+        validators=[
+            DataRequired(_l("Enter the council's name.")),
+            Length(max=200, message=_l("The name can be at most 200 characters long.")),
+        ],
         render_kw={"autocomplete": "off"},
-    )
-    slug = StringField(
-        _l("Short name"),
-        validators=[DataRequired(_l("Enter a short name.")), Length(max=63)],
-        render_kw={"autocomplete": "off", "spellcheck": "false"},
     )
     country = SelectField(
         _l("Country"), choices=[SelectChoice("dk", _l("Denmark")), SelectChoice("se", _l("Sweden"))]
@@ -25,6 +26,14 @@ class CouncilForm(FlaskForm):
             SelectChoice("sv", _l("Swedish")),
             SelectChoice("en", _l("English")),
         ],
+    )
+
+
+class CouncilForm(CouncilDetailsForm):
+    slug = StringField(
+        _l("Short name"),
+        validators=[DataRequired(_l("Enter a short name.")), Length(max=63)],
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
     )
     admin_name = StringField(
         _l("The administrator's name"),
@@ -39,3 +48,44 @@ class CouncilForm(FlaskForm):
         ],
         render_kw={"autocomplete": "off", "spellcheck": "false"},
     )
+
+
+class AdministratorForm(FlaskForm):
+    """Make someone the council's administrator (a member already, or someone new)."""
+
+    name = StringField(
+        _l("The administrator's name"),
+        validators=[
+            DataRequired(_l("Enter the administrator's name.")),
+            Length(max=200, message=_l("The name can be at most 200 characters long.")),
+        ],
+        render_kw={"autocomplete": "off"},
+    )
+    email = EmailField(
+        _l("The administrator's e-mail address"),
+        validators=[
+            DataRequired(_l("Enter the administrator's e-mail address.")),
+            Length(max=254, message=_l("The e-mail address is too long.")),
+        ],
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
+    )
+    replace = BooleanField(_l("Replace the council's current administrators"))
+
+
+class ArchiveForm(FlaskForm):
+    confirm = BooleanField(
+        _l("I understand that the council's members can no longer sign in"),
+        validators=[InputRequired(_l("Tick the box to confirm that the council should be archived."))],
+    )
+
+
+class LogoForm(FlaskForm):
+    logo = FileField(
+        _l("The council's logo"),
+        validators=[FileRequired(_l("Choose an image file."))],
+        render_kw={"accept": "image/png,image/jpeg,image/webp"},
+    )
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something and needs nothing but the CSRF token."""

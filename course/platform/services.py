@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from PIL import Image
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
+from course.audit.services import record_event
 from course.auth.links import send_invitation
 from course.certificates.queries import count_certificates_by_council
 from course.db import utcnow
@@ -26,7 +29,9 @@ from course.people.services import (
     create_council,
     get_council,
     get_member_by_email,
+    take_address,
 )
+from course.privacy.services import retention_deadline
 from course.web.sorting import ColumnSorting
 
 NO_MEMBERS = CouncilFigures(members=0, complete=0, started=0)
@@ -40,6 +45,7 @@ class CouncilSummary:
     started: int
     due: DueState | None
     certificates: int = 0
+    admins: int = 0
 
     @property
     def term(self) -> Term | None:
@@ -71,31 +77,51 @@ def list_terms(summaries: list[CouncilSummary]) -> list[Term]:
     )
 
 
-def list_council_summaries(now: datetime | None = None) -> list[CouncilSummary]:
-    """Every council with its figures, in three queries whatever the number of councils."""
+def count_admins_by_council() -> dict[int, int]:
+    """Active administrators per council id, in one query (councils without any are absent)."""
+    return dict(
+        db.session.execute(
+            select(Member.council_id, func.count())
+            .where(Member.is_admin.is_(True), Member.removed_at.is_(None))
+            .group_by(Member.council_id)
+        ).all()
+    )
+
+
+def list_council_summaries(
+    now: datetime | None = None, *, include_archived: bool = False
+) -> list[CouncilSummary]:
+    """Every council (the archived ones too, when asked) with its figures, in four queries whatever the
+    number of councils."""
     now = now or utcnow()
     # Each council's current round comes with it (one join): its term and due date are on the page.
-    councils = (
-        db.session.execute(select(Council).options(joinedload(Council.current_round)).order_by(Council.name))
-        .scalars()
-        .all()
-    )
+    query = select(Council).options(joinedload(Council.current_round)).order_by(Council.name)
+    if not include_archived:
+        query = query.where(Council.archived_at.is_(None))
+    councils = db.session.execute(query).scalars().all()
     figures = count_progress_by_council()
     certificates = count_certificates_by_council()
-    summaries = []
-    for council in councils:
-        counts = figures.get(council.id, NO_MEMBERS)
-        summaries.append(
-            CouncilSummary(
-                council=council,
-                members=counts.members,
-                complete=counts.complete,
-                started=counts.started,
-                due=get_due_state(council, now),
-                certificates=certificates.get(council.id, 0),
-            )
-        )
-    return summaries
+    admins = count_admins_by_council()
+    return [_summary(council, figures, certificates, admins, now) for council in councils]
+
+
+def _summary(
+    council: Council,
+    figures: Mapping[int, CouncilFigures],
+    certificates: Mapping[int, int],
+    admins: Mapping[int, int],
+    now: datetime,
+) -> CouncilSummary:
+    counts = figures.get(council.id, NO_MEMBERS)
+    return CouncilSummary(
+        council=council,
+        members=counts.members,
+        complete=counts.complete,
+        started=counts.started,
+        due=get_due_state(council, now),
+        certificates=certificates.get(council.id, 0),
+        admins=admins.get(council.id, 0),
+    )
 
 
 SORT_KEYS: dict[str, Callable[[CouncilSummary], Any]] = {
@@ -192,5 +218,294 @@ def create_council_with_admin(
         )
     council = create_council(slug, name, country, locale, actor=actor)
     admin = add_member(council, address, admin_name, role=Role.STAFF.value, is_admin=True, actor=actor)
-    send_invitation(admin, actor=actor)
+    send_invitation(admin, actor=actor, as_administrator=True)
     return council, admin
+
+
+# --- one council ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CouncilPage:
+    summary: CouncilSummary
+    admins: list[Member]
+
+    @property
+    def council(self) -> Council:
+        return self.summary.council
+
+
+def get_council_page(slug: str, now: datetime | None = None) -> CouncilPage | None:
+    """A council with its figures and its active administrators, in five queries; None for no such
+    council."""
+    council = db.session.execute(
+        select(Council).options(joinedload(Council.current_round)).where(Council.slug == slug)
+    ).scalar()
+    if council is None:
+        return None
+    admins = list(
+        db.session.execute(
+            select(Member)
+            .where(Member.council_id == council.id, Member.is_admin.is_(True), Member.removed_at.is_(None))
+            .order_by(Member.name, Member.id)
+        ).scalars()
+    )
+    summary = _summary(
+        council,
+        count_progress_by_council(),
+        count_certificates_by_council(),
+        {council.id: len(admins)},
+        now or utcnow(),
+    )
+    return CouncilPage(summary, admins)
+
+
+def update_council(council: Council, *, name: str, country: str, locale: str, actor: Member) -> bool:
+    """Rename the council or change its country or language; True and an audit event when something
+    changed; flushes."""
+    changes = {
+        field: value
+        for field, value in (("name", name.strip()), ("country", country), ("default_locale", locale))
+        if getattr(council, field) != value
+    }
+    if not changes:
+        return False
+    for field, value in changes.items():
+        setattr(council, field, value)
+    db.session.flush()
+    # The event names what changed, not the values (a name is free text).
+    record_event("council.changed", actor=actor, council_id=council.id, changed=sorted(changes))
+    return True
+
+
+def add_administrator(
+    council: Council, *, name: str, email: str, replace: bool, actor: Member
+) -> tuple[Member, list[Member]]:
+    """Make someone the council's administrator and e-mail them the administrator's invitation; with
+    ``replace``, the council's other administrators stop being administrators (they stay members).
+    Returns the administrator and those replaced; flushes.
+
+    The person may be a member of the council already, or new to the site (then added as staff). Raises
+    :class:`SetupError` for a bad address, an address of another council or of a member who left, and
+    :class:`course.mail.services.MailError` when the invitation cannot be sent (the caller rolls back).
+    """
+    try:
+        address = check_email(email)
+    except MemberError:
+        raise SetupError(_l("Enter an e-mail address like name@example.dk."), "email") from None
+    existing = take_address(council, address)
+    if existing is not None and existing.council_id != council.id:
+        raise SetupError(
+            _l(
+                "%(email)s is registered with another council. A person can be a member of one council only.",  # noqa: E501
+                email=address,
+            ),
+            "email",
+        )
+    if existing is not None and existing.is_removed:
+        raise SetupError(
+            _l(
+                "%(email)s has left the council. Restore the member first, then make them administrator.",
+                email=address,
+            ),  # noqa: E501
+            "email",
+        )
+    if existing is None:
+        admin = add_member(council, address, name, role=Role.STAFF.value, is_admin=True, actor=actor)
+    else:
+        admin = existing
+        if not admin.is_admin:
+            admin.is_admin = True
+            db.session.flush()
+            record_event(
+                "member.changed", actor=actor, council_id=council.id, member=admin, changed=["is_admin"]
+            )
+    replaced = []
+    if replace:
+        replaced = list(
+            db.session.execute(
+                select(Member).where(
+                    Member.council_id == council.id,
+                    Member.is_admin.is_(True),
+                    Member.removed_at.is_(None),
+                    Member.id != admin.id,
+                )
+            ).scalars()
+        )
+        for former in replaced:
+            former.is_admin = False
+            db.session.flush()
+            record_event(
+                "member.changed", actor=actor, council_id=council.id, member=former, changed=["is_admin"]
+            )
+    record_event(
+        "council.administrator_added",
+        actor=actor,
+        council_id=council.id,
+        member=admin,
+        replaced=[former.id for former in replaced],
+    )
+    send_invitation(admin, actor=actor, as_administrator=True)
+    return admin, replaced
+
+
+def archive_council(council: Council, *, actor: Member, now: datetime | None = None) -> None:
+    """Archive the council: its members can no longer sign in, no round starts for it, and its members'
+    data is erased when the retention period counted from now has passed (``council-course purge``).
+    A council with a platform administrator among its members cannot be archived (they would be locked
+    out). Raises :class:`SetupError`; flushes."""
+    if council.is_archived:
+        return
+    has_platform_admin = db.session.scalar(
+        select(func.count()).where(
+            Member.council_id == council.id, Member.is_platform_admin.is_(True), Member.removed_at.is_(None)
+        )
+    )
+    if has_platform_admin or council.id == actor.council_id:
+        raise SetupError(
+            _l("A platform administrator is a member of this council, so it cannot be archived."), "confirm"
+        )
+    council.archived_at = now or utcnow()
+    db.session.flush()
+    record_event("council.archived", actor=actor, council_id=council.id)
+
+
+def archived_retention(council: Council, now: datetime | None = None) -> date:
+    """The last day the members of ``council`` are kept when it is archived now (or was archived)."""
+    return retention_deadline(council, council.archived_at or now or utcnow())
+
+
+def restore_council(council: Council, *, actor: Member) -> None:
+    """Take the council out of the archive (members already erased stay erased); flushes."""
+    if not council.is_archived:
+        return
+    council.archived_at = None
+    db.session.flush()
+    record_event("council.restored", actor=actor, council_id=council.id)
+
+
+# --- the council's logo -----------------------------------------------------------------------------------
+
+MAX_LOGO_BYTES = 200 * 1024
+LOGO_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
+
+
+def check_logo(data: bytes) -> str:
+    """The content type of a logo, read from its content (not its name); :class:`SetupError` for a file
+    too large or not a PNG, JPEG or WebP image."""
+    if len(data) > MAX_LOGO_BYTES:
+        raise SetupError(_l("The logo is larger than 200 KB. Save it smaller and try again."), "logo")
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            kind = image.format
+            image.verify()
+    except (OSError, ValueError, Image.DecompressionBombError, SyntaxError):
+        kind = None
+    if kind not in LOGO_TYPES:
+        raise SetupError(_l("The logo must be a PNG, JPEG or WebP image."), "logo")
+    return LOGO_TYPES[kind]
+
+
+def set_logo(council: Council, data: bytes | None, *, actor: Member) -> None:
+    """Store the council's logo (None removes it); raises :class:`SetupError` for a file that is not a
+    small enough image; flushes."""
+    if data is None:
+        council.logo, council.logo_type = None, None
+    else:
+        council.logo_type = check_logo(data)
+        council.logo = data
+    db.session.flush()
+    record_event("council.logo_changed", actor=actor, council_id=council.id, removed=data is None)
+
+
+def get_logo(slug: str) -> tuple[bytes, str] | None:
+    """A council's logo and its content type, or None; one query."""
+    row = db.session.execute(
+        select(Council.logo, Council.logo_type).where(Council.slug == slug, Council.logo.is_not(None))
+    ).first()
+    return (row.logo, row.logo_type) if row is not None else None
+
+
+# --- the platform's settings ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PlatformSetting:
+    """One setting as the settings page shows it: what it is for, its value (None: not set) and the
+    environment variable that sets it."""
+
+    label: Any
+    value: str | None
+    variable: str
+    hint: Any = None
+
+
+@dataclass(frozen=True, slots=True)
+class PlatformSettings:
+    groups: list[tuple[Any, list[PlatformSetting]]]
+    #: Whether e-mail goes out from a no-reply address that nobody can answer.
+    sends_from_no_reply: bool
+
+
+def describe_settings(config: Mapping[str, Any]) -> PlatformSettings:
+    """The platform's settings (read from the environment when the site started), grouped as the settings
+    page shows them. No query."""
+    reply_to = config.get("COURSE_MAIL_REPLY_TO")
+    sender = config.get("COURSE_MAIL_FROM") or ""
+
+    def setting(label: Any, variable: str, hint: Any = None) -> PlatformSetting:
+        value = config.get(variable)
+        return PlatformSetting(label, str(value) if value not in (None, "") else None, variable, hint)
+
+    groups = [
+        (
+            _l("Who runs the site"),
+            [
+                setting(
+                    _l("Operator"),
+                    "COURSE_OPERATOR_NAME",
+                    _l("Named on the privacy and accessibility pages."),
+                ),
+                setting(
+                    _l("Data controller"),
+                    "COURSE_PRIVACY_CONTROLLER",
+                    _l("Named on the privacy page. Not set: each member's municipality."),
+                ),
+                setting(
+                    _l("Data-protection contact"), "COURSE_PRIVACY_CONTACT", _l("Named on the privacy page.")
+                ),
+                setting(
+                    _l("Contact for accessibility problems"),
+                    "COURSE_ACCESSIBILITY_CONTACT",
+                    _l("Named in the accessibility statement. Not set: the reply-to address."),
+                ),
+            ],
+        ),
+        (
+            _l("E-mail"),
+            [
+                setting(_l("Sender"), "COURSE_MAIL_FROM"),
+                setting(
+                    _l("Reply-to address"),
+                    "COURSE_MAIL_REPLY_TO",
+                    _l("Where answers to the site's e-mails go."),
+                ),
+                setting(
+                    _l("SMTP server"),
+                    "COURSE_SMTP_HOST",
+                    _l("Not set: e-mails are written to the outbox folder in the instance folder."),
+                ),
+            ],
+        ),
+        (
+            _l("The site"),
+            [
+                setting(
+                    _l("Public address"), "COURSE_BASE_URL", _l("Used in e-mails and certificate QR codes.")
+                ),
+                setting(_l("Default language"), "COURSE_DEFAULT_LOCALE"),
+            ],
+        ),
+    ]
+    no_reply = "no-reply" in sender.lower() or "noreply" in sender.lower()
+    return PlatformSettings(groups, sends_from_no_reply=no_reply and not reply_to)

@@ -38,6 +38,8 @@ from course.learning.models import (
 )
 from course.mail.models import OutgoingMail
 from course.people.models import Council, CourseRound, Member
+from course.plan.models import PlanDraft, PlanVersion
+from course.plan.services import contacts_naming, without_person
 from course.seminars.models import SeminarAttendance, SeminarBallot
 
 #: What an erased certificate's revocation, and an erased seminar completion's reason, say instead.
@@ -429,6 +431,51 @@ def _export_attendance(member: Member) -> list[Row]:
     )
 
 
+def _plan_rows(model, member: Member, actor_column) -> list:
+    """The council's plan rows that name the member as a contact or that the member saved or adopted."""
+    rows = db.session.execute(select(model).where(model.council_id == member.council_id)).scalars()
+    return [
+        row
+        for row in rows
+        if getattr(row, actor_column) == member.id or contacts_naming(row.content, member.name, member.email)
+    ]
+
+
+def _export_plan_drafts(member: Member) -> list[Row]:
+    return [
+        {
+            "council_id": row.council_id,
+            "updated_at": _value(row.updated_at),
+            "saved_by_member": row.updated_by_id == member.id,
+            "named_as_contact": contacts_naming(row.content, member.name, member.email),
+        }
+        for row in _plan_rows(PlanDraft, member, "updated_by_id")
+    ]
+
+
+def _export_plan_versions(member: Member) -> list[Row]:
+    return [
+        {
+            "version": row.number,
+            "adopted_on": _value(row.adopted_on),
+            "adopted_by_member": row.adopted_by_id == member.id,
+            "named_as_contact": contacts_naming(row.content, member.name, member.email),
+        }
+        for row in _plan_rows(PlanVersion, member, "adopted_by_id")
+    ]
+
+
+def _erase_plan_contacts(model) -> Eraser:
+    def erase(member: Member, now: datetime) -> None:  # noqa: ARG001
+        rows = db.session.execute(select(model).where(model.council_id == member.council_id)).scalars()
+        for row in rows:
+            if contacts_naming(row.content, member.name, member.email):
+                row.content = without_person(row.content, member.name, member.email)
+        db.session.flush()
+
+    return erase
+
+
 def _export_ballots(member: Member) -> list[Row]:
     return _rows(
         select(SeminarBallot).where(SeminarBallot.member_id == member.id).order_by(SeminarBallot.item_id),
@@ -464,7 +511,8 @@ def _export_audit(member: Member) -> list[Row]:
 POLICIES: tuple[TablePolicy, ...] = (
     TablePolicy(
         "council",
-        "The municipality: a public authority, not a person (its name, country, dates and settings).",
+        "The municipality: a public authority, not a person (its name, country, dates and settings, when "
+        "it was archived, and its logo).",
     ),
     TablePolicy(
         "course_round",
@@ -598,6 +646,24 @@ POLICIES: tuple[TablePolicy, ...] = (
         _export_attendance,
         _delete_where(SeminarAttendance),
         erasure="deleted",
+    ),
+    TablePolicy(
+        "plan_draft",
+        "The council's draft plan against threats: the member as a security or party-group contact (name, "
+        "role, phone, e-mail), and whether they saved the draft.",
+        _export_plan_drafts,
+        _erase_plan_contacts(PlanDraft),
+        erasure="the member's entries as a contact are removed; who saved it is an id, which then points at "
+        "an anonymous row",
+    ),
+    TablePolicy(
+        "plan_version",
+        "The council's adopted plans: the member as a security or party-group contact (name, role, phone, "
+        "e-mail), and the versions they recorded as adopted.",
+        _export_plan_versions,
+        _erase_plan_contacts(PlanVersion),
+        erasure="the member's entries as a contact are removed from every version; who adopted a version is "
+        "an id, which then points at an anonymous row",
     ),
     TablePolicy(
         "audit_event",

@@ -4,7 +4,8 @@
 - :func:`erase_member` removes a member's personal data and keeps an anonymous row (see
   :mod:`course.privacy.registry` for why and what stays).
 - Retention: a member who has left the roster is erased one year after the end of the council term in
-  which they left, or after the council's own date; :func:`plan_purge` lists who is due and
+  which they left, or after the council's own date (the members of an archived council count as having
+  left when it was archived); :func:`plan_purge` lists who is due and
   :func:`purge` erases them (``council-course purge``).
 """
 
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.orm import joinedload
 
 from course.admin.models import PendingImport
@@ -183,7 +184,15 @@ def plan_purge(now: datetime | None = None, council_slug: str | None = None) -> 
         # The council decides the date and the calendar: loaded with the member, not once per member.
         .options(joinedload(Member.council))
         .join(Council, Council.id == Member.council_id)
-        .where(Member.removed_at.is_not(None), Member.erased_at.is_(None))
+        .where(
+            # Members who left, and every member of an archived council (a platform administrator
+            # excepted: they are never erased by the purge).
+            or_(
+                Member.removed_at.is_not(None),
+                and_(Council.archived_at.is_not(None), Member.is_platform_admin.is_(False)),
+            ),
+            Member.erased_at.is_(None),
+        )
         .order_by(Council.slug, Member.removed_at, Member.id)
     )
     expired = select(PendingImport.id).where(PendingImport.expires_at <= now)
@@ -195,9 +204,10 @@ def plan_purge(now: datetime | None = None, council_slug: str | None = None) -> 
     items = []
     for member in db.session.execute(query).scalars():
         council = member.council
-        kept_until = retention_deadline(council, member.removed_at)
+        left_at = min(moment for moment in (member.removed_at, council.archived_at) if moment is not None)
+        kept_until = retention_deadline(council, left_at)
         if calendar.local_date(council.country, now) > kept_until:
-            left_on = calendar.local_date(council.country, member.removed_at)
+            left_on = calendar.local_date(council.country, left_at)
             items.append(PurgeItem(member, council, left_on, kept_until))
     return PurgePlan(items, list(db.session.execute(expired).scalars()))
 

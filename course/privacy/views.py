@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import force_locale, format_date, format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -179,4 +179,11 @@ def update_settings():
 def show_policy():
     council = current_user.council if current_user.is_authenticated else None
     default_until = services.current_default_retention(council) if council is not None else None
-    return render_template("privacy/policy.html", council=council, default_until=default_until)
+    return render_template(
+        "privacy/policy.html",
+        council=council,
+        default_until=default_until,
+        controller=current_app.config.get("COURSE_PRIVACY_CONTROLLER"),
+        operator=current_app.config.get("COURSE_OPERATOR_NAME"),
+        contact=current_app.config.get("COURSE_PRIVACY_CONTACT"),
+    )

@@ -468,8 +468,9 @@ def confirm_attendance(
     actor: Member,
     now: datetime | None = None,
 ) -> AttendanceResult:
-    """Confirm who was present (of those who joined) and, if asked, record the course as completed at the
-    seminar for them, through the certificates' seminar completion (which issues their certificates)."""
+    """Confirm who was present (those who joined, and members of the council ticked as present without a
+    phone) and, if asked, record the course as completed at the seminar for them, through the
+    certificates' seminar completion (which issues their certificates)."""
     if seminar.status != "ended":
         raise SeminarError("not_ended")
     now = now or utcnow()
@@ -478,6 +479,21 @@ def confirm_attendance(
         .scalars()
         .all()
     )
+    joined = {row.member_id for row in rows}
+    # Present without a phone: only active members of this council can be added.
+    without_phone = set(present_ids) - joined
+    if without_phone:
+        added = db.session.execute(
+            select(Member.id).where(
+                Member.id.in_(without_phone),
+                Member.council_id == seminar.council_id,
+                Member.removed_at.is_(None),
+            )
+        ).scalars()
+        for member_id in added:
+            row = SeminarAttendance(seminar_id=seminar.id, member_id=member_id, joined_at=now)
+            db.session.add(row)
+            rows.append(row)
     for row in rows:
         row.is_confirmed = row.member_id in present_ids
     seminar.attendance_confirmed_at = now

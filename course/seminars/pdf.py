@@ -32,10 +32,10 @@ def scale_label(value: str) -> str:
     }[value]
 
 
-def total_lines(question: Question) -> list[str]:
+def total_lines(question: Question, language: str) -> list[str]:
     lines = []
     for total in question.totals or ():
-        label = scale_label(total.value) if question.kind == "scale" else total.label
+        label = scale_label(total.value) if question.kind == "scale" else total.label.get(language)
         lines.append(f"{label}: {total.count} ({total.percent} %)")
     return lines
 
@@ -66,7 +66,11 @@ def summary_pdf(summary: Summary, council_name: str, language: str) -> bytes:
         if seminar.place:
             details.append(seminar.place)
         paragraph(" · ".join(details), 11, color=MUTED)
-        paragraph(_("Present: %(num)d", num=summary.present), 11, color=MUTED, after=6)
+        paragraph(
+            _("Present: %(num)d", num=summary.present), 11, color=MUTED, after=1 if summary.attendees else 6
+        )
+        if summary.attendees:
+            paragraph(", ".join(summary.attendees), 10, color=MUTED, after=6)
 
         paragraph(_("Agreements"), 14, "B", after=2)
         if summary.agreements:
@@ -84,12 +88,12 @@ def summary_pdf(summary: Summary, council_name: str, language: str) -> bytes:
             question = entry.question
             if question is None:
                 continue
-            paragraph(question.text, 11, color=MUTED, after=1)
+            paragraph(question.text.get(language), 11, color=MUTED, after=1)
             if question.totals is None:
                 paragraph(_("Fewer than %(num)d answered: no totals are shown.", num=summary.min_answers), 10)
             else:
                 paragraph(_("%(num)d answered.", num=question.answered), 10, after=0.5)
-                for line in total_lines(question):
+                for line in total_lines(question, language):
                     paragraph(line, 10, after=0.5)
             pdf.ln(2)
         return bytes(pdf.output())

@@ -9,7 +9,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from course.content import Course
+from course.content import LOCALES, Course, Text
 from course.extensions import db
 from course.people.models import Member
 from course.seminars.material import MaterialCard, find_card
@@ -28,7 +28,7 @@ class Total:
     """One answer value's total: a scale point (1-5), an option's label, or a word."""
 
     value: str
-    label: str
+    label: Text
     count: int
     percent: int
 
@@ -37,15 +37,20 @@ class Total:
 class Question:
     item_id: int
     kind: str
-    text: str
-    options: tuple[str, ...]
+    #: The material's proposal in every language while the facilitator has not changed it (so each
+    #: viewer reads it in their own); an edited question as typed, the same in every language.
+    text: Text
+    options: tuple[Text, ...]
     state: str
     is_revealed: bool
     answered: int
     #: The totals, only when revealed and enough have answered; None otherwise.
     totals: tuple[Total, ...] | None
     #: Words waiting for the facilitator's approval (shown to the facilitator only).
-    pending_words: int
+    pending_words: int = 0
+    #: Of the answers to a word list: how many wait for approval, and how many the facilitator kept away.
+    waiting: int = 0
+    not_shown: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +72,29 @@ class RoomState:
     card: MaterialCard | None
     question: Question | None
     agreements: tuple[str, ...]
+
+    def controls(self) -> frozenset[str]:
+        """The facilitator's controls that would succeed now (the others are shown disabled); the rules
+        are those of :mod:`course.seminars.operations`, which refuses the rest."""
+        if self.status == "ended":
+            return frozenset()
+        possible = {"agreement"}
+        if self.position + 1 < self.total_cards:
+            possible.add("next")
+        if self.position >= 0:
+            possible.add("back")
+        question = self.question
+        if self.status == "live":
+            possible.add("end")
+            if question is not None:
+                possible.add("close" if question.state == "open" else "open")
+                if (
+                    question.state != "idle"
+                    and not question.is_revealed
+                    and question.answered >= self.min_answers
+                ):
+                    possible.add("reveal")
+        return frozenset(possible)
 
 
 def list_seminars(council_id: int) -> list[Seminar]:
@@ -90,7 +118,28 @@ def get_seminar_by_code(code: str) -> Seminar | None:
     return db.session.scalar(select(Seminar).where(Seminar.join_code == code)) if code else None
 
 
-def _totals(item: SeminarItem, rows: list[SeminarAnswer], answered: int) -> tuple[Total, ...]:
+def _as_typed(value: str) -> Text:
+    return Text(da=value, sv=value, en=value)
+
+
+def wording(item: SeminarItem, card: MaterialCard | None) -> tuple[Text, tuple[Text, ...]]:
+    """The question and its options: the material's proposal, translated, when the item still holds it
+    (in any language: the council's may have changed since), otherwise the facilitator's words."""
+    text, options = item.question_text or "", tuple(item.options or ())
+    proposed = card.proposed if card is not None else None
+    if proposed is not None and proposed.kind.value == item.question_kind:
+        for language in LOCALES:
+            if (
+                " ".join(proposed.text.get(language).split()) == " ".join(text.split())
+                and tuple(option.get(language) for option in proposed.options) == options
+            ):
+                return proposed.text, proposed.options
+    return _as_typed(text), tuple(_as_typed(option) for option in options)
+
+
+def _totals(
+    item: SeminarItem, rows: list[SeminarAnswer], answered: int, options: tuple[Text, ...]
+) -> tuple[Total, ...]:
     counts = {row.value: row.count for row in rows}
 
     def percent(count: int) -> int:
@@ -98,20 +147,21 @@ def _totals(item: SeminarItem, rows: list[SeminarAnswer], answered: int) -> tupl
 
     if item.question_kind == "scale":
         return tuple(
-            Total(point, point, counts.get(point, 0), percent(counts.get(point, 0))) for point in SCALE_POINTS
+            Total(point, _as_typed(point), counts.get(point, 0), percent(counts.get(point, 0)))
+            for point in SCALE_POINTS
         )
     if item.question_kind == "choice":
         return tuple(
             Total(str(index), option, counts.get(str(index), 0), percent(counts.get(str(index), 0)))
-            for index, option in enumerate(item.options or ())
+            for index, option in enumerate(options)
         )
     approved = sorted(
         (row for row in rows if row.status == "approved"), key=lambda row: (-row.count, row.value)
     )
-    return tuple(Total(row.value, row.value, row.count, percent(row.count)) for row in approved)
+    return tuple(Total(row.value, _as_typed(row.value), row.count, percent(row.count)) for row in approved)
 
 
-def question_of(item: SeminarItem, min_answers: int) -> Question | None:
+def question_of(item: SeminarItem, min_answers: int, card: MaterialCard | None) -> Question | None:
     if item.question_kind is None:
         return None
     answered = (
@@ -122,16 +172,19 @@ def question_of(item: SeminarItem, min_answers: int) -> Question | None:
     )
     rows = list(db.session.execute(select(SeminarAnswer).where(SeminarAnswer.item_id == item.id)).scalars())
     shown = item.is_revealed and answered >= min_answers
+    text, options = wording(item, card)
     return Question(
         item_id=item.id,
         kind=item.question_kind,
-        text=item.question_text or "",
-        options=tuple(item.options or ()),
+        text=text,
+        options=options,
         state=item.question_state,
         is_revealed=item.is_revealed,
         answered=answered,
-        totals=_totals(item, rows, answered) if shown else None,
+        totals=_totals(item, rows, answered, options) if shown else None,
         pending_words=sum(1 for row in rows if row.status == "pending"),
+        waiting=sum(row.count for row in rows if row.status == "pending"),
+        not_shown=sum(row.count for row in rows if row.status == "rejected"),
     )
 
 
@@ -150,6 +203,7 @@ def load_room(seminar_id: int, course: Course) -> RoomState | None:
         select(func.count()).select_from(SeminarAttendance).where(SeminarAttendance.seminar_id == seminar.id)
     )
     item = current_item(seminar)
+    card = find_card(course.conversation, item.source, item.card_id) if item is not None else None
     return RoomState(
         seminar_id=seminar.id,
         council_id=seminar.council_id,
@@ -163,8 +217,8 @@ def load_room(seminar_id: int, course: Course) -> RoomState | None:
         total_cards=len(seminar.items),
         joined=joined or 0,
         min_answers=min_answers,
-        card=find_card(course.conversation, item.source, item.card_id) if item is not None else None,
-        question=question_of(item, min_answers) if item is not None else None,
+        card=card,
+        question=question_of(item, min_answers, card) if item is not None else None,
         agreements=tuple(agreement.text for agreement in seminar.agreements),
     )
 
@@ -227,6 +281,28 @@ def list_attendance(seminar: Seminar) -> list[Attendee]:
 
 
 @dataclass(frozen=True, slots=True)
+class RosterMember:
+    member_id: int
+    name: str
+
+
+def list_without_phone(seminar: Seminar) -> list[RosterMember]:
+    """The council's other active members, who did not join on a phone: any of them may have been in the
+    room all the same."""
+    joined = select(SeminarAttendance.member_id).where(SeminarAttendance.seminar_id == seminar.id)
+    rows = db.session.execute(
+        select(Member.id, Member.name)
+        .where(
+            Member.council_id == seminar.council_id,
+            Member.removed_at.is_(None),
+            Member.id.not_in(joined),
+        )
+        .order_by(Member.name, Member.id)
+    ).all()
+    return [RosterMember(member_id, name) for member_id, name in rows]
+
+
+@dataclass(frozen=True, slots=True)
 class SummaryCard:
     number: int
     card: MaterialCard | None
@@ -240,23 +316,27 @@ class Summary:
     agreements: tuple[str, ...]
     present: int
     min_answers: int
+    #: The names of those confirmed as present, for the council's record.
+    attendees: tuple[str, ...] = ()
 
 
 def seminar_summary(seminar: Seminar, course: Course) -> Summary:
     """The cards discussed, with their revealed totals, and the agreements: the seminar's record."""
     min_answers = get_min_answers(seminar.council_id)
     shown = [item for item in seminar.items if item.was_shown]
-    present = db.session.scalar(
-        select(func.count())
-        .select_from(SeminarAttendance)
-        .where(SeminarAttendance.seminar_id == seminar.id, SeminarAttendance.is_confirmed.is_(True))
+    attendees = tuple(
+        db.session.execute(
+            select(Member.name)
+            .join(SeminarAttendance, SeminarAttendance.member_id == Member.id)
+            .where(SeminarAttendance.seminar_id == seminar.id, SeminarAttendance.is_confirmed.is_(True))
+            .order_by(Member.name, Member.id)
+        ).scalars()
     )
+    found = [(item, find_card(course.conversation, item.source, item.card_id)) for item in shown]
     cards = tuple(
-        SummaryCard(
-            number,
-            find_card(course.conversation, item.source, item.card_id),
-            question_of(item, min_answers) if item.is_revealed else None,
-        )
-        for number, item in enumerate(shown, start=1)
+        SummaryCard(number, card, question_of(item, min_answers, card) if item.is_revealed else None)
+        for number, (item, card) in enumerate(found, start=1)
     )
-    return Summary(seminar, cards, tuple(a.text for a in seminar.agreements), present or 0, min_answers)
+    return Summary(
+        seminar, cards, tuple(a.text for a in seminar.agreements), len(attendees), min_answers, attendees
+    )

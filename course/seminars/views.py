@@ -3,6 +3,8 @@ the room (members of the council: joining, answering, and the event stream both 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import (
     Blueprint,
     Response,
@@ -19,6 +21,7 @@ from flask import (
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 
 from course.auth.access import admin_required, member_required
 from course.extensions import db, limiter
@@ -26,9 +29,10 @@ from course.seminars import live, operations, queries
 from course.seminars.forms import SeminarForm, SettingsForm
 from course.seminars.material import find_card, list_material
 from course.seminars.messages import error_message
-from course.seminars.pdf import summary_pdf
+from course.seminars.pdf import scale_label, summary_pdf
 from course.urls import absolute_url
 from course.web.course import get_course
+from course.web.templating import localize
 
 admin_bp = Blueprint("seminars", __name__, url_prefix="/admin/seminars")
 room_bp = Blueprint("seminar_room", __name__)
@@ -71,19 +75,25 @@ def _refused(seminar, error: operations.SeminarError, endpoint: str = "seminars.
 # --- planning ----------------------------------------------------------------------------------------------
 
 
-@admin_bp.get("")
-@admin_required
-def list_seminars():
-    settings = SettingsForm(
-        prefix="settings", min_answers=operations.get_min_answers(current_user.council_id)
-    )
-    return render_template(
+def _list_page(form=None, settings=None, status=200):
+    if settings is None:
+        settings = SettingsForm(
+            prefix="settings", min_answers=operations.get_min_answers(current_user.council_id)
+        )
+    page = render_template(
         "seminars/list.html",
         seminars=queries.list_seminars(current_user.council_id),
-        form=SeminarForm(),
+        form=form or SeminarForm(),
         settings=settings,
         admin_page="seminars",
     )
+    return page, status
+
+
+@admin_bp.get("")
+@admin_required
+def list_seminars():
+    return _list_page()
 
 
 @admin_bp.post("")
@@ -91,17 +101,7 @@ def list_seminars():
 def plan_seminar():
     form = SeminarForm()
     if not form.validate_on_submit():
-        settings = SettingsForm(
-            prefix="settings", min_answers=operations.get_min_answers(current_user.council_id)
-        )
-        page = render_template(
-            "seminars/list.html",
-            seminars=queries.list_seminars(current_user.council_id),
-            form=form,
-            settings=settings,
-            admin_page="seminars",
-        )
-        return page, 400
+        return _list_page(form=form, status=422)
     seminar = operations.plan_seminar(
         current_user.council, form.title.data, form.held_on.data, form.place.data or "", actor=current_user
     )
@@ -115,22 +115,44 @@ def plan_seminar():
 def update_settings():
     form = SettingsForm(prefix="settings")
     if not form.validate_on_submit():
-        message = next(iter(form.min_answers.errors), _("Enter a number."))
-        flash(message, "error")
-        return redirect(url_for("seminars.list_seminars"), code=303), 400
+        return _list_page(settings=form, status=422)
     operations.set_min_answers(current_user.council, form.min_answers.data, actor=current_user)
     db.session.commit()
     flash(_("The setting is saved."), "success")
     return redirect(url_for("seminars.list_seminars"), code=303)
 
 
-def _seminar_page(seminar, form=None, status=200):
+@dataclass(frozen=True, slots=True)
+class RefusedQuestion:
+    """A question the facilitator typed that was refused: shown again as typed, with the reason."""
+
+    item_id: int
+    kind: str
+    question: str
+    options: str
+    field: str
+    message: str
+
+
+def _question_field(reason: str, item_id: int) -> str:
+    """The field an error summary links to for a refused question."""
+    if reason in ("ended", "answered"):  # the form is then shown read-only
+        return f"item-{item_id}"
+    return {"kind": "kind", "options": "options"}.get(reason, "question") + f"-{item_id}"
+
+
+def _seminar_page(seminar, form=None, status=200, *, refused=None, card_error=None):
     course = get_course()
     items = [(item, find_card(course.conversation, item.source, item.card_id)) for item in seminar.items]
     chosen = {(item.source, item.card_id) for item in seminar.items}
     material = [
         card for card in list_material(course.conversation) if (card.source, card.card_id) not in chosen
     ]
+    errors = []
+    if refused is not None:
+        errors.append((refused.field, refused.message))
+    if card_error is not None:
+        errors.append(("card", card_error))
     return (
         render_template(
             "seminars/seminar.html",
@@ -139,6 +161,9 @@ def _seminar_page(seminar, form=None, status=200):
             material=material,
             conversation=course.conversation,
             form=form or SeminarForm(obj=seminar),
+            errors=errors,
+            refused=refused,
+            card_error=card_error,
             join_url=absolute_url("seminar_room.show_room", join_code=seminar.join_code),
             admin_page="seminars",
         ),
@@ -158,7 +183,7 @@ def update_seminar(seminar_id: int):
     seminar = _council_seminar(seminar_id)
     form = SeminarForm()
     if not form.validate_on_submit():
-        return _seminar_page(seminar, form, 400)
+        return _seminar_page(seminar, form, 422)
     operations.update_details(
         seminar, form.title.data, form.held_on.data, form.place.data or "", actor=current_user
     )
@@ -174,12 +199,12 @@ def add_card(seminar_id: int):
     source, _sep, card_id = request.form.get("card", "").partition(":")
     card = find_card(get_course().conversation, source, card_id)
     if card is None:
-        flash(_("Choose a card from the list."), "error")
-        return redirect(url_for("seminars.show_seminar", seminar_id=seminar.id), code=303), 400
+        return _seminar_page(seminar, status=422, card_error=_("Choose a card from the list."))
     try:
         operations.add_card(seminar, card, current_user.council.default_locale, actor=current_user)
     except operations.SeminarError as error:
-        return _refused(seminar, error, "seminars.show_seminar")
+        db.session.rollback()
+        return _seminar_page(seminar, status=422, card_error=error_message(error.reason))
     db.session.commit()
     return redirect(url_for("seminars.show_seminar", seminar_id=seminar.id, _anchor="cards"), code=303)
 
@@ -197,10 +222,15 @@ def update_question(seminar_id: int, item_id: int):
         )
     except operations.SeminarError as error:
         db.session.rollback()
-        flash(error_message(error.reason), "error")
-        return redirect(
-            url_for("seminars.show_seminar", seminar_id=seminar.id, _anchor=f"item-{item_id}"), code=303
-        ), 400
+        refused = RefusedQuestion(
+            item_id,
+            kind,
+            request.form.get("question", "")[:1000],
+            request.form.get("options", "")[:2000],
+            _question_field(error.reason, item_id),
+            error_message(error.reason),
+        )
+        return _seminar_page(seminar, status=422, refused=refused)
     db.session.commit()
     flash(_("The question is saved."), "success")
     return redirect(
@@ -315,16 +345,21 @@ def end_seminar(seminar_id: int):
     except operations.SeminarError as error:
         return _refused(seminar, error)
     db.session.commit()
-    if _wants_json():
-        return jsonify(ok=True, location=url_for("seminars.show_attendance", seminar_id=seminar.id))
-    return redirect(url_for("seminars.show_attendance", seminar_id=seminar.id), code=303)
+    # The screen stays on the thank-you and the agreements: the attendance, with members' names, is
+    # confirmed from the seminar's own page, never projected.
+    return _done(seminar)
 
 
 @admin_bp.get("/<id:seminar_id>/words")
 @admin_required
 def show_words(seminar_id: int):
     seminar = _council_seminar(seminar_id)
-    return render_template("seminars/words.html", seminar=seminar, words=queries.list_words(seminar))
+    return render_template(
+        "seminars/words.html",
+        seminar=seminar,
+        words=queries.list_words(seminar),
+        shown=request.args.get("shown") == "1",
+    )
 
 
 @admin_bp.post("/<id:seminar_id>/words")
@@ -340,7 +375,10 @@ def moderate_word(seminar_id: int):
     except operations.SeminarError as error:
         return _refused(seminar, error, "seminars.show_words")
     db.session.commit()
-    return _done(seminar, "seminars.show_words")
+    if _wants_json():
+        return jsonify(ok=True, version=seminar.version)
+    # The facilitator has the words open already: they stay open after each decision.
+    return redirect(url_for("seminars.show_words", seminar_id=seminar.id, shown=1), code=303)
 
 
 @admin_bp.get("/<id:seminar_id>/attendance")
@@ -348,7 +386,10 @@ def moderate_word(seminar_id: int):
 def show_attendance(seminar_id: int):
     seminar = _council_seminar(seminar_id)
     return render_template(
-        "seminars/attendance.html", seminar=seminar, attendees=queries.list_attendance(seminar)
+        "seminars/attendance.html",
+        seminar=seminar,
+        attendees=queries.list_attendance(seminar),
+        without_phone=queries.list_without_phone(seminar),
     )
 
 
@@ -384,12 +425,13 @@ def confirm_attendance(seminar_id: int):
 def show_summary(seminar_id: int):
     seminar = _council_seminar(seminar_id)
     language = current_user.council.default_locale
+    summary = queries.seminar_summary(seminar, get_course())
+    # Only the record is in the council's language; the site around it stays in the viewer's.
     with force_locale(language):
-        return render_template(
-            "seminars/summary.html",
-            summary=queries.seminar_summary(seminar, get_course()),
-            language=language,
-        )
+        content = render_template("seminars/_summary.html", summary=summary)
+    return render_template(
+        "seminars/summary.html", summary=summary, content=Markup(content), language=language
+    )
 
 
 @admin_bp.get("/<id:seminar_id>/summary.pdf")
@@ -428,12 +470,32 @@ def show_join():
 def join_with_code():
     code = operations.normalise_join_code(request.form.get("code", ""))
     seminar = queries.get_seminar_by_code(code)
-    if seminar is None or seminar.council_id != current_user.council_id or seminar.status == "ended":
+    if seminar is None or seminar.council_id != current_user.council_id:
         problem = _("No seminar of your council has that code. Check the code on the screen.")
         return render_template("seminars/join.html", code=code, problem=problem), 404
+    if seminar.status == "ended":
+        problem = " ".join((error_message("ended"), _("Thank you for taking part.")))
+        return render_template("seminars/join.html", code=code, problem=problem), 410
     operations.join(seminar, current_user)
     db.session.commit()
-    return redirect(url_for("seminar_room.show_room", join_code=seminar.join_code), code=303)
+    return redirect(_room_url(seminar, "current-card"), code=303)
+
+
+def _room_url(seminar, anchor: str | None = None) -> str:
+    return url_for("seminar_room.show_room", join_code=seminar.join_code, _anchor=anchor)
+
+
+def _room_page(seminar, own_answer: str | None = None):
+    state = queries.load_room(seminar.id, get_course())
+    return render_template(
+        "seminars/room.html",
+        seminar=seminar,
+        state=state,
+        has_joined=queries.has_joined(seminar.id, current_user.id),
+        answered=queries.answered_items(seminar.id, current_user.id),
+        own_answer=own_answer,
+        events_url=url_for("seminar_room.stream_events", join_code=seminar.join_code),
+    )
 
 
 @room_bp.get("/join/<join_code>")
@@ -442,15 +504,21 @@ def show_room(join_code: str):
     seminar = _room_seminar(join_code)
     if join_code != seminar.join_code:
         return redirect(url_for("seminar_room.show_room", join_code=seminar.join_code))
-    state = queries.load_room(seminar.id, get_course())
-    return render_template(
-        "seminars/room.html",
-        seminar=seminar,
-        state=state,
-        has_joined=queries.has_joined(seminar.id, current_user.id),
-        answered=queries.answered_items(seminar.id, current_user.id),
-        events_url=url_for("seminar_room.stream_events", join_code=seminar.join_code),
-    )
+    return _room_page(seminar)
+
+
+def _own_answer(seminar, value: str) -> str:
+    """What the member just answered, in words, for their own phone only (it is never stored with them)."""
+    item = operations.current_item(seminar)
+    card = find_card(get_course().conversation, item.source, item.card_id)
+    stored = operations.normalise_answer(item, value)
+    if item.question_kind == "scale":
+        label = scale_label(stored)
+    elif item.question_kind == "choice":
+        label = localize(queries.wording(item, card)[1][int(stored)])
+    else:
+        label = stored
+    return _("Your answer: %(answer)s", answer=label)
 
 
 @room_bp.post("/join/<join_code>")
@@ -463,7 +531,7 @@ def join_room(join_code: str):
         db.session.rollback()
         flash(error_message(error.reason), "warning")
     db.session.commit()
-    return redirect(url_for("seminar_room.show_room", join_code=seminar.join_code), code=303)
+    return redirect(_room_url(seminar, "current-card"), code=303)
 
 
 @room_bp.post("/seminars/<join_code>/answer")
@@ -482,14 +550,18 @@ def answer(join_code: str):
             return jsonify(ok=False, message=message), 409
         flash(message, "warning")
         return redirect(url_for("seminar_room.show_room", join_code=seminar.join_code), code=303)
+    own = _own_answer(seminar, request.form.get("answer", "")) if counted else None
     db.session.commit()
     message = (
         _("Thank you. Your answer is counted.") if counted else _("You have already answered this question.")
     )
     if _wants_json():
-        return jsonify(ok=True, counted=counted, item=int(item_id), message=message)
-    flash(message, "success" if counted else "info")
-    return redirect(url_for("seminar_room.show_room", join_code=seminar.join_code), code=303)
+        return jsonify(ok=True, counted=counted, item=int(item_id), message=message, own=own)
+    if not counted:
+        flash(message, "info")
+        return redirect(_room_url(seminar, "current-card"), code=303)
+    # The answer's own page (not a redirect) says what was answered: it stays on this phone and nowhere else.
+    return _room_page(seminar, own_answer=own)
 
 
 @room_bp.get("/seminars/<join_code>/events")

@@ -2,7 +2,18 @@ from __future__ import annotations
 
 import mimetypes
 
-from flask import Blueprint, abort, jsonify, redirect, request, send_from_directory, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    session,
+    url_for,
+)
 from flask_login import current_user
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -10,6 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from course.auth.access import public, safe_next_url
 from course.extensions import db, limiter
 from course.i18n import LOCALES
+from course.site import accessibility
 from course.web.course import get_course
 
 bp = Blueprint("site", __name__)
@@ -56,3 +68,17 @@ def serve_media(module_id: str, language: str, filename: str):
     if filename not in allowed:
         abort(404)
     return send_from_directory(video.directory, filename, conditional=True, max_age=3600)
+
+
+@bp.get("/accessibility")
+@public
+def show_accessibility_statement():
+    return render_template(
+        "site/accessibility.html",
+        limitations=accessibility.LIMITATIONS,
+        prepared_on=accessibility.PREPARED_ON,
+        reviewed_on=accessibility.REVIEWED_ON,
+        contact=accessibility.reporting_contact(current_app.config),
+        operator=current_app.config.get("COURSE_OPERATOR_NAME"),
+        address=current_app.config["COURSE_BASE_URL"],
+    )

@@ -136,6 +136,16 @@ def test_the_facilitator_moves_on_and_every_phone_follows_answers_and_sees_the_r
     presenter.goto(f"/admin/seminars/{seminar['id']}/present")
     audit_at_both_sizes(presenter, DESKTOP)
     assert screen.locator(".presenter-code strong").inner_text() == seminar["code"]
+    # Readable from the back of the room: large type, a QR code of at least 240 pixels.
+    assert screen.locator(".presenter-qr").evaluate("e => e.getBoundingClientRect().width") >= 240
+    for selector, smallest in ((".stage-title", 40), (".presenter-code", 40), (".stage-status", 20)):
+        size = screen.locator(selector).evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
+        assert size >= smallest, f"{selector} is {size} px"
+    # Before the seminar starts, only what is possible can be pressed.
+    from playwright.sync_api import expect
+
+    expect(screen.get_by_role("button", name="Tilbage")).to_be_disabled()
+    expect(screen.get_by_role("button", name="Åbn spørgsmålet")).to_be_disabled()
 
     with ExitStack() as stack:
         phones = [stack.enter_context(phone(browser, site.base_url)) for _ in seminar["members"]]
@@ -143,8 +153,10 @@ def test_the_facilitator_moves_on_and_every_phone_follows_answers_and_sees_the_r
             sign_in(member, person.email)
             member.goto(f"/join/{seminar['code']}")
             member.page.get_by_role("button", name="Deltag i seminaret").click()
-            member.page.wait_for_url(re.compile(f"/join/{seminar['code']}$"))
+            member.page.wait_for_url(re.compile(f"/join/{seminar['code']}#current-card$"))
             member.page.locator(".phone").get_by_text("Venter på, at ordstyreren begynder.").wait_for()
+            # Joining lands on the card, with the focus on it.
+            assert member.page.evaluate("document.activeElement.id") == "current-card"
             audit_at_both_sizes(member, PHONE)
         from playwright.sync_api import expect
 
@@ -153,6 +165,10 @@ def test_the_facilitator_moves_on_and_every_phone_follows_answers_and_sees_the_r
         # "Next" with the mouse starts the seminar: every phone shows the first card.
         screen.get_by_role("button", name="Næste").click()
         every_phone_shows(phones, time.monotonic(), first)
+        # The buttons follow the state without a reload.
+        expect(screen.get_by_role("button", name="Åbn spørgsmålet")).to_be_enabled()
+        expect(screen.get_by_role("button", name="Luk spørgsmålet")).to_be_disabled()
+        expect(screen.get_by_role("button", name="Vis resultaterne")).to_be_disabled()
         every_phone_shows(phones, time.monotonic(), "Kort 1 af 2")
         for member in phones:  # and a screen reader says so
             expect(member.page.locator("[data-announcer]")).to_have_text(f"Kort 1 af 2: {first}.")
@@ -185,10 +201,18 @@ def test_the_facilitator_moves_on_and_every_phone_follows_answers_and_sees_the_r
             else:
                 button.click()
             expect(member.page.get_by_text("Tak. Dit svar er talt med.").first).to_be_visible()
+            # The phone says what this member answered, and the focus is on that confirmation.
+            confirmation = member.page.locator(".phone-answered")
+            expect(confirmation).to_contain_text(f"Dit svar: {choice}")
+            assert confirmation.evaluate("element => element === document.activeElement")
+            for text in (".phone-answered", ".phone-own-answer", ".phone-note"):
+                size = member.page.locator(text).evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
+                assert size >= 16, f"{text} is {size} px"
             # The thanks is announced to a screen reader.
             expect(member.page.locator("[data-announcer]")).to_have_text("Tak. Dit svar er talt med.")
         expect(screen.locator(".stage-question-state")).to_contain_text("3 svar indtil nu.")
 
+        expect(screen.get_by_role("button", name="Åbn spørgsmålet")).to_be_disabled()
         # Closed but not revealed: no totals anywhere.
         screen.get_by_role("button", name="Luk spørgsmålet").click()
         expect(screen.locator(".stage-question-state")).to_contain_text("Spørgsmålet er lukket.")
@@ -206,6 +230,12 @@ def test_the_facilitator_moves_on_and_every_phone_follows_answers_and_sees_the_r
             ["Helt uenig", "Uenig", "Hverken enig eller uenig", "Enig", "Helt enig"]
         )
         expect(totals.locator("dd")).to_have_text(["0 (0 %)", "0 (0 %)", "0 (0 %)", "1 (33 %)", "2 (67 %)"])
+        # The bars line up: each starts at the same place and is as long as the others.
+        bars = totals.locator(".totals-bar").evaluate_all(
+            "bars => bars.map((bar) => [bar.getBoundingClientRect().left, bar.getBoundingClientRect().width])"
+        )
+        assert len({round(left) for left, _ in bars}) == 1, bars
+        assert len({round(width) for _, width in bars}) == 1, bars
         expect(screen.locator("[data-announcer]")).to_contain_text("Resultaterne vises.")
         for member in phones:
             expect(member.page.locator(".phone .totals")).to_be_visible()
@@ -217,3 +247,19 @@ def test_the_facilitator_moves_on_and_every_phone_follows_answers_and_sees_the_r
         every_phone_shows(phones, time.monotonic(), second)
         for member in phones:
             assert member.page.locator(".totals").count() == 0
+
+        # An agreement is shown on the screen as it is added, and ending keeps the screen on the thank-you
+        # and the agreements: nobody's name is projected, and every button is now disabled.
+        screen.get_by_label("Tilføj en aftale").fill("Vi lytter, før vi svarer")
+        screen.get_by_role("button", name="Tilføj aftalen").click()
+        expect(screen.locator(".stage-agreements")).to_contain_text("Vi lytter, før vi svarer")
+        screen.once("dialog", lambda dialog: dialog.accept())
+        screen.get_by_role("button", name="Afslut seminaret").click()
+        expect(screen.locator(".stage-title")).to_have_text("Tak, fordi I deltog")
+        expect(screen.locator(".stage-agreements")).to_contain_text("Vi lytter, før vi svarer")
+        assert screen.url.endswith(f"/admin/seminars/{seminar['id']}/present")
+        assert "Medlem" not in screen.locator("body").inner_text()
+        expect(screen.get_by_role("button", name="Næste")).to_be_disabled()
+        for member in phones:
+            expect(member.page.locator(".phone")).to_contain_text("Seminaret er slut")
+        audit_at_both_sizes(presenter, DESKTOP)

@@ -10,6 +10,8 @@ if (root) {
   const announcer = root.querySelector("[data-announcer]");
   const feedback = document.querySelector("[data-feedback]");
   const answered = new Set((root.dataset.answered || "").split(" ").filter(Boolean));
+  // What this member answered, said back on this phone only; kept in this page's memory, nowhere else.
+  const ownAnswers = new Map();
   let lastAnnouncement = "";
 
   for (const hint of root.querySelectorAll("[data-no-script]")) {
@@ -22,6 +24,10 @@ if (root) {
       const done = answered.has(question.dataset.item);
       for (const part of question.querySelectorAll("[data-when]")) {
         part.hidden = (part.dataset.when === "answered") !== done;
+      }
+      const own = question.querySelector("[data-own-answer]");
+      if (own && ownAnswers.has(question.dataset.item)) {
+        own.textContent = ownAnswers.get(question.dataset.item);
       }
     }
   };
@@ -44,12 +50,30 @@ if (root) {
     }
   };
 
+  // The presenter's buttons are enabled only for what the new state allows (the server refuses the rest).
+  const enableControls = () => {
+    const stage = region.querySelector("[data-controls]");
+    if (!stage) {
+      return;
+    }
+    const possible = new Set(stage.dataset.controls.split(" ").filter(Boolean));
+    for (const form of document.querySelectorAll("form[data-control]")) {
+      const button = form.querySelector('button[type="submit"]');
+      const disable = !possible.has(form.dataset.control);
+      if (disable && button === document.activeElement) {
+        document.getElementById("controls")?.focus();
+      }
+      button.disabled = disable;
+    }
+  };
+
   const show = (data) => {
     // Keep the focus where it was, when the element it was on comes back with the new state.
     const focused = document.activeElement && region.contains(document.activeElement) ? document.activeElement : null;
     const focusKey = focused ? focused.name + "=" + (focused.value ?? "") : null;
     region.innerHTML = data.html;
     showAnswered();
+    enableControls();
     if (focusKey) {
       for (const element of region.querySelectorAll("button, input")) {
         if (element.name + "=" + (element.value ?? "") === focusKey) {
@@ -64,6 +88,12 @@ if (root) {
   const events = new EventSource(root.dataset.events);
   events.addEventListener("state", (event) => show(JSON.parse(event.data)));
   showAnswered();
+
+  // After joining (or answering without the script) the focus goes to the card, or to the confirmation.
+  const landing = region.querySelector("[data-focus]") || (window.location.hash === "#current-card" ? region : null);
+  if (landing) {
+    landing.focus();
+  }
 
   const send = async (form, submitter) => {
     const body = new FormData(form);
@@ -94,8 +124,13 @@ if (root) {
     const { response, result } = await send(form, event.submitter);
     if (form.matches("[data-answer]")) {
       if (result.ok) {
-        answered.add(form.querySelector('[name="item"]').value);
+        const item = form.querySelector('[name="item"]').value;
+        answered.add(item);
+        if (result.own) {
+          ownAnswers.set(item, result.own);
+        }
         showAnswered();
+        region.querySelector(`[data-item="${item}"] [data-when="answered"]`)?.focus();
       }
       reply(result.message || "");
       return;
@@ -119,7 +154,7 @@ if (root) {
     }
     const control = { ArrowRight: "next", ArrowLeft: "back" }[event.key];
     const form = control && document.querySelector(`form[data-control="${control}"]`);
-    if (form) {
+    if (form && !form.querySelector('button[type="submit"]').disabled) {
       event.preventDefault();
       form.requestSubmit();
     }

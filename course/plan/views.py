@@ -1,0 +1,243 @@
+"""The plan's pages: members read the adopted plan at /plan; administrators draft, adopt and print it under
+/admin/plan. A context processor gives the course overview, module 2 and the dashboard their one line about
+the plan (the plan's include templates), so those views need not know of it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    has_request_context,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from course.auth.access import admin_required, member_required
+from course.extensions import db
+from course.plan import get_template, services
+from course.plan.forms import AdoptForm, draft_form, field_name, flat_errors
+from course.plan.pdf import plan_pdf
+from course.plan.services import PlanError
+from course.web.course import get_course
+from course.web.templating import current_locale
+
+bp = Blueprint("plan", __name__, url_prefix="/plan")
+admin_bp = Blueprint("plan_admin", __name__, url_prefix="/admin/plan")
+
+#: The module where the course teaches what to do when something happens: it shows the council's plan.
+PLAN_MODULE = "tone-harassment-threats"
+#: Pages that show one line about the council's plan.
+PLAN_LINE_ENDPOINTS = {"learning.show_overview", "learning.show_module", "admin.show_dashboard"}
+
+
+def _general_template():
+    """The general advice in the reader's language, for a council without an adopted plan: the Danish or
+    Swedish text where it is the reader's language and country, else the English one (both numbers)."""
+    country = current_user.council.country
+    language = current_locale()
+    if (language, country) in (("da", "dk"), ("sv", "se")):
+        return get_template(language)
+    return get_template("en")
+
+
+@bp.app_context_processor
+def _plan_line() -> dict[str, Any]:
+    if not has_request_context() or request.endpoint not in PLAN_LINE_ENDPOINTS:
+        return {}
+    if not current_user.is_authenticated:
+        return {}
+    if (
+        request.endpoint == "learning.show_module"
+        and (request.view_args or {}).get("module_id") != PLAN_MODULE
+    ):
+        return {}
+    return {
+        "council_plan": services.plan_status(current_user.council_id),
+        "plan_general": _general_template(),
+    }
+
+
+def _council_template():
+    return get_template(services.template_language(current_user.council))
+
+
+# --- members ----------------------------------------------------------------------------------------------
+
+
+@bp.get("")
+@member_required
+def show_plan():
+    version = services.current_version(current_user.council_id)
+    return render_template(
+        "plan/plan.html",
+        version=version,
+        plan=version.content if version is not None else None,
+        general=_general_template(),
+        course=get_course(),
+        active_page="plan",
+    )
+
+
+@bp.get("/pdf")
+@member_required
+def download_plan():
+    version = services.current_version(current_user.council_id)
+    if version is None:  # nothing adopted yet: the page says what to do instead
+        return redirect(url_for("plan.show_plan"), code=303)
+    return _pdf_response(version)
+
+
+def _pdf_response(version) -> Response:
+    council = current_user.council
+    data = plan_pdf(version, council.name, get_course())
+    filename = f"plan-{council.slug}-{version.number}.pdf"
+    return Response(
+        data,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'inline; filename="{filename}"',
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+# --- administrators ---------------------------------------------------------------------------------------
+
+
+def _editor(form=None, adopt_form=None, status: int = 200):
+    council = current_user.council
+    template = _council_template()
+    draft = services.get_draft(council.id, template)
+    agreements = services.list_agreements(council.id)
+    party_rows = max(4, len(draft.content.get("party_contacts", [])) + 2)
+    if form is None:
+        data: dict[str, Any] = {
+            field_name(key): draft.content["texts"].get(key, "") for key in template.field_keys
+        }
+        contacts = draft.content.get("contacts", [])
+        data["contacts"] = contacts + [{}] * max(0, 3 - len(contacts))
+        data["party_contacts"] = draft.content.get("party_contacts", [])
+        data["agreements"] = [item["id"] for item in draft.content.get("agreements", [])]
+        data["review_on"] = draft.review_on
+        form = draft_form(
+            template, agreements, draft.content, party_rows=party_rows, formdata=None, data=data
+        )
+    if adopt_form is None:
+        adopt_form = AdoptForm(formdata=None)
+    page = render_template(
+        "plan/admin.html",
+        template=template,
+        draft=draft,
+        form=form,
+        errors=flat_errors(form),
+        adopt_form=adopt_form,
+        adopt_errors=flat_errors(adopt_form),
+        versions=services.list_versions(council.id),
+        status=services.plan_status(council.id),
+        field_name=field_name,
+        course=get_course(),
+        admin_page="plan",
+        active_page="admin",
+    )
+    return page, status
+
+
+@admin_bp.get("")
+@admin_required
+def edit_plan():
+    return _editor()
+
+
+@admin_bp.post("")
+@admin_required
+def save_draft():
+    council = current_user.council
+    template = _council_template()
+    draft = services.get_draft(council.id, template)
+    agreements = services.list_agreements(council.id)
+    # The contact rows come from the form data itself (the FieldList counts them).
+    form = draft_form(template, agreements, draft.content, party_rows=4)
+    if not form.validate_on_submit():
+        return _editor(form=form, status=422)
+    services.save_draft(
+        council,
+        template,
+        texts={key: form[field_name(key)].data or "" for key in template.field_keys},
+        contacts=form.contacts.data,
+        party_contacts=form.party_contacts.data,
+        agreement_ids=form.agreements.data or [],
+        review_on=form.review_on.data,
+        actor=current_user,
+    )
+    db.session.commit()
+    flash(_("The draft is saved. Members still see the adopted plan until you adopt this draft."), "success")
+    return redirect(url_for("plan_admin.edit_plan"), code=303)
+
+
+ADOPT_ERRORS = {
+    "no_draft": lambda: _("Save the draft before adopting it."),
+    "no_contact": lambda: _("Name at least one security contact who can be reached out of hours, and save."),
+    "review_not_after": lambda: _("The date of the next review must be after the date of the decision."),
+    "no_reference": lambda: _("Say where the plan was adopted, for example the meeting and agenda item."),
+}
+
+
+@admin_bp.post("/adopt")
+@admin_required
+def adopt_plan():
+    form = AdoptForm()
+    if not form.validate_on_submit():
+        return _editor(adopt_form=form, status=422)
+    try:
+        version = services.adopt_plan(
+            current_user.council,
+            _council_template(),
+            adopted_on=form.adopted_on.data,
+            decision_reference=form.decision_reference.data,
+            actor=current_user,
+        )
+    except PlanError as error:
+        db.session.rollback()
+        field = form.decision_reference if error.reason == "no_reference" else form.adopted_on
+        field.errors = [*field.errors, ADOPT_ERRORS[error.reason]()]
+        return _editor(adopt_form=form, status=422)
+    db.session.commit()
+    flash(
+        _("Version %(number)s of the plan is adopted. Members now see it.", number=version.number), "success"
+    )
+    return redirect(url_for("plan_admin.edit_plan", _anchor="versions"), code=303)
+
+
+def _council_version(version_id: int):
+    version = services.get_version(current_user.council_id, version_id)
+    if version is None:
+        abort(404)
+    return version
+
+
+@admin_bp.get("/versions/<id:version_id>")
+@admin_required
+def show_version(version_id: int):
+    version = _council_version(version_id)
+    return render_template(
+        "plan/print.html",
+        version=version,
+        plan=version.content,
+        course=get_course(),
+        admin_page="plan",
+        active_page="admin",
+    )
+
+
+@admin_bp.get("/versions/<id:version_id>/pdf")
+@admin_required
+def download_version(version_id: int):
+    return _pdf_response(_council_version(version_id))
