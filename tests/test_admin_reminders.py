@@ -73,7 +73,7 @@ def test_reminders_from_the_dashboard_go_to_the_chosen_members_who_have_not_comp
     auth.login(admin.email)
     response = client.post(
         "/admin/reminders",
-        data={"member": [people["done"].id, people["half"].id, stranger.id]},
+        data={"member": [people["done"].id, people["half"].id, stranger.id], "confirm": "yes"},
         follow_redirects=True,
     )
     html = response.get_data(as_text=True)
@@ -93,7 +93,10 @@ def test_reminders_from_the_dashboard_go_to_the_chosen_members_who_have_not_comp
     assert f"Bestå quizzen: {second.quizzes[1].title.da}" not in text
     assert f"Modul 3: {third.title.da}" in text
     # The links go straight to what is left: module 2's open quiz, module 3's page.
-    assert links_in(message) == [f"/modules/{second.id}/quizzes/{open_quiz.id}", f"/modules/{third.id}"]
+    # The first link signs the member in and opens the next step.
+    sign_in, *steps = links_in(message)
+    assert sign_in.startswith(f"/login/link/open?next=/modules/{second.id}/quizzes/{open_quiz.id}#")
+    assert steps == [f"/modules/{second.id}/quizzes/{open_quiz.id}", f"/modules/{third.id}"]
     assert f'href="http://localhost/modules/{third.id}"' in html_of(message)
 
     [logged] = reminders(app)
@@ -112,12 +115,9 @@ def test_the_dashboard_chooses_everyone_not_complete_by_default(client, auth, ad
     auth.login(admin.email)
     html = client.get("/admin/").get_data(as_text=True)
     chosen = [int(value) for value in re.findall(r'name="member" value="(\d+)" checked', html)]
-    client.post("/admin/reminders", data={"member": chosen})
-    assert recipients(smtp_server) == [
-        "admin@mindby.example",
-        "fresh@mindby.example",
-        "half@mindby.example",
-    ]
+    client.post("/admin/reminders", data={"member": chosen, "confirm": "yes"})
+    # The administrator is not chosen: administrators do not remind themselves by default.
+    assert recipients(smtp_server) == ["fresh@mindby.example", "half@mindby.example"]
 
 
 def test_sending_with_nobody_chosen_or_a_tampered_form(client, auth, admin, people, smtp_server):
@@ -126,6 +126,94 @@ def test_sending_with_nobody_chosen_or_a_tampered_form(client, auth, admin, peop
     assert "Choose the members to remind." in response.get_data(as_text=True)
     assert client.post("/admin/reminders", data={"member": ["1; DROP TABLE member"]}).status_code == 400
     assert smtp_server.messages == []
+
+
+def test_nothing_is_sent_before_the_administrator_sees_how_many_e_mails_will_go(
+    client, auth, admin, people, smtp_server
+):
+    auth.login(admin.email)
+    chosen = [people["done"].id, people["half"].id, people["fresh"].id]
+    response = client.post("/admin/reminders", data={"member": chosen, "role": "councillor"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "2 e-mails will be sent." in html
+    assert "1 chosen member will not be reminded: they have completed the course." in html
+    assert "Send 2 reminders" in html
+    assert 'name="confirm" value="yes"' in html
+    assert 'name="role" value="councillor"' in html
+    assert smtp_server.messages == []
+    hidden = sorted(int(value) for value in re.findall(r'name="member" value="(\d+)"', html))
+    assert hidden == sorted([people["half"].id, people["fresh"].id])
+
+
+def test_a_member_reminded_in_the_last_24_hours_is_not_chosen_nor_reminded_without_confirming(
+    app, client, auth, admin, people, smtp_server
+):
+    auth.login(admin.email)
+    client.post("/admin/reminders", data={"member": [people["half"].id], "confirm": "yes"})
+    assert recipients(smtp_server) == ["half@mindby.example"]
+    dashboard = client.get("/admin/").get_data(as_text=True)
+    chosen = [int(value) for value in re.findall(r'name="member" value="(\d+)" checked', dashboard)]
+    assert chosen == [people["fresh"].id]
+    # Ticked anyway: the confirmation names them and says how many e-mails will go.
+    html = client.post("/admin/reminders", data={"member": [people["half"].id, people["fresh"].id]}).get_data(
+        as_text=True
+    )
+    assert "2 e-mails will be sent." in html
+    assert "1 of them was reminded in the last 24 hours" in html
+    assert "Half Hans, last reminded" in html
+    assert recipients(smtp_server) == ["half@mindby.example"]
+    client.post("/admin/reminders", data={"member": [people["half"].id], "confirm": "yes"})
+    assert recipients(smtp_server) == ["half@mindby.example", "half@mindby.example"]
+    # A day later the member is chosen again.
+    with app.app_context():
+        db.session.execute(update(Reminder).values(sent_at=utcnow() - timedelta(hours=25)))
+        db.session.commit()
+    dashboard = client.get("/admin/").get_data(as_text=True)
+    chosen = [int(value) for value in re.findall(r'name="member" value="(\d+)" checked', dashboard)]
+    assert sorted(chosen) == sorted([people["fresh"].id, people["half"].id])
+
+
+def test_the_member_page_shows_the_reminder_history(app, client, auth, runner, admin, people, smtp_server):
+    auth.login(admin.email)
+    page = client.get(f"/admin/members/{people['half'].id}").get_data(as_text=True)
+    assert "No reminder has been sent to this member." in page
+    client.post("/admin/reminders", data={"member": [people["half"].id], "confirm": "yes"})
+    with app.app_context():
+        db.session.execute(update(Reminder).values(sent_at=utcnow() - timedelta(days=8)))
+        db.session.commit()
+    invited(app, people["half"])
+    runner.invoke(args=["send-reminders"])
+    page = client.get(f"/admin/members/{people['half'].id}").get_data(as_text=True)
+    assert "2 reminders sent" in page
+    assert "Sent by an administrator" in page
+    assert "<td>Admin</td>" in page
+    assert "Weekly reminder" in page
+    assert "The daily reminders" in page
+    assert page.index("Weekly reminder") < page.index("Sent by an administrator")  # newest first
+    assert "No reminder" not in client.get(f"/admin/members/{people['half'].id}").get_data(as_text=True)
+    other = client.get(f"/admin/members/{people['fresh'].id}").get_data(as_text=True)
+    assert "No reminder has been sent to this member." in other
+
+
+def test_the_sign_in_link_in_a_reminder_opens_the_next_step(client, auth, admin, people, smtp_server, course):
+    from tests.admin_helpers import link_in
+
+    auth.login(admin.email)
+    client.post("/admin/reminders", data={"member": [people["fresh"].id], "confirm": "yes"})
+    [message] = smtp_server.messages
+    link = link_in(message, "/login/link/open")
+    assert f"next=/modules/{course.modules[0].id}" in link
+    client.post("/logout")
+    path, token = link.split("#")
+    page = client.get(path)
+    assert page.status_code == 200
+    response = client.post(
+        "/login/link/open",
+        data={"token": token, "action": "sign-in", "next": f"/modules/{course.modules[0].id}"},
+    )
+    assert response.status_code in (302, 303)
+    assert response.headers["Location"].endswith(f"/modules/{course.modules[0].id}")
 
 
 # --- the daily scheduler ----------------------------------------------------------------------------
@@ -248,7 +336,9 @@ def test_when_the_mail_server_is_down_the_dashboard_says_who_was_not_reminded(
     auth.login(admin.email)
     monkeypatch.setitem(app.config, "COURSE_SMTP_HOST", "127.0.0.1")
     monkeypatch.setitem(app.config, "COURSE_SMTP_PORT", 1)
-    response = client.post("/admin/reminders", data={"member": [people["fresh"].id]}, follow_redirects=True)
+    response = client.post(
+        "/admin/reminders", data={"member": [people["fresh"].id], "confirm": "yes"}, follow_redirects=True
+    )
     assert "The e-mail could not be sent to: Fresh Frida. Please try again later." in response.get_data(
         as_text=True
     )

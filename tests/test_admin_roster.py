@@ -215,3 +215,24 @@ def test_inviting_everyone_not_yet_invited(app, make, signed_in, council, smtp_s
     assert "Everyone on the roster has been invited already." in response.get_data(as_text=True)
     assert len(smtp_server.messages) == 3
     assert len(events(app, "invitation.sent")) == 3
+
+
+def test_inviting_everyone_says_how_many_e_mails_will_go_before_it_sends(
+    make, signed_in, council, smtp_server
+):
+    for n in range(3):
+        make.member(council, f"new{n}@rosterby.example", password=None)
+    roster = signed_in.get("/admin/members").get_data(as_text=True)
+    assert 'href="/admin/members/invite"' in roster
+    assert "Invite everyone not yet invited (3)" in roster
+    page = signed_in.get("/admin/members/invite").get_data(as_text=True)
+    assert "3 members will get an invitation e-mail." in page
+    assert "Send 3 invitations" in page
+    assert smtp_server.messages == []
+    signed_in.post("/admin/members/invite")
+    assert len(smtp_server.messages) == 3
+    # Nobody left to invite: the page says so, and the roster offers no button.
+    assert "Everyone on the roster has been invited already." in signed_in.get(
+        "/admin/members/invite"
+    ).get_data(as_text=True)
+    assert 'href="/admin/members/invite"' not in signed_in.get("/admin/members").get_data(as_text=True)

@@ -70,7 +70,7 @@ def test_administrators_read_their_councils_log_newest_first_in_their_language(
     # Newest first: the due date, Bo added by Alma, Alma added, and the council created by the system.
     assert len(rows) == 4
     assert "Fristen er ændret" in rows[0]
-    assert "2031-05-01" in rows[0]
+    assert "1. maj 2031" in rows[0]  # a date, as a date in the reader's language
     assert "Medlem tilføjet" in rows[1]
     assert "Bo Berg" in rows[1]
     assert "Alma Admin" in rows[1]
@@ -213,3 +213,52 @@ def test_new_events_are_still_written_and_other_objects_still_change(app, logged
         db.session.commit()
         assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == before + 1
         assert db.session.get(Council, council.id).name == "Renamed Kommune"
+
+
+def _recorded_actions() -> set[str]:
+    """Every action the code writes: the first argument of each record_event call in course/."""
+    from pathlib import Path
+
+    import course
+
+    found = set()
+    for path in Path(course.__file__).parent.rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        found.update(re.findall(r'record_event\(\s*"([a-z_]+\.[a-z_]+)"', text))
+    return found
+
+
+def test_every_action_written_anywhere_has_a_label_and_is_in_the_filter(signed_in):
+    from course.admin.audit_log import ACTION_LABELS
+
+    actions = _recorded_actions()
+    assert {"member.erased", "member.exported", "council.retention_changed", "reminder.sent"} <= actions
+    assert actions - ACTION_LABELS.keys() == set()
+    html = signed_in.get("/admin/audit/").get_data(as_text=True)
+    options = set(re.findall(r'<option value="([a-z_]+\.[a-z_]+)"', html))
+    assert options == set(ACTION_LABELS)
+    assert "Medlem slettet" in html
+    assert "Medlemmets data eksporteret" in html
+    assert "Opbevaringsdato ændret" in html
+
+
+def test_details_show_codes_as_printed_and_dates_as_dates(app, signed_in, council, admin):
+    with app.app_context():
+        for action, details in (
+            ("certificate.revoked", {"code": "K7QF3M9PXD2RJ4T"}),
+            ("council.retention_changed", {"retention_until": "2032-01-31", "previous": None}),
+            ("reminder.sent", {"kind": "overdue"}),
+            ("member.erased", {"by": "retention"}),
+        ):
+            db.session.add(
+                AuditEvent(council_id=council.id, actor_id=admin.id, action=action, details=details)
+            )
+        db.session.commit()
+    html = signed_in.get("/admin/audit/").get_data(as_text=True)
+    assert "K7QF3-M9PXD-2RJ4T" in html
+    assert "K7QF3M9PXD2RJ4T" not in html
+    assert "31. jan. 2032" in html
+    assert "2032-01-31" not in html
+    assert "Efter fristen" in html
+    assert "overdue" not in html
+    assert "Ved udløbet af opbevaringsperioden" in html

@@ -18,6 +18,7 @@ from course.certificates.codes import format_code
 from course.certificates.models import Certificate
 from course.extensions import db
 from course.people.models import Council, Member
+from tests.admin_helpers import text_of
 from tests.conftest import PASSWORD
 from tests.helpers import current_round_id
 
@@ -230,15 +231,29 @@ def test_revoking_needs_a_reason(app, client, auth, admin, holder):
     assert load(app, holder.id).revoked_at is None
 
 
-def test_revoking_is_confirmed_logged_and_seen_everywhere(app, client, auth, admin, holder):
+def test_revoking_is_confirmed_logged_and_seen_everywhere(app, client, auth, admin, holder, smtp_server):
     auth.login(admin.email)
-    detail = client.get(f"/admin/certificates/{holder.id}").get_data(as_text=True)
-    assert re.search(r'data-confirm="Vil du tilbagekalde kursusbeviset for Søren Østergård\?', detail)
-
-    response = client.post(
+    # The reason is checked first, then the administrator confirms on a page that says what happens.
+    asked = client.post(
         f"/admin/certificates/{holder.id}/revoke", data={"revoke-reason": "Udstedt ved en fejl"}
     )
+    assert asked.status_code == 200
+    page = asked.get_data(as_text=True)
+    assert "Vil du tilbagekalde kursusbeviset for Søren Østergård?" in page
+    assert 'name="confirm" value="yes"' in page
+    assert 'name="revoke-reason" value="Udstedt ved en fejl"' in page
+    assert load(app, holder.id).revoked_at is None
+    assert smtp_server.messages == []
+
+    response = client.post(
+        f"/admin/certificates/{holder.id}/revoke",
+        data={"revoke-reason": "Udstedt ved en fejl", "confirm": "yes"},
+    )
     assert response.status_code == 303
+    # The member is told, in their language.
+    [message] = smtp_server.to("soeren@example.org")
+    assert message["Subject"] == "Dit kursusbevis er tilbagekaldt"
+    assert format_code(holder.code) in text_of(message)
     certificate = load(app, holder.id)
     assert certificate.revoked_at is not None
     assert certificate.revoked_by_id == admin.id
@@ -251,7 +266,9 @@ def test_revoking_is_confirmed_logged_and_seen_everywhere(app, client, auth, adm
     detail = client.get(f"/admin/certificates/{holder.id}").get_data(as_text=True)
     assert "Begrundelse: Udstedt ved en fejl" in detail
     assert client.get(f"/admin/certificates/{holder.id}/pdf").status_code == 404
-    again = client.post(f"/admin/certificates/{holder.id}/revoke", data={"revoke-reason": "Igen"})
+    again = client.post(
+        f"/admin/certificates/{holder.id}/revoke", data={"revoke-reason": "Igen", "confirm": "yes"}
+    )
     assert again.status_code == 303
     assert len(events(app, "certificate.revoked")) == 1
 

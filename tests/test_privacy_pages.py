@@ -224,3 +224,53 @@ def test_the_list_of_members_who_have_left_takes_the_same_queries_for_1_and_30(
         page = admin_client.get("/admin/privacy").get_data(as_text=True)
     assert "Left 28" in page
     assert large.count == small.count
+
+
+def test_the_access_request_export_is_also_a_document_in_the_members_language(app, admin_client, populated):
+    """The administrator reads English; the member Danish: the document is in Danish, as HTML and PDF."""
+    import io
+    import re
+
+    from pypdf import PdfReader
+
+    page = admin_client.get(f"/admin/members/{populated.member_id}").get_data(as_text=True)
+    assert f"/admin/members/{populated.member_id}/export.html" in page
+    assert f"/admin/members/{populated.member_id}/export.pdf" in page
+
+    response = admin_client.get(f"/admin/members/{populated.member_id}/export.html")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert response.headers["Cache-Control"] == "no-store"
+    assert (
+        f"filename*=UTF-8''personoplysninger-{populated.member_id}.html"
+        in response.headers["Content-Disposition"]
+    )
+    html = response.get_data(as_text=True)
+    assert '<html lang="da">' in html
+    assert "Dig på deltagerlisten" in html
+    assert "<dt>E-mailadresse</dt><dd>" + EMAIL in html
+    assert NAME in html
+    assert "Den dataansvarlige er" in html
+    # Flags in words and dates as dates, not as stored.
+    assert "<dt>Administrator</dt><dd>Ja</dd>" in html
+    assert "<dt>Platformsadministrator</dt><dd>Nej</dd>" in html
+    assert not re.search(r"<dd>\d{4}-\d{2}-\d{2}", html)
+
+    response = admin_client.get(f"/admin/members/{populated.member_id}/export.pdf")
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf"
+    assert f"personoplysninger-{populated.member_id}.pdf" in response.headers["Content-Disposition"]
+    reader = PdfReader(io.BytesIO(response.get_data()))
+    text = " ".join(page.extract_text() for page in reader.pages)
+    assert "Dig på deltagerlisten" in text
+    assert EMAIL in text
+    assert reader.metadata.title.startswith("De oplysninger, ")
+    assert "/Lang" in reader.trailer["/Root"]
+    # Every download is an access request answered: each is in the audit log.
+    assert len(events(app, "member.exported")) == 2
+
+
+def test_the_json_export_is_named_in_the_administrators_language(admin_client, populated):
+    response = admin_client.get(f"/admin/members/{populated.member_id}/export")
+    # The administrator reads English.
+    assert f'filename="personal-data-{populated.member_id}.json"' in response.headers["Content-Disposition"]

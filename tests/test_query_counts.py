@@ -27,6 +27,8 @@ BUDGET = {
     "quiz": 11,
     # The dashboard and the platform overview read the councils' plans (one query each).
     "dashboard": 9,
+    # The roster: the sign-in lookup, the counts and one page of members.
+    "roster": 3,
     # The overview also counts each council's administrators (one query), to flag a council without one.
     "platform": 6,
     # One council: the council, its administrators, the platform's figures and certificates.
@@ -144,7 +146,8 @@ def test_the_dashboard_reads_the_same_queries_for_5_and_60_members(app, client, 
         response_text = client.get("/admin/").get_data(as_text=True)
         counts[council_id] = _counted(client, count_queries, "GET", "/admin/")
         counts[f"{council_id}-rows"] = response_text.count('<span class="member-name">')
-    assert counts["3-rows"] == 60
+    # The 60 members: the first page of 50 who take the course, and those who do not (listed apart).
+    assert counts["3-rows"] == 56
     assert counts["2-rows"] == 5
     assert counts[3] == counts[2] == BUDGET["dashboard"]
 
@@ -201,3 +204,27 @@ def test_the_platform_overview_counts_what_the_seed_made(app, client, seeded):
     assert summary.members == len(members)
     assert summary.complete == expected_complete > 0
     assert summary.in_progress == expected_in_progress > 0
+
+
+def test_searched_and_paged_lists_read_the_same_queries_as_the_first_page(app, client, seeded, count_queries):
+    """The roster and the dashboard, searched, filtered or on a later page, keep a fixed number of queries."""
+    with app.app_context():
+        admin = db.session.execute(
+            select(Member.email).where(Member.is_admin, Member.council_id == 3)
+        ).scalar()
+    _sign_in(client, admin)
+    roster_pages = [
+        "/admin/members",
+        "/admin/members?page=2",
+        "/admin/members?q=a",
+        "/admin/members?q=nobody-is-called-this",
+        "/admin/members?role=substitute&status=not_invited&page=2",
+    ]
+    roster = {path: _counted(client, count_queries, "GET", path) for path in roster_pages}
+    assert set(roster.values()) == {BUDGET["roster"]}, roster
+    dashboard_pages = ["/admin/", "/admin/?page=2", "/admin/?q=a&role=councillor", "/admin/?q=x&page=9"]
+    dashboard = {path: _counted(client, count_queries, "GET", path) for path in dashboard_pages}
+    assert set(dashboard.values()) == {BUDGET["dashboard"]}, dashboard
+    # The second page has rows of its own.
+    assert '<span class="member-name">' in client.get("/admin/?page=2").get_data(as_text=True)
+    assert " 51–" in client.get("/admin/members?page=2").get_data(as_text=True)  # "Showing 51–…", in Swedish

@@ -191,7 +191,7 @@ def test_e_mails_carry_the_payloads_as_text(app, client, smtp_server, poisoned):
     named, pending = poisoned["named"], poisoned["pending"]
     client.post(f"/admin/members/{named.id}/invite")
     client.post(f"/admin/certificates/{poisoned['certificate'].id}/email")
-    client.post("/admin/reminders", data={"member": str(pending.id)})
+    client.post("/admin/reminders", data={"member": str(pending.id), "confirm": "yes"})
     messages = smtp_server.to(named.email) + smtp_server.to(pending.email)
     assert len(messages) == 3
     for message in messages:

@@ -5,13 +5,16 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
+from course.admin.reminders import KIND_LABELS
 from course.audit.models import AuditEvent
+from course.certificates.codes import format_code
 from course.extensions import db
 from course.people.models import Member
 from course.web.inputs import parse_id
@@ -35,6 +38,9 @@ ACTION_LABELS: dict[str, Any] = {
     "member.removed": _l("Member removed"),
     "member.restored": _l("Member restored"),
     "member.address_released": _l("Address released for another council"),
+    "member.exported": _l("Member's data exported"),
+    "member.erased": _l("Member erased"),
+    "council.retention_changed": _l("Retention date changed"),
     "import.confirmed": _l("Roster imported"),
     "invitation.sent": _l("Invitation sent"),
     "reminder.sent": _l("Reminder sent"),
@@ -63,9 +69,50 @@ DETAIL_LABELS: dict[str, Any] = {
     "reason": _l("Reason"),
     "filename": _l("File"),
     "due_date": _l("Due date"),
+    "retention_until": _l("Kept until"),
+    "previous": _l("Before"),
+    "term_start": _l("Council term from"),
+    "term_end": _l("Council term to"),
+    "kind": _l("Reminder"),
+    "by": _l("Erased"),
     "added": _l("Added"),
     "changed": _l("Changed"),
 }
+#: Details that hold a date (written as YYYY-MM-DD), shown as dates in the reader's language.
+DATE_DETAILS = frozenset({"due_date", "retention_until", "previous", "term_start", "term_end"})
+#: Details whose values are codes with labels of their own.
+VALUE_LABELS: dict[str, dict[str, Any]] = {
+    "kind": KIND_LABELS,
+    "by": {
+        "administrator": _l("By an administrator"),
+        "retention": _l("At the end of the retention period"),
+    },
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Detail:
+    """One detail of an event; ``value`` is a :class:`datetime.date` for dates (the page formats it)."""
+
+    label: str
+    value: Any
+
+    @property
+    def is_date(self) -> bool:
+        return isinstance(self.value, date)
+
+
+def _detail_value(key: str, value: Any) -> Any:
+    if key == "code":
+        return format_code(str(value))  # as printed on the certificate
+    if key in DATE_DETAILS:
+        try:
+            return date.fromisoformat(str(value))
+        except ValueError:
+            return str(value)
+    if key in VALUE_LABELS and value in VALUE_LABELS[key]:
+        return str(VALUE_LABELS[key][value])
+    return str(value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,9 +154,9 @@ class AuditEntry:
         return str(ACTION_LABELS.get(self.event.action, self.event.action))
 
     @property
-    def details(self) -> list[tuple[str, str]]:
+    def details(self) -> list[Detail]:
         return [
-            (str(label), str(self.event.details[key]))
+            Detail(str(label), _detail_value(key, self.event.details[key]))
             for key, label in DETAIL_LABELS.items()
             if self.event.details and self.event.details.get(key) not in (None, "")
         ]

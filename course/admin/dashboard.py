@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -35,6 +35,7 @@ from course.learning.rounds import list_rounds
 from course.people.calendar import DueState, get_due_state
 from course.people.models import Council, CourseRound, Member, Role
 from course.web.inputs import parse_id
+from course.web.paging import Page, clean_search, parse_page
 from course.web.sorting import ColumnSorting
 
 OVERDUE = "overdue"
@@ -44,6 +45,8 @@ STATUS_LABELS = {
     NOT_STARTED: _l("Not started"),
     OVERDUE: _l("Overdue"),
 }
+#: A member reminded this recently is not chosen for another reminder unless the administrator confirms it.
+RECENT_REMINDER = timedelta(hours=24)
 #: Question statistics are shown only for questions at least this many members answered, so that no
 #: figure can be traced back to one person.
 MIN_RESPONDENTS = 5
@@ -59,6 +62,13 @@ class MemberRow:
     last_reminded_at: datetime | None
     is_overdue: bool = False
     certificate: CertificateSummary | None = None
+    #: Reminded within :data:`RECENT_REMINDER` of the moment the rows were read.
+    is_recently_reminded: bool = False
+
+    @property
+    def is_chosen_by_default(self) -> bool:
+        """Ticked for a reminder on the dashboard: not complete, not reminded lately, not an administrator."""
+        return not (self.is_complete or self.is_recently_reminded or self.member.is_admin)
 
     @property
     def modules(self) -> tuple[ModuleState, ...]:
@@ -124,6 +134,7 @@ def load_member_rows(
         )
     }
     certificates = get_certificate_status_by_member(council.id, course_round.id, now)
+    now = now or utcnow()
     due = get_due_state(council, now, course_round)
     rows = []
     for member in members:
@@ -137,6 +148,7 @@ def load_member_rows(
                 last_reminded_at=last,
                 is_overdue=due is not None and due.is_past and not state.is_complete,
                 certificate=certificates.get(member.id),
+                is_recently_reminded=last is not None and now - last < RECENT_REMINDER,
             )
         )
     return rows
@@ -166,6 +178,9 @@ class Filters(ColumnSorting):
     is_descending: bool = False
     #: An earlier round to look at; None for the current one.
     round_id: int | None = None
+    #: Text that the member's name or e-mail address holds.
+    q: str = ""
+    page: int = 1
 
     @classmethod
     def from_args(cls, args: Mapping[str, str]) -> Filters:
@@ -179,10 +194,19 @@ class Filters(ColumnSorting):
             sort=sort if sort in SORT_KEYS else "name",
             is_descending=args.get("order") == "desc",
             round_id=parse_id(args.get("round")),
+            q=clean_search(args.get("q")),
+            page=parse_page(args.get("page")),
         )
 
+    @property
+    def is_filtered(self) -> bool:
+        return bool(self.role or self.status or self.q)
+
     def args(self, **changes: Any) -> dict[str, str]:
-        """Query-string values for a link to this view with ``changes`` applied."""
+        """Query-string values for a link to this view with ``changes`` applied; a link that sorts starts
+        again on the first page."""
+        if "page" not in changes and ({"sort", "is_descending"} & changes.keys()):
+            changes["page"] = 1
         changed = replace(self, **changes)
         values = {
             "role": changed.role,
@@ -190,12 +214,18 @@ class Filters(ColumnSorting):
             "sort": changed.sort if changed.sort != "name" else None,
             "order": "desc" if changed.is_descending else None,
             "round": str(changed.round_id) if changed.round_id is not None else None,
+            "q": changed.q,
+            "page": str(changed.page) if changed.page > 1 else None,
         }
         return {key: value for key, value in values.items() if value}
 
     def matches(self, row: MemberRow) -> bool:
         if self.role and row.member.role != self.role:
             return False
+        if self.q:
+            needle = self.q.lower()
+            if needle not in row.member.name.lower() and needle not in row.member.email.lower():
+                return False
         if self.status == OVERDUE:
             return row.is_overdue
         return not self.status or row.status == self.status
@@ -227,6 +257,8 @@ class FunnelStep:
     label: Any
     count: int
     total: int
+    #: The quiz of a step that counts passes (the page names it by the title learners see).
+    quiz: Quiz | None = None
 
     @property
     def share(self) -> float:
@@ -251,8 +283,11 @@ class Dashboard:
     round: CourseRound
     rounds: list[CourseRound]
     due: DueState | None
-    #: The rows of members who take the course that the filters let through, sorted.
+    #: The page shown of the rows of members who take the course that the filters let through, sorted.
     rows: list[MemberRow]
+    #: Every row the filters let through (the downloads and the print view show them all).
+    matching: list[MemberRow]
+    page: Page
     #: The same for the members who are not expected to take it (listed apart, counted nowhere).
     others: list[MemberRow]
     summary: Summary
@@ -275,6 +310,10 @@ def summarize(rows: list[MemberRow]) -> Summary:
     )
 
 
+def _quiz_of(module: Module, kind: QuizKind) -> Quiz | None:
+    return next((quiz for quiz in module.quizzes if quiz.kind == kind), None)
+
+
 def funnels(rows: list[MemberRow], course: Course) -> tuple[ModuleFunnel, ...]:
     """Per module, how many members watched the video, then passed the mechanics and conduct quizzes."""
     total = len(rows)
@@ -294,11 +333,13 @@ def funnels(rows: list[MemberRow], course: Course) -> tuple[ModuleFunnel, ...]:
                         _l("Passed the mechanics quiz"),
                         at_seminar + sum(cell.passed(QuizKind.MECHANICS) for cell in cells),
                         total,
+                        _quiz_of(module, QuizKind.MECHANICS),
                     ),
                     FunnelStep(
                         _l("Passed the conduct quiz"),
                         at_seminar + sum(cell.passed(QuizKind.CONDUCT) for cell in cells),
                         total,
+                        _quiz_of(module, QuizKind.CONDUCT),
                     ),
                 ),
             )
@@ -320,12 +361,16 @@ def get_dashboard(
     assert course_round is not None
     rows = load_member_rows(council, course, now, course_round=course_round)
     takers = [row for row in rows if row.member.takes_course]
+    matching = filters.apply(takers)
+    page = Page.of(filters.page, len(matching))
     return Dashboard(
         council=council,
         round=course_round,
         rounds=list_rounds(council.id),
         due=get_due_state(council, now, course_round),
-        rows=filters.apply(takers),
+        rows=page.slice(matching),
+        matching=matching,
+        page=page,
         others=filters.apply([row for row in rows if not row.member.takes_course]),
         summary=summarize(takers),
         funnels=funnels(takers, course),

@@ -109,15 +109,35 @@ def _text(value: Any) -> str:
     return value.isoformat() if isinstance(value, date) else str(value)
 
 
+#: Column widths in the workbook, in characters: enough for the longest value, within reason.
+MIN_WIDTH, MAX_WIDTH = 8, 48
+
+
+def column_widths(headers: Sequence[str], rows: Sequence[Sequence[Cell]]) -> list[float]:
+    """Each column's width: its longest value (a date is 10 characters), bounded, with a little room."""
+    widths = []
+    for index, header in enumerate(headers):
+        longest = max([len(str(header))] + [len(_text(row[index])) for row in rows if row[index] is not None])
+        widths.append(float(min(max(longest + 2, MIN_WIDTH), MAX_WIDTH)))
+    return widths
+
+
 def to_xlsx(headers: Sequence[str], rows: Iterable[Sequence[Cell]], title: str) -> bytes:
-    """An Excel workbook with one sheet; dates are real dates, every text is plain text."""
+    """An Excel workbook with one sheet; dates are real dates, every text is plain text. The header row
+    stays in view while scrolling, each column has a filter and is as wide as its values."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
 
+    rows = [list(row) for row in rows]
     workbook = Workbook(write_only=True)
     # Excel allows 31 characters in a sheet's name, and none of : \ / ? * [ ].
     sheet = workbook.create_sheet(title=re.sub(r"[:\\/?*\[\]]", "-", title)[:31] or "Sheet")
+    for index, width in enumerate(column_widths(headers, rows), start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = f"A1:{get_column_letter(max(len(headers), 1))}{len(rows) + 1}"
     header_cells = []
     for header in headers:
         cell = WriteOnlyCell(sheet, value=neutralize(header))

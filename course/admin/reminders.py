@@ -11,13 +11,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
 
 from course.admin.dashboard import MemberRow, load_member_rows
 from course.admin.models import Reminder, ReminderKind
 from course.audit.services import record_event
+from course.auth.links import LOGIN_MINUTES, issue_token, link_to
+from course.auth.models import TokenPurpose
 from course.content import Course, Module, Quiz
 from course.db import utcnow
 from course.extensions import db
@@ -35,6 +39,15 @@ SUBJECTS = {
     ReminderKind.SCHEDULED: _l("Reminder: the course on social media and local democracy"),
     ReminderKind.DUE_SOON: _l("Reminder: please complete the course before the due date"),
     ReminderKind.OVERDUE: _l("The due date for the course has passed"),
+}
+
+
+#: How each kind of reminder is named on the member's page and in the audit log.
+KIND_LABELS = {
+    ReminderKind.MANUAL.value: _l("Sent by an administrator"),
+    ReminderKind.SCHEDULED.value: _l("Weekly reminder"),
+    ReminderKind.DUE_SOON.value: _l("The week before the due date"),
+    ReminderKind.OVERDUE.value: _l("After the due date"),
 }
 
 
@@ -78,6 +91,13 @@ def send_reminder(
         raise AlreadyCompleteError(row.member.id)
     now = now or utcnow()
     member = row.member
+    modules_left = what_is_left(row)
+    overview_link = absolute_url("learning.show_overview")
+    # A link that signs the member in and opens their next step (a new one is offered once it expires).
+    next_path = urlsplit(modules_left[0].link if modules_left else overview_link).path
+    sign_in_link = link_to(
+        "auth.show_sign_in_link", issue_token(member, TokenPurpose.LOGIN, now), next=next_path
+    )
     email = compose(
         "reminder",
         to=member.email,
@@ -86,11 +106,13 @@ def send_reminder(
         member=member,
         council=council,
         kind=kind,
-        modules_left=what_is_left(row),
+        modules_left=modules_left,
         completed_modules=row.completed_modules,
         total_modules=len(row.modules),
         due=get_due_state(council, now),
-        overview_link=absolute_url("learning.show_overview"),
+        overview_link=overview_link,
+        sign_in_link=sign_in_link,
+        sign_in_minutes=LOGIN_MINUTES,
     )
     send_email(email)
     reminder = Reminder(
@@ -113,6 +135,50 @@ class RemindResult:
     failed: list[Member] = field(default_factory=list)
     #: Chosen members who were not reminded: completed, removed, or not in this council.
     skipped: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ManualPlan:
+    """Who a reminder sent by hand goes to: the chosen members who have not completed."""
+
+    rows: list[MemberRow]
+    #: Chosen members who will not be reminded: completed, removed, or not in this council.
+    skipped: int
+
+    @property
+    def recent(self) -> list[MemberRow]:
+        """Members reminded in the last 24 hours: another reminder needs the administrator's confirmation."""
+        return [row for row in self.rows if row.is_recently_reminded]
+
+
+def plan_manual(
+    council: Council, course: Course, member_ids: list[int], now: datetime | None = None
+) -> ManualPlan:
+    """What sending a reminder to ``member_ids`` would do, for the administrator to confirm."""
+    wanted = set(member_ids)
+    rows = load_member_rows(council, course, now or utcnow(), member_ids=list(wanted))
+    to_remind = [row for row in rows if not row.is_complete]
+    return ManualPlan(to_remind, len(wanted) - len(to_remind))
+
+
+@dataclass(frozen=True, slots=True)
+class SentReminder:
+    sent_at: datetime
+    kind: str
+    #: The administrator who sent it; None for the daily scheduler (or an administrator since erased).
+    sent_by_name: str | None
+
+
+def reminder_history(council: Council, member: Member) -> list[SentReminder]:
+    """Every reminder the member was sent by the council, newest first, with who sent it. One query."""
+    sender = aliased(Member)
+    rows = db.session.execute(
+        select(Reminder.sent_at, Reminder.kind, sender.name)
+        .outerjoin(sender, sender.id == Reminder.sent_by_id)
+        .where(Reminder.council_id == council.id, Reminder.member_id == member.id)
+        .order_by(Reminder.sent_at.desc(), Reminder.id.desc())
+    )
+    return [SentReminder(sent_at, kind, name) for sent_at, kind, name in rows]
 
 
 def remind_members(

@@ -10,6 +10,8 @@ records, and lets the address go (:func:`course.people.services.release_address`
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -33,11 +35,20 @@ from course.people.services import (
     default_takes_course,
     take_address,
 )
+from course.web.paging import Page, clean_search, parse_page
 
 ROLE_LABELS = {
     Role.COUNCILLOR.value: _l("Councillor"),
     Role.SUBSTITUTE.value: _l("Substitute"),
     Role.STAFF.value: _l("Staff"),
+}
+
+
+#: The roster's access filter: where each member is on the way to signing in.
+ACCESS_LABELS = {
+    "not_invited": _l("Not invited yet"),
+    "invited": _l("Invited, not signed in yet"),
+    "signed_in": _l("Signed in"),
 }
 
 
@@ -57,6 +68,106 @@ def active_members(council: Council):
 
 def list_members(council: Council) -> list[Member]:
     return list(db.session.execute(active_members(council).order_by(func.lower(Member.name))).scalars())
+
+
+@dataclass(frozen=True, slots=True)
+class RosterQuery:
+    """What the roster shows: members whose name or address holds ``q``, of one role and access state."""
+
+    q: str = ""
+    role: str | None = None
+    access: str | None = None
+    page: int = 1
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, str]) -> RosterQuery:
+        role = args.get("role") or None
+        access = args.get("status") or None
+        return cls(
+            q=clean_search(args.get("q")),
+            role=role if role in ROLE_LABELS else None,
+            access=access if access in ACCESS_LABELS else None,
+            page=parse_page(args.get("page")),
+        )
+
+    @property
+    def is_filtered(self) -> bool:
+        return bool(self.q or self.role or self.access)
+
+    def args(self, **changes: Any) -> dict[str, str]:
+        """Query-string values for a link to the roster with ``changes`` applied."""
+        values = {
+            "q": self.q,
+            "role": self.role,
+            "status": self.access,
+            "page": str(self.page) if self.page > 1 else None,
+        }
+        values.update({key: str(value) if value is not None else None for key, value in changes.items()})
+        if values.get("page") == "1":
+            values["page"] = None
+        return {key: value for key, value in values.items() if value}
+
+
+@dataclass(frozen=True, slots=True)
+class RosterPage:
+    members: list[Member]
+    page: Page
+    query: RosterQuery
+    #: Every active member of the council, whatever the filters.
+    roster_size: int
+    #: Members who would get an invitation from "Invite everyone not yet invited".
+    waiting: int
+
+
+def search_members(council: Council, query: RosterQuery) -> RosterPage:
+    """One page of the council's roster, filtered; three queries whatever the size of the council."""
+    conditions = []
+    if query.q:
+        needle = query.q.lower()
+        conditions.append(
+            func.lower(Member.name).contains(needle, autoescape=True)
+            | func.lower(Member.email).contains(needle, autoescape=True)
+        )
+    if query.role:
+        conditions.append(Member.role == query.role)
+    if query.access == "not_invited":
+        conditions.append(Member.invited_at.is_(None) & Member.joined_at.is_(None))
+    elif query.access == "invited":
+        conditions.append(Member.invited_at.is_not(None) & Member.joined_at.is_(None))
+    elif query.access == "signed_in":
+        conditions.append(Member.joined_at.is_not(None))
+    scope = [Member.council_id == council.id, Member.removed_at.is_(None)]
+    waiting_condition = Member.invited_at.is_(None) & Member.joined_at.is_(None)
+    total, roster_size, waiting = db.session.execute(
+        select(
+            func.count().filter(*conditions) if conditions else func.count(),
+            func.count(),
+            func.count().filter(waiting_condition),
+        ).where(*scope)
+    ).one()
+    page = Page.of(query.page, total)
+    members = list(
+        db.session.execute(
+            select(Member)
+            .where(*scope, *conditions)
+            .order_by(func.lower(Member.name), Member.id)
+            .limit(page.per_page)
+            .offset(page.offset)
+        ).scalars()
+    )
+    return RosterPage(members, page, query, roster_size, waiting)
+
+
+def count_waiting(council: Council) -> int:
+    """How many members "Invite everyone not yet invited" would write to."""
+    return db.session.execute(
+        select(func.count()).where(
+            Member.council_id == council.id,
+            Member.removed_at.is_(None),
+            Member.invited_at.is_(None),
+            Member.joined_at.is_(None),
+        )
+    ).scalar_one()
 
 
 def get_member(council: Council, member_id: int) -> Member | None:

@@ -20,7 +20,6 @@ from course.admin.forms import DueDateForm, ImportForm, MemberForm, RoundForm
 from course.auth import links
 from course.auth.access import admin_required
 from course.certificates import queries as certificate_queries
-from course.content import QuizKind
 from course.db import utcnow
 from course.extensions import db
 from course.learning import rounds
@@ -28,6 +27,7 @@ from course.mail.services import MailError
 from course.people.calendar import get_due_state
 from course.people.models import Council, CourseRound
 from course.web.course import get_course
+from course.web.downloads import attachment
 from course.web.inputs import parse_id
 from course.web.templating import current_locale
 
@@ -71,7 +71,6 @@ class CellLabels:
     video_watched: str
     video_watched_share: str
     video_not_started: str
-    quiz: dict[QuizKind, str]
     passed: str
     not_passed_yet: str
     completed_on: str
@@ -90,7 +89,6 @@ def cell_labels() -> CellLabels:
         video_watched=_("Video watched"),
         video_watched_share=_("Video: %(percent)s watched"),
         video_not_started=_("Video not started"),
-        quiz={QuizKind.MECHANICS: _("Mechanics quiz"), QuizKind.CONDUCT: _("Conduct quiz")},
         passed=_("passed"),
         not_passed_yet=_("not passed yet"),
         completed_on=_("Completed %(date)s"),
@@ -220,8 +218,10 @@ def change_due_date():
 def _export(kind: str):
     council = _council()
     board = _board(dashboard.Filters.from_args(request.args))
-    headers, rows = exports.completion_table(council, get_course(), [*board.rows, *board.others])
-    name = f"completion-{council.slug}-{board.round.term.label.replace(chr(0x2013), '-')}"
+    headers, rows = exports.completion_table(council, get_course(), [*board.matching, *board.others])
+    # i18n: the start of a downloaded completion table's file name, lower case, without spaces
+    stem = _("completion")
+    name = f"{stem}-{council.slug}-{board.round.term.label.replace(chr(0x2013), '-')}"
     if kind == "csv":
         # Danish and Swedish Excel expect semicolons (the comma is their decimal sign).
         data = exports.to_csv(headers, rows, delimiter="," if current_locale() == "en" else ";")
@@ -229,9 +229,8 @@ def _export(kind: str):
     else:
         data = exports.to_xlsx(headers, rows, title=council.name)
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    response = Response(data, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}.{kind}"'
-    return response
+    response = Response(data, content_type=mimetype)
+    return attachment(response, f"{name}.{kind}")
 
 
 @bp.get("/export.csv")
@@ -284,6 +283,15 @@ def send_reminders():
     if not member_ids:
         flash(_("Choose the members to remind."), "error")
         return redirect(url_for("admin.show_dashboard", **dashboard.Filters.from_args(request.form).args()))
+    if request.form.get("confirm") != "yes":
+        # The administrator sees how many e-mails will go, and who was reminded lately, before any goes.
+        plan = reminders.plan_manual(_council(), get_course(), member_ids)
+        return render_template(
+            "admin/reminders_confirm.html",
+            plan=plan,
+            filters=dashboard.Filters.from_args(request.form),
+            active_page="admin",
+        )
     result = reminders.remind_members(_council(), get_course(), member_ids, actor=current_user)
     failed_names = ", ".join(member.name for member in result.failed)
     db.session.commit()
@@ -326,8 +334,14 @@ def _member_or_404(member_id: int):
 @bp.get("/members")
 @admin_required
 def list_members():
-    members = roster.list_members(_council())
-    return render_template("admin/members.html", members=members, active_page="admin")
+    page = roster.search_members(_council(), roster.RosterQuery.from_args(request.args))
+    return render_template(
+        "admin/members.html",
+        members=page.members,
+        roster=page,
+        access_labels=roster.ACCESS_LABELS,
+        active_page="admin",
+    )
 
 
 def _apply_roster_error(form: MemberForm, error: roster.RosterError) -> None:
@@ -395,11 +409,14 @@ def edit_member(member_id: int):
             flash(_("The changes are saved.") if changed else _("Nothing was changed."), "success")
             return redirect(url_for("admin.list_members"))
     status = 422 if form.errors else 200
+    reminder_history = reminders.reminder_history(_council(), member)
     return render_template(
         "admin/member_form.html",
         form=form,
         member=member,
         history=certificate_queries.list_member_history(member),
+        reminder_history=reminder_history,
+        reminder_kinds=reminders.KIND_LABELS,
         active_page="admin",
     ), status
 
@@ -434,6 +451,15 @@ def invite_member(member_id: int):
     db.session.commit()
     flash(_("An invitation was sent to %(email)s.", email=member.email), "success")
     return redirect(url_for("admin.list_members"))
+
+
+@bp.get("/members/invite")
+@admin_required
+def confirm_invite_members():
+    """Before inviting everyone not yet invited: how many e-mails will go."""
+    return render_template(
+        "admin/invite_confirm.html", waiting=roster.count_waiting(_council()), active_page="admin"
+    )
 
 
 @bp.post("/members/invite")

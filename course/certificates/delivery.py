@@ -84,6 +84,23 @@ def certificate_email(certificate: Certificate, member: Member, course: Course) 
     )
 
 
+REVOKED_SUBJECT = _l("Your course certificate has been revoked")
+
+
+def revoked_email(certificate: Certificate, member: Member, council_name: str) -> Email:
+    """Telling the member, in their language, that their certificate was revoked and why."""
+    return compose(
+        "certificate_revoked",
+        to=member.email,
+        locale=member.language,
+        subject=REVOKED_SUBJECT,
+        certificate=certificate,
+        code=codes.format_code(certificate.code),
+        council_name=council_name,
+        certificate_url=absolute_url("certificates.show_certificate"),
+    )
+
+
 def send_certificate_emails(emails: Iterable[Email]) -> list[str]:
     """Send each message; returns the addresses that could not be reached (the rest went out)."""
     failed = []

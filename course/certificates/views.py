@@ -301,6 +301,11 @@ def revoke_certificate(certificate_id: int):
     form = RevokeForm(prefix="revoke")
     if not form.validate_on_submit():
         return _render_detail(certificate, revoke_form=form, status=422)
+    if request.form.get("confirm") != "yes":
+        # The reason is right: now the administrator confirms, seeing what happens.
+        return render_template(
+            "certificates/revoke_confirm.html", certificate=certificate, form=form, active_page="admin"
+        )
     try:
         operations.revoke_certificate(certificate, form.reason.data, actor=current_user)
     except operations.CertificateError:
@@ -309,6 +314,17 @@ def revoke_certificate(certificate_id: int):
         return _to_detail(certificate_id)
     db.session.commit()
     flash(_("The certificate is revoked."), "success")
+    member = certificate.member
+    if delivery.send_certificate_emails(
+        [delivery.revoked_email(certificate, member, current_user.council.name)]
+    ):
+        flash(
+            _(
+                "The e-mail telling %(email)s could not be sent. Please tell the member yourself.",
+                email=member.email,
+            ),
+            "warning",
+        )
     return _to_detail(certificate_id)
 
 

@@ -5,13 +5,16 @@ from __future__ import annotations
 import json
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import force_locale, format_date, format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from course.auth.access import admin_required, public
 from course.extensions import db
 from course.privacy import services
+from course.privacy.document import build_document, render_document_pdf
 from course.privacy.forms import EraseForm, RetentionForm
+from course.web.downloads import attachment
 
 bp = Blueprint("privacy", __name__)
 
@@ -30,10 +33,79 @@ def export_member(member_id: int):
     data = services.export_member(member, actor=current_user)
     db.session.commit()
     response = Response(json.dumps(data, ensure_ascii=False, indent=2), mimetype="application/json")
-    response.headers.set("Content-Disposition", "attachment", filename=f"member-{member.id}.json")
+    # i18n: the start of the file name of a member's data, lower case, without spaces
+    attachment(response, _("personal-data-%(id)s", id=member.id) + ".json")
     # Personal data: no copy in a shared cache.
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _document_title(member) -> str:
+    return _("The data %(council)s stores about %(name)s", council=member.council.name, name=member.name)
+
+
+@bp.get("/admin/members/<id:member_id>/export.html")
+@admin_required
+def export_member_document(member_id: int):
+    """The same export as a page the member can read, in the member's language (to print or send)."""
+    member = _member_or_404(member_id)
+    data = services.export_member(member, actor=current_user)
+    db.session.commit()
+    language = member.language
+    with force_locale(language):
+        document = build_document(data)
+        html = render_template(
+            "privacy/export_document.html",
+            document=document,
+            intro=_document_intro(document),
+            member=member,
+            title=_document_title(member),
+            language=language,
+        )
+        filename = _("personal-data-%(id)s", id=member.id) + ".html"
+    response = Response(html, content_type="text/html; charset=utf-8")
+    attachment(response, filename)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/admin/members/<id:member_id>/export.pdf")
+@admin_required
+def export_member_pdf(member_id: int):
+    """The same document as a PDF, in the member's language."""
+    member = _member_or_404(member_id)
+    data = services.export_member(member, actor=current_user)
+    db.session.commit()
+    language = member.language
+    with force_locale(language):
+        document = build_document(data)
+        texts = {
+            "intro": _document_intro(document),
+        }
+        for section_index, section in enumerate(document.sections):
+            for record_index, record in enumerate(section.records):
+                for field_index, field in enumerate(record):
+                    if field.is_date:
+                        shown = format_date(field.value, "long")
+                    elif field.is_moment:
+                        shown = format_datetime(field.value, "medium")
+                    else:
+                        shown = str(field.value)
+                    texts[f"{section_index}.{record_index}.{field_index}"] = shown
+        pdf = render_document_pdf(document, title=_document_title(member), language=language, texts=texts)
+        filename = _("personal-data-%(id)s", id=member.id) + ".pdf"
+    response = Response(pdf, mimetype="application/pdf")
+    attachment(response, filename)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _document_intro(document) -> str:
+    return _(
+        "Exported %(date)s. The controller is %(controller)s. This is everything the course stores about you, apart from passwords and secret link codes, which are never shown.",  # noqa: E501
+        date=format_datetime(document.exported_at, "long"),
+        controller=document.controller,
+    )
 
 
 _REFUSALS = {
