@@ -245,3 +245,28 @@ def test_a_seminar_completion_is_a_completion_everywhere(app, make, client, admi
     overview = client.get("/")
     assert overview.status_code == 200, overview.headers
     assert "Completed at the council seminar on" in overview.get_data(as_text=True)
+
+
+def test_starting_a_round_during_a_term_says_it_is_for_the_next_term(app, make, client, admin_of):
+    council = make.council("earlyby")
+    admin_of(council)
+    with app.app_context():
+        current = _council(app, council).current_round.term
+    page = client.get("/admin/rounds/new?lang=en").get_data(as_text=True)
+    assert "This round is for the next council term" in page
+    assert f"already covers the council term {current.label}" in page
+    assert f"Start a new round: the council term {current.next().label}" in page
+
+
+def test_a_round_started_late_for_the_current_term_needs_no_warning(app, make, client, admin_of):
+    council = make.council("lateby")
+    admin_of(council)
+    with app.app_context():
+        current_round = _council(app, council).current_round
+        earlier = calendar.term_of("dk", current_round.term_start - timedelta(days=1))
+        current_round.term_start, current_round.term_end = earlier.start, earlier.end
+        db.session.commit()
+        this_term = calendar.term_of("dk", calendar.today("dk"))
+    page = client.get("/admin/rounds/new?lang=en").get_data(as_text=True)
+    assert f"Start a new round: the council term {this_term.label}" in page
+    assert "This round is for the next council term" not in page

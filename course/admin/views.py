@@ -25,6 +25,7 @@ from course.extensions import db
 from course.learning import rounds
 from course.mail.services import MailError
 from course.people.calendar import get_due_state
+from course.people.calendar import today as council_today
 from course.people.models import Council, CourseRound
 from course.web.course import get_course
 from course.web.downloads import attachment
@@ -165,6 +166,7 @@ def new_round():
         "admin/round_new.html",
         form=form,
         term=rounds.next_term(council),
+        today=council_today(council.country),
         council=council,
         active_page="admin",
     )
@@ -193,7 +195,12 @@ def start_round():
             )
             return redirect(url_for("admin.show_dashboard"), code=303)
     return render_template(
-        "admin/round_new.html", form=form, term=term, council=council, active_page="admin"
+        "admin/round_new.html",
+        form=form,
+        term=term,
+        today=council_today(council.country),
+        council=council,
+        active_page="admin",
     ), 422
 
 
