@@ -310,10 +310,11 @@ def test_exports_in_the_administrators_language_with_formulas_neutralised(
     assert data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
     header = rows[0]
-    assert header[:5] == ["Navn", "E-mailadresse", "Rolle", "Status", "Forsinket"]
+    assert header[:6] == ["Navn", "E-mailadresse", "Rolle", "Tager kurset", "Status", "Forsinket"]
     assert "Modul 1: video" in header
     by_name = {row[0]: dict(zip(header, row, strict=True)) for row in rows[1:]}
     assert by_name["Anna Andersen"]["Status"] == "Gennemført"
+    assert by_name["Anna Andersen"]["Tager kurset"] == "Ja"
     assert by_name["Bent Bæk"]["Modul 2: video"] == "Udskrift læst"
     assert by_name["Carl Carlsen"]["Rolle"] == "Stedfortræder"
     assert by_name["Dora Dahl"]["Påmindelser sendt"] == "1"
@@ -349,7 +350,7 @@ def test_exports_in_the_administrators_language_with_formulas_neutralised(
 
 def test_an_english_csv_uses_commas(signed_in, seeded):
     data = signed_in.get("/admin/export.csv").get_data().decode("utf-8-sig")
-    assert data.splitlines()[0].startswith("Name,E-mail address,Role,Status,Overdue,")
+    assert data.splitlines()[0].startswith("Name,E-mail address,Role,Takes the course,Status,Overdue,")
 
 
 def test_the_print_view_lists_the_table_without_forms(signed_in, seeded):

@@ -38,7 +38,7 @@ def completion_table(
     council: Council, course: Course, rows: Iterable[MemberRow]
 ) -> tuple[list[str], list[list[Cell]]]:
     """Headers and rows: one line per member, columns per module. Call inside the reader's locale."""
-    headers = [_("Name"), _("E-mail address"), _("Role"), _("Status"), _("Overdue")]
+    headers = [_("Name"), _("E-mail address"), _("Role"), _("Takes the course"), _("Status"), _("Overdue")]
     for module in course.modules:
         number = module.number
         headers.append(_("Module %(number)s: video", number=number))
@@ -66,6 +66,7 @@ def completion_table(
             row.member.name,
             row.member.email,
             str(ROLE_LABELS[row.member.role]),
+            yes if row.member.takes_course else no,
             str(STATUS_LABELS[row.status]),
             yes if row.is_overdue else no,
         ]
