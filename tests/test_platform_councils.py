@@ -412,3 +412,30 @@ def test_the_logo_is_removed(app, signed_in, aarhus):
     )
     assert signed_in.post("/platform/councils/aarhus/logo/remove").status_code == 303
     assert app.test_client().get("/councils/aarhus/logo").status_code == 404
+
+
+# --- a change of country ----------------------------------------------------------------------------------
+
+
+def test_a_change_of_country_moves_the_current_round_to_the_new_countrys_term(app, signed_in, aarhus):
+    from course.people import calendar
+
+    page = signed_in.get("/platform/councils/aarhus").get_data(as_text=True)
+    # The form says before saving what changing the country does.
+    assert "moves the council's current round to that country's current council term" in page
+    response = signed_in.post(
+        "/platform/councils/aarhus",
+        data={"council-name": "Aarhus Kommune", "council-country": "se", "council-locale": "da"},
+    )
+    assert response.status_code == 303
+    expected = calendar.term_of("se", calendar.today("se"))
+    with app.app_context():
+        current = _council("aarhus").current_round
+        assert (current.term_start, current.term_end) == (expected.start, expected.end)
+        moved = db.session.execute(
+            select(AuditEvent).where(AuditEvent.action == "round.term_changed")
+        ).scalar_one()
+        assert moved.details["term_start"] == expected.start.isoformat()
+    html = signed_in.get("/platform/councils/aarhus").get_data(as_text=True)
+    figures = dict(re.findall(r"<dt>([^<]+)</dt><dd>([^<]+)</dd>", html))
+    assert figures["Council term of the current round"] == expected.label

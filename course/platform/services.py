@@ -19,6 +19,7 @@ from course.certificates.queries import count_certificates_by_council
 from course.db import utcnow
 from course.extensions import db
 from course.learning.progress import CouncilFigures, count_progress_by_council
+from course.learning.rounds import RoundError, move_to_country_term
 from course.people.calendar import DueState, Term, get_due_state
 from course.people.models import Council, Member, Role
 from course.people.services import (
@@ -262,7 +263,9 @@ def get_council_page(slug: str, now: datetime | None = None) -> CouncilPage | No
 
 def update_council(council: Council, *, name: str, country: str, locale: str, actor: Member) -> bool:
     """Rename the council or change its country or language; True and an audit event when something
-    changed; flushes."""
+    changed; flushes. A new country moves the council's current round to that country's current council
+    term (see :func:`course.learning.rounds.move_to_country_term`); raises :class:`SetupError` when it
+    cannot."""
     changes = {
         field: value
         for field, value in (("name", name.strip()), ("country", country), ("default_locale", locale))
@@ -275,6 +278,18 @@ def update_council(council: Council, *, name: str, country: str, locale: str, ac
     db.session.flush()
     # The event names what changed, not the values (a name is free text).
     record_event("council.changed", actor=actor, council_id=council.id, changed=sorted(changes))
+    if "country" in changes:
+        # A round's term is stored as dates: the current round moves to the new country's current term.
+        try:
+            move_to_country_term(council, actor=actor)
+        except RoundError:
+            raise SetupError(
+                _l(
+                    "The council already has a round for the current council term of that country, so its "
+                    "country cannot be changed."
+                ),
+                "country",
+            ) from None
     return True
 
 

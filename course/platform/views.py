@@ -181,13 +181,18 @@ def update_council(slug: str):
     form = CouncilDetailsForm(prefix="council")
     if not form.validate_on_submit():
         return _render_council(page, details=form, status=422)
-    changed = services.update_council(
-        page.council,
-        name=form.name.data,
-        country=form.country.data,
-        locale=form.locale.data,
-        actor=current_user,
-    )
+    try:
+        changed = services.update_council(
+            page.council,
+            name=form.name.data,
+            country=form.country.data,
+            locale=form.locale.data,
+            actor=current_user,
+        )
+    except services.SetupError as error:
+        db.session.rollback()
+        form.country.errors = [*form.country.errors, str(error.message)]
+        return _render_council(_council_page(slug), details=form, status=422)
     db.session.commit()
     if changed:
         flash(_("The council's details are saved."), "success")
