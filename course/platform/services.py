@@ -137,21 +137,18 @@ SORT_KEYS: dict[str, Callable[[CouncilSummary], Any]] = {
 
 @dataclass(frozen=True, slots=True)
 class Sorting(ColumnSorting):
-    """Which councils the overview shows (all, or those whose current round is of one term, by the year it
-    began) and in which order."""
+    """Which councils the overview shows (all, or those whose current round is of one term, named by its
+    first day: a Danish and a Swedish term may begin in the same year) and in which order."""
 
     sort: str = "name"
     is_descending: bool = False
-    term_year: int | None = None
+    term_start: date | None = None
 
     @classmethod
     def from_args(cls, args: Mapping[str, str]) -> Sorting:
         sort = args.get("sort") or "name"
-        term = args.get("term") or ""
         return cls(
-            sort if sort in SORT_KEYS else "name",
-            args.get("order") == "desc",
-            int(term) if term.isascii() and term.isdigit() and len(term) == 4 else None,
+            sort if sort in SORT_KEYS else "name", args.get("order") == "desc", _parse_day(args.get("term"))
         )
 
     def args(self, **changes: Any) -> dict[str, str]:
@@ -159,18 +156,28 @@ class Sorting(ColumnSorting):
         values = {
             "sort": changed.sort if changed.sort != "name" else None,
             "order": "desc" if changed.is_descending else None,
-            "term": str(changed.term_year) if changed.term_year else None,
+            "term": changed.term_start.isoformat() if changed.term_start else None,
         }
         return {key: value for key, value in values.items() if value}
 
     def apply(self, summaries: list[CouncilSummary]) -> list[CouncilSummary]:
+        if self.term_start is not None:
+            summaries = [s for s in summaries if s.term is not None and s.term.start == self.term_start]
         key = SORT_KEYS[self.sort]
-        if self.term_year is not None:
-            summaries = [s for s in summaries if s.term is not None and s.term.start.year == self.term_year]
         ordered = sorted(summaries, key=SORT_KEYS["name"])
         with_value = [summary for summary in ordered if key(summary) is not None]
         without = [summary for summary in ordered if key(summary) is None]
         return sorted(with_value, key=key, reverse=self.is_descending) + without
+
+
+def _parse_day(value: str | None) -> date | None:
+    """A term's first day from the query string (2026-10-15); None for anything else."""
+    if not value or len(value) != 10 or not value.isascii():
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
 
 
 class SetupError(ValueError):

@@ -19,7 +19,7 @@ from course.platform.forms import (
     CouncilForm,
     LogoForm,
 )
-from course.web.templating import current_locale, percent
+from course.web.templating import current_locale
 
 bp = Blueprint("platform", __name__, url_prefix="/platform")
 
@@ -41,6 +41,12 @@ def show_overview():
     )
 
 
+def share_text(share: float, decimal_comma: bool) -> str:
+    """A share as a plain number (0.25), with a decimal comma in Danish and Swedish (0,25)."""
+    text = f"{share:.4f}".rstrip("0").rstrip(".") if share else "0"
+    return text.replace(".", ",") if decimal_comma else text
+
+
 @bp.get("/export.csv")
 @platform_admin_required
 def export_csv():
@@ -50,6 +56,7 @@ def export_csv():
         _("Council"),
         _("Short name"),
         _("Country"),
+        _("Council term"),
         _("Members"),
         _("Completed"),
         _("Share completed"),
@@ -59,14 +66,17 @@ def export_csv():
         _("Due date"),
         _("Certificates issued"),
     ]
+    decimal_comma = current_locale() != "en"
     rows = [
         [
             summary.council.name,
             summary.council.slug,
             summary.council.country.upper(),
+            summary.term.label if summary.term else None,
             summary.members,
             summary.complete,
-            percent(summary.complete_share),
+            # A number a spreadsheet can compute with (0.25), with the decimal sign of the language.
+            share_text(summary.complete_share, decimal_comma),
             summary.in_progress,
             summary.not_started,
             summary.overdue,
@@ -75,7 +85,7 @@ def export_csv():
         ]
         for summary in summaries
     ]
-    data = to_csv(headers, rows, delimiter="," if current_locale() == "en" else ";")
+    data = to_csv(headers, rows, delimiter=";" if decimal_comma else ",")
     response = Response(data, mimetype="text/csv; charset=utf-8")
     response.headers["Content-Disposition"] = 'attachment; filename="councils.csv"'
     return response
