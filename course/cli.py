@@ -166,10 +166,10 @@ def _safe_url(url: str) -> str:
 def create_council_command(slug: str, name: str, country: str, locale: str | None) -> None:
     """Create a council."""
     from course.extensions import db
-    from course.people.services import CouncilError, create_council
+    from course.people.services import COUNTRY_LOCALES, CouncilError, create_council
 
     try:
-        council = create_council(slug, name, country, locale or {"dk": "da", "se": "sv"}[country])
+        council = create_council(slug, name, country, locale or COUNTRY_LOCALES[country])
     except CouncilError as error:
         _fail(str(error))
         return

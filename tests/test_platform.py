@@ -264,7 +264,7 @@ def test_creating_a_council_reports_every_problem_at_once(app, signed_in, counci
     )
     html = response.get_data(as_text=True)
     assert response.status_code == 422
-    summary = re.search(r'class="error-summary.*?</div>', html, re.S).group(0)
+    summary = re.search(r'class="alert alert-error error-summary.*?</ul>', html, re.S).group(0)
     assert "Use 2 to 63 lower-case letters" in summary
     assert "Enter an e-mail address like name@example.dk." in summary
 

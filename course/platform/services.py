@@ -189,6 +189,38 @@ class SetupError(ValueError):
         self.field = field
 
 
+def check_new_council(*, slug: str, admin_email: str) -> list[SetupError]:
+    """Every problem with a new council's short name and its administrator's address (a bad or taken
+    short name, a bad address or one registered with another council), so a form can show them all at
+    once; an empty list when both are fine. At most two queries."""
+    problems = []
+    slug = slug.strip().lower()
+    if not SLUG_PATTERN.match(slug):
+        problems.append(
+            SetupError(
+                _l("Use 2 to 63 lower-case letters (a-z), digits and hyphens, for example aarhus."), "slug"
+            )
+        )
+    elif get_council(slug) is not None:
+        problems.append(SetupError(_l("A council with this short name exists already."), "slug"))
+    try:
+        address = check_email(admin_email)
+    except MemberError:
+        problems.append(SetupError(_l("Enter an e-mail address like name@example.dk."), "admin_email"))
+    else:
+        if get_member_by_email(address) is not None:
+            problems.append(
+                SetupError(
+                    _l(
+                        "%(email)s is registered with another council. A person can be a member of one council only.",  # noqa: E501
+                        email=address,
+                    ),
+                    "admin_email",
+                )
+            )
+    return problems
+
+
 def create_council_with_admin(
     *,
     name: str,
@@ -205,25 +237,10 @@ def create_council_with_admin(
     :class:`course.mail.services.MailError` when the invitation cannot be sent (the caller rolls back, so
     nothing is half made).
     """
-    slug = slug.strip().lower()
-    if not SLUG_PATTERN.match(slug):
-        raise SetupError(
-            _l("Use 2 to 63 lower-case letters (a-z), digits and hyphens, for example aarhus."), "slug"
-        )
-    if get_council(slug) is not None:
-        raise SetupError(_l("A council with this short name exists already."), "slug")
-    try:
-        address = check_email(admin_email)
-    except MemberError:
-        raise SetupError(_l("Enter an e-mail address like name@example.dk."), "admin_email") from None
-    if get_member_by_email(address) is not None:
-        raise SetupError(
-            _l(
-                "%(email)s is registered with another council. A person can be a member of one council only.",  # noqa: E501
-                email=address,
-            ),
-            "admin_email",
-        )
+    problems = check_new_council(slug=slug, admin_email=admin_email)
+    if problems:
+        raise problems[0]
+    slug, address = slug.strip().lower(), check_email(admin_email)
     council = create_council(slug, name, country, locale, actor=actor)
     admin = add_member(council, address, admin_name, role=Role.STAFF.value, is_admin=True, actor=actor)
     send_invitation(admin, actor=actor, as_administrator=True)

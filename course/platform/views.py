@@ -9,6 +9,7 @@ from course.admin.exports import to_csv
 from course.auth.access import platform_admin_required, public
 from course.extensions import db
 from course.mail.services import MailError
+from course.people.services import COUNTRY_LOCALES
 from course.plan.services import adopted_plans_by_council
 from course.platform import services
 from course.platform.forms import (
@@ -95,15 +96,27 @@ def export_csv():
 @platform_admin_required
 def create_council():
     form = CouncilForm()
-    if request.method == "GET":
-        form.locale.data = current_locale()
-    if form.validate_on_submit():
+    if form.is_submitted():
+        valid = form.validate()
+        # Every problem at once: the short name and the address are checked even when another field is
+        # wrong (those the form refused already are left alone).
+        checked = {"slug": form.slug, "admin_email": form.admin_email}
+        for problem in services.check_new_council(
+            slug=form.slug.data or "", admin_email=form.admin_email.data or ""
+        ):
+            field = checked[problem.field]
+            if not field.errors:
+                field.errors = [*field.errors, str(problem.message)]
+                valid = False
+    else:
+        valid = False
+    if valid:
         try:
             council, admin = services.create_council_with_admin(
                 name=form.name.data.strip(),
                 slug=form.slug.data,
                 country=form.country.data,
-                locale=form.locale.data,
+                locale=form.locale.data or COUNTRY_LOCALES[form.country.data],
                 admin_name=form.admin_name.data.strip(),
                 admin_email=form.admin_email.data,
                 actor=current_user,
