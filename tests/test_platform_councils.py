@@ -439,3 +439,17 @@ def test_a_change_of_country_moves_the_current_round_to_the_new_countrys_term(ap
     html = signed_in.get("/platform/councils/aarhus").get_data(as_text=True)
     figures = dict(re.findall(r"<dt>([^<]+)</dt><dd>([^<]+)</dd>", html))
     assert figures["Council term of the current round"] == expected.label
+
+
+def test_the_archive_confirmation_counts_everyone_who_loses_access(app, make, signed_in, aarhus):
+    # Two staff administrators who do not take the course, and one member who does.
+    make.member(aarhus, "a1@aarhus.example", role="staff", is_admin=True, takes_course=False)
+    make.member(aarhus, "a2@aarhus.example", role="staff", is_admin=True, takes_course=False)
+    make.member(aarhus, "c@aarhus.example")
+    gone = make.member(aarhus, "gone@aarhus.example")
+    with app.app_context():
+        db.session.get(Member, gone.id).removed_at = utcnow()
+        db.session.commit()
+    html = signed_in.get("/platform/councils/aarhus/archive").get_data(as_text=True)
+    assert "3 people can no longer sign in" in html
+    assert "(2 of them administrators)" in html

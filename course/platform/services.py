@@ -388,6 +388,14 @@ def add_administrator(
     return admin, replaced
 
 
+def count_active_members(council: Council) -> int:
+    """Everyone on the council's roster who can sign in (administrators and staff who do not take the
+    course included): those who lose access when it is archived. One query."""
+    return db.session.scalar(
+        select(func.count()).where(Member.council_id == council.id, Member.removed_at.is_(None))
+    )
+
+
 def archive_council(council: Council, *, actor: Member, now: datetime | None = None) -> None:
     """Archive the council: its members can no longer sign in, no round starts for it, and its members'
     data is erased when the retention period counted from now has passed (``council-course purge``).

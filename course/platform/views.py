@@ -295,6 +295,7 @@ def archive_council(slug: str):
         page=page,
         council=council,
         form=form,
+        losing_access=services.count_active_members(council),
         kept_until=services.archived_retention(council),
         active_page="platform",
     ), status
