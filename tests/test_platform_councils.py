@@ -269,9 +269,10 @@ def test_archiving_asks_for_confirmation_first(app, signed_in, aarhus):
 
 
 def test_an_archived_councils_members_are_turned_away_everywhere(app, make, signed_in, aarhus, smtp_server):
-    member = make.member(aarhus, "c@aarhus.example")
+    member = make.member(aarhus, "c@aarhus.example", locale="en")
     invited = make.member(aarhus, "new@aarhus.example", password=None)
     session = app.test_client()
+    session.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
     session.post("/login", data={"email": member.email, "password": PASSWORD})
     assert session.get("/").status_code == 200
     with app.app_context():
@@ -282,12 +283,27 @@ def test_an_archived_councils_members_are_turned_away_everywhere(app, make, sign
     assert response.status_code == 303
     assert "council.archived" in _actions(app)
 
-    # The open session ends, the password no longer signs in, and the links do nothing.
+    # The open session ends with a word on why, the password no longer signs in (and says why), and a
+    # link request sends no link but an e-mail that says the council's access has ended.
+    ended = session.get("/")
+    assert ended.status_code == 302
+    assert "access to the course has ended" in session.get(ended.location).get_data(as_text=True)
     assert session.get("/").status_code == 302
+    assert "access to the course has ended" not in session.get("/login").get_data(as_text=True)
     again = app.test_client()
-    assert again.post("/login", data={"email": member.email, "password": PASSWORD}).status_code != 302
-    again.post("/login/link", data={"email": member.email})
-    assert smtp_server.to(member.email) == []
+    again.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    refused = again.post("/login", data={"email": member.email, "password": PASSWORD})
+    assert refused.status_code == 422
+    assert "access to the course has ended" in refused.get_data(as_text=True)
+    assert "Aarhus Kommune" in refused.get_data(as_text=True)
+    wrong = again.post("/login", data={"email": member.email, "password": "not the password"})
+    assert "access to the course has ended" not in wrong.get_data(as_text=True)
+    asked = again.post("/login/link", data={"email": member.email})
+    unknown = again.post("/login/link", data={"email": "nobody@aarhus.example"})
+    assert asked.get_data(as_text=True) == unknown.get_data(as_text=True)
+    [message] = smtp_server.to(member.email)
+    assert "access to the course has ended" in text_of(message)
+    assert "/login/link#" not in text_of(message)
     opened = again.post("/invitation", data={"token": invitation, "action": "link"})
     assert opened.status_code != 302 or "/login" in opened.location
     with app.app_context():
