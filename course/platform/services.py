@@ -475,6 +475,9 @@ def get_logo(slug: str) -> tuple[bytes, str] | None:
 
 # --- the platform's settings ------------------------------------------------------------------------------
 
+#: The site's languages by name, in the reader's language.
+LANGUAGES = {"da": _l("Danish"), "sv": _l("Swedish"), "en": _l("English")}
+
 
 @dataclass(frozen=True, slots=True)
 class PlatformSetting:
@@ -503,6 +506,13 @@ def describe_settings(config: Mapping[str, Any]) -> PlatformSettings:
     def setting(label: Any, variable: str, hint: Any = None) -> PlatformSetting:
         value = config.get(variable)
         return PlatformSetting(label, str(value) if value not in (None, "") else None, variable, hint)
+
+    def language(label: Any, variable: str) -> PlatformSetting:
+        """A language setting shown by its name, with its code (Danish (da))."""
+        code = config.get(variable)
+        name = LANGUAGES.get(code) if code else None
+        value = f"{name} ({code})" if name is not None else (str(code) if code else None)
+        return PlatformSetting(label, value, variable)
 
     groups = [
         (
@@ -550,7 +560,7 @@ def describe_settings(config: Mapping[str, Any]) -> PlatformSettings:
                 setting(
                     _l("Public address"), "COURSE_BASE_URL", _l("Used in e-mails and certificate QR codes.")
                 ),
-                setting(_l("Default language"), "COURSE_DEFAULT_LOCALE"),
+                language(_l("Default language"), "COURSE_DEFAULT_LOCALE"),
             ],
         ),
     ]
