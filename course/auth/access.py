@@ -95,14 +95,12 @@ def access_ended_message(council_name: str) -> str:
     contact = current_app.config.get("COURSE_MAIL_REPLY_TO")
     if contact:
         return _(
-            "%(council)s's access to the course has ended, so you can no longer sign in. If you have "
-            "questions, ask your council's secretariat or write to %(contact)s.",
+            "%(council)s's access to the course has ended, so you can no longer sign in. If you have questions, ask your council's secretariat or write to %(contact)s.",  # noqa: E501
             council=council_name,
             contact=contact,
         )
     return _(
-        "%(council)s's access to the course has ended, so you can no longer sign in. If you have "
-        "questions, ask your council's secretariat.",
+        "%(council)s's access to the course has ended, so you can no longer sign in. If you have questions, ask your council's secretariat.",  # noqa: E501
         council=council_name,
     )
 

@@ -309,8 +309,7 @@ def update_council(council: Council, *, name: str, country: str, locale: str, ac
         except RoundError:
             raise SetupError(
                 _l(
-                    "The council already has a round for the current council term of that country, so its "
-                    "country cannot be changed."
+                    "The council already has a round for the current council term of that country, so its country cannot be changed."  # noqa: E501
                 ),
                 "country",
             ) from None
