@@ -6,6 +6,7 @@ import os
 import secrets
 from collections.abc import Mapping
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -123,8 +124,7 @@ def _init_extensions(app: Flask) -> None:
         seminars,
     )
     from course.auth import passwords
-    from course.auth.access import unauthorized
-    from course.auth.services import load_member_for_session
+    from course.auth.access import load_member, unauthorized
     from course.db import remove_session
     from course.extensions import csrf, db, limiter, login_manager, migrate
     from course.web import course as loaded_course
@@ -140,7 +140,7 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_view = "auth.sign_in"
     login_manager.login_message = None
     idle_limit = timedelta(hours=app.config["COURSE_SESSION_IDLE_HOURS"])
-    login_manager.user_loader(lambda token: load_member_for_session(token, idle_limit=idle_limit))
+    login_manager.user_loader(partial(load_member, idle_limit=idle_limit))
     login_manager.unauthorized_handler(unauthorized)
     passwords.configure(fast=bool(app.config.get("ARGON2_FAST")))
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import sqlite3
 import sys
+from contextlib import closing
 from pathlib import Path
 
 import click
@@ -44,9 +46,41 @@ def _lacks_schema(error: Exception) -> bool:
     return "no such table" in message or "no such column" in message or "does not exist" in message
 
 
+def _remove_empty_database(ctx: click.Context) -> None:
+    """Delete the SQLite file without any table that connecting to a database `init-db` never set up has
+    created, so a command run too early leaves nothing behind."""
+    app = ctx.ensure_object(ScriptInfo)._loaded_app
+    if app is None:
+        return
+    from sqlalchemy.engine import make_url
+
+    from course.extensions import db
+
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return
+    path = Path(url.database)
+    if not path.is_file():
+        return
+    with app.app_context():
+        db.engine.dispose()
+    # A file without a single table holds nothing (connecting wrote only its header and settings).
+    with closing(sqlite3.connect(path)) as connection:
+        tables = connection.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+    if tables == 0:
+        for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")):
+            leftover.unlink(missing_ok=True)
+
+
 class CourseGroup(FlaskGroup):
     """Flask's command group, with one line instead of a database traceback when a command runs on a
     database that `init-db` has not set up (or upgraded) yet."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Every command is the group's own (see :data:`DATABASE_COMMANDS`), so ``--help`` lists them
+        without loading the application, which needs settings such as COURSE_SECRET_KEY."""
+        self._load_plugin_commands()
+        return sorted(click.Group.list_commands(self, ctx))
 
     def invoke(self, ctx: click.Context) -> object:
         try:
@@ -54,6 +88,7 @@ class CourseGroup(FlaskGroup):
         except Exception as error:
             if not _lacks_schema(error):
                 raise
+            _remove_empty_database(ctx)
             _fail(
                 "the database is not set up yet, or is older than this version of council-course: "
                 "run `council-course init-db` first"
@@ -166,10 +201,10 @@ def _safe_url(url: str) -> str:
 def create_council_command(slug: str, name: str, country: str, locale: str | None) -> None:
     """Create a council."""
     from course.extensions import db
-    from course.people.services import CouncilError, create_council
+    from course.people.services import COUNTRY_LOCALES, CouncilError, create_council
 
     try:
-        council = create_council(slug, name, country, locale or {"dk": "da", "se": "sv"}[country])
+        council = create_council(slug, name, country, locale or COUNTRY_LOCALES[country])
     except CouncilError as error:
         _fail(str(error))
         return
@@ -575,18 +610,25 @@ def start_round_command(slug: str, due: str | None, carry_over: bool) -> None:
     click.echo(f"{council.slug}: a new round started for the term {new_round.term.label}")
 
 
+#: Commands that work on the database. They belong to the ``council-course`` group itself, so their
+#: ``--help`` works without the application's settings, and they join the application's command group too.
+DATABASE_COMMANDS = (
+    init_db,
+    create_council_command,
+    add_member_command,
+    import_members_command,
+    send_reminders_command,
+    start_round_command,
+    send_mail_command,
+    purge_command,
+    backup_command,
+    restore_command,
+)
+for _command in DATABASE_COMMANDS:
+    main.add_command(_command)
+
+
 def init_app(app: Flask) -> None:
     """Commands that work on the database join the application's command group."""
-    for command in (
-        init_db,
-        create_council_command,
-        add_member_command,
-        import_members_command,
-        send_reminders_command,
-        start_round_command,
-        send_mail_command,
-        purge_command,
-        backup_command,
-        restore_command,
-    ):
+    for command in DATABASE_COMMANDS:
         app.cli.add_command(command)

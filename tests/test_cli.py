@@ -154,3 +154,28 @@ def test_the_demo_prints_where_its_emails_go_and_gives_the_swedish_council_an_ad
         line for line in result.output.splitlines() if "council administrator (Swedish)" in line
     ]
     assert "sven@demo.example" in swedish_admin
+
+
+def test_help_works_without_the_secret_key(tmp_path, monkeypatch):
+    _fresh_environment(tmp_path, monkeypatch)
+    monkeypatch.delenv("COURSE_SECRET_KEY")
+    listed = CliRunner().invoke(main, ["--help"])
+    assert listed.exit_code == 0, listed.output
+    assert "create-council" in listed.output
+    assert "init-db" in listed.output
+    command = CliRunner().invoke(main, ["create-council", "--help"])
+    assert command.exit_code == 0, command.output
+    assert "--country" in command.output
+    # A command that needs the key still asks for it.
+    needs_key = CliRunner().invoke(main, ["create-council", "x", "--name", "X", "--country", "dk"])
+    assert needs_key.exit_code == 1
+    assert "COURSE_SECRET_KEY" in needs_key.output
+
+
+def test_a_command_before_init_db_leaves_no_database_file_behind(tmp_path, monkeypatch):
+    _fresh_environment(tmp_path, monkeypatch)
+    result = CliRunner().invoke(
+        main, ["create-council", "aarhus", "--name", "Aarhus Kommune", "--country", "dk"]
+    )
+    assert result.exit_code == 1
+    assert not (tmp_path / "fresh.db").exists()

@@ -90,10 +90,10 @@ def test_the_overview_as_csv(signed_in, councils):
     response = signed_in.get("/platform/export.csv")
     assert response.headers["Content-Disposition"] == 'attachment; filename="councils.csv"'
     rows = list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"))))
-    assert rows[0][:5] == ["Council", "Short name", "Country", "Members", "Completed"]
+    assert rows[0][:6] == ["Council", "Short name", "Country", "Council term", "Members", "Completed"]
     aarhus = next(row for row in rows if row[1] == "aarhus")
-    assert aarhus[3:5] == ["4", "1"]
-    assert aarhus[8] == "3"
+    assert aarhus[4:6] == ["4", "1"]
+    assert aarhus[9] == "3"
 
 
 def test_the_platform_administrator_creates_a_council_and_invites_its_administrator(
@@ -190,3 +190,92 @@ def test_the_overview_reads_a_fixed_number_of_queries(app, make, signed_in, coun
     add_councils(1, 30)
     large = {path: count(path) for path in ("/platform/", "/platform/export.csv")}
     assert small == large
+
+
+def test_the_term_filter_tells_the_countries_terms_apart(signed_in, councils):
+    html = signed_in.get("/platform/").get_data(as_text=True)
+    options = dict(re.findall(r'<option value="([^"]+)"[^>]*>([^<]+)</option>', html))
+    values = [value for value in options if value]
+    assert len(values) == len(set(values)) == 2
+    danish = next(value for value, label in options.items() if label.endswith("2029"))
+    swedish = next(value for value, label in options.items() if label.endswith("2030"))
+    by = lambda term: list(council_rows(signed_in.get(f"/platform/?term={term}").get_data(as_text=True)))  # noqa: E731
+    assert by(swedish) == ["Lunds kommun"]
+    assert by(danish) == ["Aarhus Kommune", "Host Association", "Tomby Kommune"]
+    chosen = signed_in.get(f"/platform/?term={swedish}").get_data(as_text=True)
+    assert f'<option value="{swedish}" selected>' in chosen
+    # A value that is no term lists every council.
+    assert len(by("nonsense")) == 4
+
+
+@pytest.mark.parametrize(("country", "locale"), [("se", "sv"), ("dk", "da")])
+def test_a_new_councils_language_is_its_countrys_unless_chosen(app, signed_in, smtp_server, country, locale):
+    response = signed_in.post(
+        "/platform/councils/new",
+        data={
+            "name": "Ny",
+            "slug": "ny",
+            "country": country,
+            "admin_name": "Ny Admin",
+            "admin_email": "ny@ny.example",
+        },
+    )
+    assert response.status_code == 303
+    with app.app_context():
+        council = db.session.execute(select(Council).where(Council.slug == "ny")).scalar_one()
+        assert council.default_locale == locale
+
+
+def test_the_new_council_form_chooses_no_language_until_asked(signed_in):
+    html = signed_in.get("/platform/councils/new").get_data(as_text=True)
+    select_html = re.search(r'<select[^>]*name="locale".*?</select>', html, re.S).group(0)
+    assert "The country's language" in select_html
+    assert re.search(r'<option selected value="">|<option value="" selected>', select_html)
+
+
+def test_an_explicitly_chosen_language_is_kept(app, signed_in, smtp_server):
+    signed_in.post(
+        "/platform/councils/new",
+        data={
+            "name": "Ny",
+            "slug": "ny",
+            "country": "se",
+            "locale": "en",
+            "admin_name": "Ny Admin",
+            "admin_email": "ny@ny.example",
+        },
+    )
+    with app.app_context():
+        council = db.session.execute(select(Council).where(Council.slug == "ny")).scalar_one()
+        assert council.default_locale == "en"
+
+
+def test_creating_a_council_reports_every_problem_at_once(app, signed_in, councils, smtp_server):
+    response = signed_in.post(
+        "/platform/councils/new",
+        data={
+            "name": "Ny Kommune",
+            "slug": "Not A Slug!",
+            "country": "dk",
+            "locale": "da",
+            "admin_name": "Ny Admin",
+            "admin_email": "nope",
+        },
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    summary = re.search(r'class="alert alert-error error-summary.*?</ul>', html, re.S).group(0)
+    assert "Use 2 to 63 lower-case letters" in summary
+    assert "Enter an e-mail address like name@example.dk." in summary
+
+
+def test_the_csv_has_the_term_and_the_share_as_a_number(signed_in, councils):
+    response = signed_in.get("/platform/export.csv")
+    rows = list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"))))
+    header = rows[0]
+    lund = dict(zip(header, next(row for row in rows if row[1] == "lund"), strict=True))
+    aarhus = dict(zip(header, next(row for row in rows if row[1] == "aarhus"), strict=True))
+    assert lund["Council term"].endswith("2030")
+    assert aarhus["Council term"].endswith("2029")
+    assert float(aarhus["Share completed"]) == 0.25
+    assert float(lund["Share completed"]) == 1.0

@@ -269,9 +269,10 @@ def test_archiving_asks_for_confirmation_first(app, signed_in, aarhus):
 
 
 def test_an_archived_councils_members_are_turned_away_everywhere(app, make, signed_in, aarhus, smtp_server):
-    member = make.member(aarhus, "c@aarhus.example")
+    member = make.member(aarhus, "c@aarhus.example", locale="en")
     invited = make.member(aarhus, "new@aarhus.example", password=None)
     session = app.test_client()
+    session.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
     session.post("/login", data={"email": member.email, "password": PASSWORD})
     assert session.get("/").status_code == 200
     with app.app_context():
@@ -282,12 +283,27 @@ def test_an_archived_councils_members_are_turned_away_everywhere(app, make, sign
     assert response.status_code == 303
     assert "council.archived" in _actions(app)
 
-    # The open session ends, the password no longer signs in, and the links do nothing.
+    # The open session ends with a word on why, the password no longer signs in (and says why), and a
+    # link request sends no link but an e-mail that says the council's access has ended.
+    ended = session.get("/")
+    assert ended.status_code == 302
+    assert "access to the course has ended" in session.get(ended.location).get_data(as_text=True)
     assert session.get("/").status_code == 302
+    assert "access to the course has ended" not in session.get("/login").get_data(as_text=True)
     again = app.test_client()
-    assert again.post("/login", data={"email": member.email, "password": PASSWORD}).status_code != 302
-    again.post("/login/link", data={"email": member.email})
-    assert smtp_server.to(member.email) == []
+    again.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    refused = again.post("/login", data={"email": member.email, "password": PASSWORD})
+    assert refused.status_code == 422
+    assert "access to the course has ended" in refused.get_data(as_text=True)
+    assert "Aarhus Kommune" in refused.get_data(as_text=True)
+    wrong = again.post("/login", data={"email": member.email, "password": "not the password"})
+    assert "access to the course has ended" not in wrong.get_data(as_text=True)
+    asked = again.post("/login/link", data={"email": member.email})
+    unknown = again.post("/login/link", data={"email": "nobody@aarhus.example"})
+    assert asked.get_data(as_text=True) == unknown.get_data(as_text=True)
+    [message] = smtp_server.to(member.email)
+    assert "access to the course has ended" in text_of(message)
+    assert "/login/link#" not in text_of(message)
     opened = again.post("/invitation", data={"token": invitation, "action": "link"})
     assert opened.status_code != 302 or "/login" in opened.location
     with app.app_context():
@@ -412,3 +428,44 @@ def test_the_logo_is_removed(app, signed_in, aarhus):
     )
     assert signed_in.post("/platform/councils/aarhus/logo/remove").status_code == 303
     assert app.test_client().get("/councils/aarhus/logo").status_code == 404
+
+
+# --- a change of country ----------------------------------------------------------------------------------
+
+
+def test_a_change_of_country_moves_the_current_round_to_the_new_countrys_term(app, signed_in, aarhus):
+    from course.people import calendar
+
+    page = signed_in.get("/platform/councils/aarhus").get_data(as_text=True)
+    # The form says before saving what changing the country does.
+    assert "moves the council's current round to that country's current council term" in page
+    response = signed_in.post(
+        "/platform/councils/aarhus",
+        data={"council-name": "Aarhus Kommune", "council-country": "se", "council-locale": "da"},
+    )
+    assert response.status_code == 303
+    expected = calendar.term_of("se", calendar.today("se"))
+    with app.app_context():
+        current = _council("aarhus").current_round
+        assert (current.term_start, current.term_end) == (expected.start, expected.end)
+        moved = db.session.execute(
+            select(AuditEvent).where(AuditEvent.action == "round.term_changed")
+        ).scalar_one()
+        assert moved.details["term_start"] == expected.start.isoformat()
+    html = signed_in.get("/platform/councils/aarhus").get_data(as_text=True)
+    figures = dict(re.findall(r"<dt>([^<]+)</dt><dd>([^<]+)</dd>", html))
+    assert figures["Council term of the current round"] == expected.label
+
+
+def test_the_archive_confirmation_counts_everyone_who_loses_access(app, make, signed_in, aarhus):
+    # Two staff administrators who do not take the course, and one member who does.
+    make.member(aarhus, "a1@aarhus.example", role="staff", is_admin=True, takes_course=False)
+    make.member(aarhus, "a2@aarhus.example", role="staff", is_admin=True, takes_course=False)
+    make.member(aarhus, "c@aarhus.example")
+    gone = make.member(aarhus, "gone@aarhus.example")
+    with app.app_context():
+        db.session.get(Member, gone.id).removed_at = utcnow()
+        db.session.commit()
+    html = signed_in.get("/platform/councils/aarhus/archive").get_data(as_text=True)
+    assert "3 people can no longer sign in" in html
+    assert "(2 of them administrators)" in html

@@ -105,3 +105,10 @@ def test_without_a_controller_the_privacy_page_names_the_members_municipality(cl
     assert "Your municipality is the data controller" in html
     assert "For you, that is Aarhus Kommune." in html
     assert "Data-protection contact" not in html
+
+
+@pytest.mark.parametrize(("code", "name"), [("da", "Danish"), ("sv", "Swedish"), ("en", "English")])
+def test_the_default_language_is_shown_by_its_name(app, signed_in, monkeypatch, code, name):
+    monkeypatch.setitem(app.config, "COURSE_DEFAULT_LOCALE", code)
+    shown = _settings(signed_in.get("/platform/settings").get_data(as_text=True))
+    assert shown["Default language"].startswith(f"{name} ({code})")

@@ -247,6 +247,7 @@ def test_a_seminar_completion_is_a_completion_everywhere(app, make, client, admi
     assert "Completed at the council seminar on" in overview.get_data(as_text=True)
 
 
+<<<<<<< HEAD
 def test_starting_a_round_during_a_term_says_it_is_for_the_next_term(app, make, client, admin_of):
     council = make.council("earlyby")
     admin_of(council)
@@ -270,3 +271,38 @@ def test_a_round_started_late_for_the_current_term_needs_no_warning(app, make, c
     page = client.get("/admin/rounds/new?lang=en").get_data(as_text=True)
     assert f"Start a new round: the council term {this_term.label}" in page
     assert "This round is for the next council term" not in page
+=======
+def test_a_new_country_moves_the_current_round_to_its_term_and_drops_a_due_date_outside_it(app, make):
+    council = make.council("flytby", country="dk")
+    now = datetime(2027, 3, 1, 12, tzinfo=UTC)
+    with app.app_context():
+        each = _council(app, council)
+        each.current_round.term_start, each.current_round.term_end = date(2026, 1, 1), date(2029, 12, 31)
+        each.current_round.due_date = date(2026, 6, 30)
+        each.country = "se"
+        assert rounds.move_to_country_term(each, actor=None, now=now) is True
+        assert each.current_round.term == calendar.Term(date(2026, 10, 15), date(2030, 10, 14))
+        assert each.current_round.due_date is None
+        event = db.session.execute(
+            select(AuditEvent).where(AuditEvent.action == "round.term_changed")
+        ).scalar_one()
+        assert event.details["previous_term_start"] == "2026-01-01"
+        assert event.details["due_date_removed"] is True
+        # Already in the country's term: nothing moves.
+        assert rounds.move_to_country_term(each, actor=None, now=now) is False
+
+
+def test_a_new_country_is_refused_when_the_council_has_a_round_for_that_term(app, make):
+    council = make.council("tilbageby", country="dk")
+    now = datetime(2027, 3, 1, 12, tzinfo=UTC)
+    with app.app_context():
+        each = _council(app, council)
+        each.current_round.term_start, each.current_round.term_end = date(2026, 1, 1), date(2029, 12, 31)
+        db.session.add(
+            CourseRound(council_id=each.id, term_start=date(2026, 10, 15), term_end=date(2030, 10, 14))
+        )
+        db.session.flush()
+        each.country = "se"
+        with pytest.raises(rounds.RoundError):
+            rounds.move_to_country_term(each, actor=None, now=now)
+>>>>>>> fixplat

@@ -33,6 +33,7 @@ ACTION_LABELS: dict[str, Any] = {
     "council.restored": _l("Council taken out of the archive"),
     "council.logo_changed": _l("Council logo changed"),
     "round.started": _l("New round started"),
+    "round.term_changed": _l("Round moved to the new country's council term"),
     "member.added": _l("Member added"),
     "member.changed": _l("Member changed"),
     "member.removed": _l("Member removed"),

@@ -278,8 +278,37 @@ def deliver_sign_in_link(email: str, next_path: str | None = None) -> bool:
     """
     member = find_active_member(email)
     if member is None:
-        return False
+        return send_access_ended(email)
     send_sign_in_link(member, next_path)
+    return True
+
+
+def send_access_ended(email: str) -> bool:
+    """When ``email`` is a member's of an archived council, e-mail them that their council's access has
+    ended (instead of a link that would not work); whether an e-mail was sent."""
+    member = db.session.execute(
+        select(Member)
+        .join(Member.council)
+        .where(
+            Member.email == normalize_email(email),
+            Member.removed_at.is_(None),
+            Council.archived_at.is_not(None),
+        )
+        .options(contains_eager(Member.council))
+    ).scalar()
+    if member is None:
+        return False
+    send_email(
+        compose(
+            "access_ended",
+            to=member.email,
+            locale=member.language,
+            subject=_l("Your council's access to the course has ended"),
+            member=member,
+            council=member.council,
+            contact=current_app.config.get("COURSE_MAIL_REPLY_TO"),
+        )
+    )
     return True
 
 

@@ -54,23 +54,30 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+class CouncilArchivedError(Exception):
+    """The right password of a member whose council is archived: their council's access has ended."""
+
+    def __init__(self, council_name: str) -> None:
+        super().__init__(council_name)
+        self.council_name = council_name
+
+
 def authenticate(email: str, password: str) -> Member | None:
     """The member with this e-mail and password, or None; takes as long either way.
 
-    Removed members, and members of an archived council, cannot sign in.
+    Removed members cannot sign in. Nor can members of an archived council: given their right password,
+    :class:`CouncilArchivedError` says so (a wrong one is just wrong, so the address is not given away).
     """
     member = db.session.execute(
         select(Member)
         .join(Member.council)
-        .where(
-            Member.email == normalize_email(email),
-            Member.removed_at.is_(None),
-            # An archived council's members are turned away like removed ones.
-            Council.archived_at.is_(None),
-        )
+        .options(contains_eager(Member.council))
+        .where(Member.email == normalize_email(email), Member.removed_at.is_(None))
     ).scalar()
     if not verify_password(member.password_hash if member else None, password):
         return None
+    if member is not None and member.council.is_archived:
+        raise CouncilArchivedError(member.council.name)
     if member is not None and needs_rehash(member.password_hash):
         member.password_hash = hash_password(password)
     return member
@@ -153,6 +160,27 @@ def load_member_for_session(
     member.session_token = token
     member.session_seen = (session_id, now) if last_seen_at <= now - TOUCH_INTERVAL else None
     return member
+
+
+def end_archived_session(token: str) -> str | None:
+    """When ``token`` is the session of a member whose council has been archived since they signed in:
+    end it, and return the council's name (for the sign-in page to say why); else None. Asked only when
+    :func:`load_member_for_session` found no member, so signed-in pages read nothing more. Flushes."""
+    row = db.session.execute(
+        select(LoginSession.id, Council.name)
+        .join(Member, Member.id == LoginSession.member_id)
+        .join(Council, Council.id == Member.council_id)
+        .where(
+            LoginSession.token_hash == token_hash(token),
+            Member.removed_at.is_(None),
+            Council.archived_at.is_not(None),
+        )
+    ).first()
+    if row is None:
+        return None
+    db.session.execute(delete(LoginSession).where(LoginSession.id == row.id))
+    db.session.flush()
+    return row.name
 
 
 def touch_login_session(session_id: int, now: datetime) -> None:

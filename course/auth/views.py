@@ -11,7 +11,7 @@ from flask_login import current_user, login_user, logout_user
 from sqlalchemy.exc import SQLAlchemyError
 
 from course.auth import links, services
-from course.auth.access import member_required, public, safe_next_url
+from course.auth.access import access_ended_message, member_required, public, safe_next_url
 from course.auth.forms import EmailForm, LinkForm, LoginForm, NewPasswordForm
 from course.auth.links import LinkError, LinkProblem
 from course.auth.models import TokenPurpose
@@ -117,12 +117,15 @@ def sign_in():
     form = LoginForm()
     error = None
     if form.validate_on_submit():
-        member = services.authenticate(form.email.data, form.password.data)
+        try:
+            member = services.authenticate(form.email.data, form.password.data)
+        except services.CouncilArchivedError as archived:
+            member, error = None, access_ended_message(archived.council_name)
         if member is not None:
             _start_session(member)
             db.session.commit()
             return redirect(safe_next_url(request.args.get("next")) or url_for("learning.show_overview"))
-        error = _("The e-mail address or the password is not right.")
+        error = error or _("The e-mail address or the password is not right.")
     status = 200 if request.method == "GET" or (error is None and not form.errors) else 422
     return render_template(
         "auth/login.html", form=form, error=error, next=safe_next_url(request.args.get("next"))

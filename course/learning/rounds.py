@@ -190,6 +190,48 @@ def _carry_over(previous: CourseRound, new_round: CourseRound, now: datetime) ->
     return carried
 
 
+def move_to_country_term(council: Council, *, actor: Member | None, now: datetime | None = None) -> bool:
+    """After the council's country changed: move its current round to the current council term of its (new)
+    country, since a round's term is stored as dates, not derived from the country. A due date outside the
+    new term is removed. True (and an audit event) when the round moved; flushes.
+
+    Raises :class:`RoundError` when the council has another round for that term already."""
+    current = council.current_round
+    if current is None:
+        return False
+    term = calendar.term_of(council.country, calendar.today(council.country, now))
+    if (current.term_start, current.term_end) == (term.start, term.end):
+        return False
+    taken = db.session.execute(
+        select(CourseRound.id).where(
+            CourseRound.council_id == council.id,
+            CourseRound.term_start == term.start,
+            CourseRound.id != current.id,
+        )
+    ).scalar()
+    if taken is not None:
+        raise RoundError(f"the council has a round for the term {term.label} already")
+    previous = current.term
+    current.term_start, current.term_end = term.start, term.end
+    removed_due_date = current.due_date is not None and current.due_date not in term
+    if removed_due_date:
+        current.due_date = None
+    db.session.flush()
+    record_event(
+        "round.term_changed",
+        actor=actor,
+        council_id=council.id,
+        round_id=current.id,
+        country=council.country,
+        previous_term_start=previous.start.isoformat(),
+        previous_term_end=previous.end.isoformat(),
+        term_start=term.start.isoformat(),
+        term_end=term.end.isoformat(),
+        due_date_removed=removed_due_date,
+    )
+    return True
+
+
 @dataclass(frozen=True, slots=True)
 class StartedRound:
     council: Council

@@ -17,6 +17,9 @@ from course.people.models import Council, Country, CourseRound, Member, Role
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 
+#: A council's language unless chosen otherwise: its country's.
+COUNTRY_LOCALES = {"dk": "da", "se": "sv"}
+
 
 class CouncilError(ValueError):
     """A council could not be created; the message says why."""

@@ -30,6 +30,17 @@ class CouncilDetailsForm(FlaskForm):
 
 
 class CouncilForm(CouncilDetailsForm):
+    # Not chosen: the country's language (Danish for Denmark, Swedish for Sweden), applied on saving.
+    locale = SelectField(
+        _l("The council's language"),
+        choices=[
+            SelectChoice("", _l("The country's language")),
+            SelectChoice("da", _l("Danish")),
+            SelectChoice("sv", _l("Swedish")),
+            SelectChoice("en", _l("English")),
+        ],
+        default="",
+    )
     slug = StringField(
         _l("Short name"),
         validators=[DataRequired(_l("Enter a short name.")), Length(max=63)],

@@ -19,6 +19,7 @@ from course.certificates.queries import count_certificates_by_council
 from course.db import utcnow
 from course.extensions import db
 from course.learning.progress import CouncilFigures, count_progress_by_council
+from course.learning.rounds import RoundError, move_to_country_term
 from course.people.calendar import DueState, Term, get_due_state
 from course.people.models import Council, Member, Role
 from course.people.services import (
@@ -136,21 +137,18 @@ SORT_KEYS: dict[str, Callable[[CouncilSummary], Any]] = {
 
 @dataclass(frozen=True, slots=True)
 class Sorting(ColumnSorting):
-    """Which councils the overview shows (all, or those whose current round is of one term, by the year it
-    began) and in which order."""
+    """Which councils the overview shows (all, or those whose current round is of one term, named by its
+    first day: a Danish and a Swedish term may begin in the same year) and in which order."""
 
     sort: str = "name"
     is_descending: bool = False
-    term_year: int | None = None
+    term_start: date | None = None
 
     @classmethod
     def from_args(cls, args: Mapping[str, str]) -> Sorting:
         sort = args.get("sort") or "name"
-        term = args.get("term") or ""
         return cls(
-            sort if sort in SORT_KEYS else "name",
-            args.get("order") == "desc",
-            int(term) if term.isascii() and term.isdigit() and len(term) == 4 else None,
+            sort if sort in SORT_KEYS else "name", args.get("order") == "desc", _parse_day(args.get("term"))
         )
 
     def args(self, **changes: Any) -> dict[str, str]:
@@ -158,18 +156,28 @@ class Sorting(ColumnSorting):
         values = {
             "sort": changed.sort if changed.sort != "name" else None,
             "order": "desc" if changed.is_descending else None,
-            "term": str(changed.term_year) if changed.term_year else None,
+            "term": changed.term_start.isoformat() if changed.term_start else None,
         }
         return {key: value for key, value in values.items() if value}
 
     def apply(self, summaries: list[CouncilSummary]) -> list[CouncilSummary]:
+        if self.term_start is not None:
+            summaries = [s for s in summaries if s.term is not None and s.term.start == self.term_start]
         key = SORT_KEYS[self.sort]
-        if self.term_year is not None:
-            summaries = [s for s in summaries if s.term is not None and s.term.start.year == self.term_year]
         ordered = sorted(summaries, key=SORT_KEYS["name"])
         with_value = [summary for summary in ordered if key(summary) is not None]
         without = [summary for summary in ordered if key(summary) is None]
         return sorted(with_value, key=key, reverse=self.is_descending) + without
+
+
+def _parse_day(value: str | None) -> date | None:
+    """A term's first day from the query string (2026-10-15); None for anything else."""
+    if not value or len(value) != 10 or not value.isascii():
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
 
 
 class SetupError(ValueError):
@@ -179,6 +187,38 @@ class SetupError(ValueError):
         super().__init__(str(message))
         self.message = message
         self.field = field
+
+
+def check_new_council(*, slug: str, admin_email: str) -> list[SetupError]:
+    """Every problem with a new council's short name and its administrator's address (a bad or taken
+    short name, a bad address or one registered with another council), so a form can show them all at
+    once; an empty list when both are fine. At most two queries."""
+    problems = []
+    slug = slug.strip().lower()
+    if not SLUG_PATTERN.match(slug):
+        problems.append(
+            SetupError(
+                _l("Use 2 to 63 lower-case letters (a-z), digits and hyphens, for example aarhus."), "slug"
+            )
+        )
+    elif get_council(slug) is not None:
+        problems.append(SetupError(_l("A council with this short name exists already."), "slug"))
+    try:
+        address = check_email(admin_email)
+    except MemberError:
+        problems.append(SetupError(_l("Enter an e-mail address like name@example.dk."), "admin_email"))
+    else:
+        if get_member_by_email(address) is not None:
+            problems.append(
+                SetupError(
+                    _l(
+                        "%(email)s is registered with another council. A person can be a member of one council only.",  # noqa: E501
+                        email=address,
+                    ),
+                    "admin_email",
+                )
+            )
+    return problems
 
 
 def create_council_with_admin(
@@ -197,25 +237,10 @@ def create_council_with_admin(
     :class:`course.mail.services.MailError` when the invitation cannot be sent (the caller rolls back, so
     nothing is half made).
     """
-    slug = slug.strip().lower()
-    if not SLUG_PATTERN.match(slug):
-        raise SetupError(
-            _l("Use 2 to 63 lower-case letters (a-z), digits and hyphens, for example aarhus."), "slug"
-        )
-    if get_council(slug) is not None:
-        raise SetupError(_l("A council with this short name exists already."), "slug")
-    try:
-        address = check_email(admin_email)
-    except MemberError:
-        raise SetupError(_l("Enter an e-mail address like name@example.dk."), "admin_email") from None
-    if get_member_by_email(address) is not None:
-        raise SetupError(
-            _l(
-                "%(email)s is registered with another council. A person can be a member of one council only.",  # noqa: E501
-                email=address,
-            ),
-            "admin_email",
-        )
+    problems = check_new_council(slug=slug, admin_email=admin_email)
+    if problems:
+        raise problems[0]
+    slug, address = slug.strip().lower(), check_email(admin_email)
     council = create_council(slug, name, country, locale, actor=actor)
     admin = add_member(council, address, admin_name, role=Role.STAFF.value, is_admin=True, actor=actor)
     send_invitation(admin, actor=actor, as_administrator=True)
@@ -262,7 +287,9 @@ def get_council_page(slug: str, now: datetime | None = None) -> CouncilPage | No
 
 def update_council(council: Council, *, name: str, country: str, locale: str, actor: Member) -> bool:
     """Rename the council or change its country or language; True and an audit event when something
-    changed; flushes."""
+    changed; flushes. A new country moves the council's current round to that country's current council
+    term (see :func:`course.learning.rounds.move_to_country_term`); raises :class:`SetupError` when it
+    cannot."""
     changes = {
         field: value
         for field, value in (("name", name.strip()), ("country", country), ("default_locale", locale))
@@ -275,6 +302,17 @@ def update_council(council: Council, *, name: str, country: str, locale: str, ac
     db.session.flush()
     # The event names what changed, not the values (a name is free text).
     record_event("council.changed", actor=actor, council_id=council.id, changed=sorted(changes))
+    if "country" in changes:
+        # A round's term is stored as dates: the current round moves to the new country's current term.
+        try:
+            move_to_country_term(council, actor=actor)
+        except RoundError:
+            raise SetupError(
+                _l(
+                    "The council already has a round for the current council term of that country, so its country cannot be changed."  # noqa: E501
+                ),
+                "country",
+            ) from None
     return True
 
 
@@ -347,6 +385,14 @@ def add_administrator(
     )
     send_invitation(admin, actor=actor, as_administrator=True)
     return admin, replaced
+
+
+def count_active_members(council: Council) -> int:
+    """Everyone on the council's roster who can sign in (administrators and staff who do not take the
+    course included): those who lose access when it is archived. One query."""
+    return db.session.scalar(
+        select(func.count()).where(Member.council_id == council.id, Member.removed_at.is_(None))
+    )
 
 
 def archive_council(council: Council, *, actor: Member, now: datetime | None = None) -> None:
@@ -428,6 +474,9 @@ def get_logo(slug: str) -> tuple[bytes, str] | None:
 
 # --- the platform's settings ------------------------------------------------------------------------------
 
+#: The site's languages by name, in the reader's language.
+LANGUAGES = {"da": _l("Danish"), "sv": _l("Swedish"), "en": _l("English")}
+
 
 @dataclass(frozen=True, slots=True)
 class PlatformSetting:
@@ -456,6 +505,13 @@ def describe_settings(config: Mapping[str, Any]) -> PlatformSettings:
     def setting(label: Any, variable: str, hint: Any = None) -> PlatformSetting:
         value = config.get(variable)
         return PlatformSetting(label, str(value) if value not in (None, "") else None, variable, hint)
+
+    def language(label: Any, variable: str) -> PlatformSetting:
+        """A language setting shown by its name, with its code (Danish (da))."""
+        code = config.get(variable)
+        name = LANGUAGES.get(code) if code else None
+        value = f"{name} ({code})" if name is not None else (str(code) if code else None)
+        return PlatformSetting(label, value, variable)
 
     groups = [
         (
@@ -503,7 +559,7 @@ def describe_settings(config: Mapping[str, Any]) -> PlatformSettings:
                 setting(
                     _l("Public address"), "COURSE_BASE_URL", _l("Used in e-mails and certificate QR codes.")
                 ),
-                setting(_l("Default language"), "COURSE_DEFAULT_LOCALE"),
+                language(_l("Default language"), "COURSE_DEFAULT_LOCALE"),
             ],
         ),
     ]

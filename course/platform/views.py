@@ -9,6 +9,7 @@ from course.admin.exports import to_csv
 from course.auth.access import platform_admin_required, public
 from course.extensions import db
 from course.mail.services import MailError
+from course.people.services import COUNTRY_LOCALES
 from course.plan.services import adopted_plans_by_council
 from course.platform import services
 from course.platform.forms import (
@@ -19,7 +20,7 @@ from course.platform.forms import (
     CouncilForm,
     LogoForm,
 )
-from course.web.templating import current_locale, percent
+from course.web.templating import current_locale
 
 bp = Blueprint("platform", __name__, url_prefix="/platform")
 
@@ -41,6 +42,12 @@ def show_overview():
     )
 
 
+def share_text(share: float, decimal_comma: bool) -> str:
+    """A share as a plain number (0.25), with a decimal comma in Danish and Swedish (0,25)."""
+    text = f"{share:.4f}".rstrip("0").rstrip(".") if share else "0"
+    return text.replace(".", ",") if decimal_comma else text
+
+
 @bp.get("/export.csv")
 @platform_admin_required
 def export_csv():
@@ -50,6 +57,7 @@ def export_csv():
         _("Council"),
         _("Short name"),
         _("Country"),
+        _("Council term"),
         _("Members"),
         _("Completed"),
         _("Share completed"),
@@ -59,14 +67,17 @@ def export_csv():
         _("Due date"),
         _("Certificates issued"),
     ]
+    decimal_comma = current_locale() != "en"
     rows = [
         [
             summary.council.name,
             summary.council.slug,
             summary.council.country.upper(),
+            summary.term.label if summary.term else None,
             summary.members,
             summary.complete,
-            percent(summary.complete_share),
+            # A number a spreadsheet can compute with (0.25), with the decimal sign of the language.
+            share_text(summary.complete_share, decimal_comma),
             summary.in_progress,
             summary.not_started,
             summary.overdue,
@@ -75,7 +86,7 @@ def export_csv():
         ]
         for summary in summaries
     ]
-    data = to_csv(headers, rows, delimiter="," if current_locale() == "en" else ";")
+    data = to_csv(headers, rows, delimiter=";" if decimal_comma else ",")
     response = Response(data, mimetype="text/csv; charset=utf-8")
     response.headers["Content-Disposition"] = 'attachment; filename="councils.csv"'
     return response
@@ -85,15 +96,27 @@ def export_csv():
 @platform_admin_required
 def create_council():
     form = CouncilForm()
-    if request.method == "GET":
-        form.locale.data = current_locale()
-    if form.validate_on_submit():
+    if form.is_submitted():
+        valid = form.validate()
+        # Every problem at once: the short name and the address are checked even when another field is
+        # wrong (those the form refused already are left alone).
+        checked = {"slug": form.slug, "admin_email": form.admin_email}
+        for problem in services.check_new_council(
+            slug=form.slug.data or "", admin_email=form.admin_email.data or ""
+        ):
+            field = checked[problem.field]
+            if not field.errors:
+                field.errors = [*field.errors, str(problem.message)]
+                valid = False
+    else:
+        valid = False
+    if valid:
         try:
             council, admin = services.create_council_with_admin(
                 name=form.name.data.strip(),
                 slug=form.slug.data,
                 country=form.country.data,
-                locale=form.locale.data,
+                locale=form.locale.data or COUNTRY_LOCALES[form.country.data],
                 admin_name=form.admin_name.data.strip(),
                 admin_email=form.admin_email.data,
                 actor=current_user,
@@ -181,13 +204,18 @@ def update_council(slug: str):
     form = CouncilDetailsForm(prefix="council")
     if not form.validate_on_submit():
         return _render_council(page, details=form, status=422)
-    changed = services.update_council(
-        page.council,
-        name=form.name.data,
-        country=form.country.data,
-        locale=form.locale.data,
-        actor=current_user,
-    )
+    try:
+        changed = services.update_council(
+            page.council,
+            name=form.name.data,
+            country=form.country.data,
+            locale=form.locale.data,
+            actor=current_user,
+        )
+    except services.SetupError as error:
+        db.session.rollback()
+        form.country.errors = [*form.country.errors, str(error.message)]
+        return _render_council(_council_page(slug), details=form, status=422)
     db.session.commit()
     if changed:
         flash(_("The council's details are saved."), "success")
@@ -267,6 +295,7 @@ def archive_council(slug: str):
         page=page,
         council=council,
         form=form,
+        losing_access=services.count_active_members(council),
         kept_until=services.archived_retention(council),
         active_page="platform",
     ), status

@@ -133,6 +133,8 @@ def test_a_platform_administrator_creates_staffs_and_archives_councils(site, mak
     site.failed_responses.remove(refused[0])
     site.audit()
     assert page.url.startswith(site.base_url + "/login")
+    # ... and told that the council's access has ended (not that the password is wrong).
+    assert page.get_by_text("Adgangen til kurset for Lukkeby Kommune er ophørt").first.is_visible()
 
     # Ribe's new administrator sees the council's logo beside its name in the header.
     sign_in(site, "mette@ribe.example")
