@@ -247,7 +247,6 @@ def test_a_seminar_completion_is_a_completion_everywhere(app, make, client, admi
     assert "Completed at the council seminar on" in overview.get_data(as_text=True)
 
 
-<<<<<<< HEAD
 def test_starting_a_round_during_a_term_says_it_is_for_the_next_term(app, make, client, admin_of):
     council = make.council("earlyby")
     admin_of(council)
@@ -271,7 +270,8 @@ def test_a_round_started_late_for_the_current_term_needs_no_warning(app, make, c
     page = client.get("/admin/rounds/new?lang=en").get_data(as_text=True)
     assert f"Start a new round: the council term {this_term.label}" in page
     assert "This round is for the next council term" not in page
-=======
+
+
 def test_a_new_country_moves_the_current_round_to_its_term_and_drops_a_due_date_outside_it(app, make):
     council = make.council("flytby", country="dk")
     now = datetime(2027, 3, 1, 12, tzinfo=UTC)
@@ -305,4 +305,3 @@ def test_a_new_country_is_refused_when_the_council_has_a_round_for_that_term(app
         each.country = "se"
         with pytest.raises(rounds.RoundError):
             rounds.move_to_country_term(each, actor=None, now=now)
->>>>>>> fixplat
