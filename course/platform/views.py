@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -25,6 +27,28 @@ from course.web.templating import current_locale
 bp = Blueprint("platform", __name__, url_prefix="/platform")
 
 
+@dataclass(frozen=True, slots=True)
+class RowLabels:
+    """The words every row of the overview repeats, translated once per request: it lists some 400
+    councils."""
+
+    countries: dict[str, str]
+    round: str
+    no_plan: str
+    no_administrator: str
+    archived: str
+
+
+def row_labels() -> RowLabels:
+    return RowLabels(
+        countries={"dk": _("Denmark"), "se": _("Sweden")},
+        round=_("round %(term)s"),
+        no_plan=_("No plan adopted"),
+        no_administrator=_("No administrator"),
+        archived=_("Archived"),
+    )
+
+
 @bp.get("/")
 @platform_admin_required
 def show_overview():
@@ -36,6 +60,7 @@ def show_overview():
         summaries=sorting.apply(every),
         terms=services.list_terms(every),
         plans=adopted_plans_by_council(),
+        labels=row_labels(),
         sorting=sorting,
         with_archived=with_archived,
         active_page="platform",
