@@ -371,10 +371,13 @@ def add_member():
         else:
             db.session.commit()
             flash(
-                _("%(name)s is on the roster. Send an invitation when you are ready.", name=member.name),
+                _(
+                    "%(name)s is on the roster. Send the invitation with the button below, now or later.",
+                    name=member.name,
+                ),
                 "success",
             )
-            return redirect(url_for("admin.list_members"))
+            return redirect(url_for("admin.edit_member", member_id=member.id))
     status = 422 if form.errors else 200
     return render_template("admin/member_form.html", form=form, member=None, active_page="admin"), status
 
