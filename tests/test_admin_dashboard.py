@@ -494,3 +494,23 @@ def test_each_administrator_sees_the_dashboard_in_their_own_language(app, signed
             assert f">{label}<" not in table, f"{label!r} in the {language} dashboard"
             assert f">{label}:" not in table, f"{label!r} in the {language} dashboard"
     assert dashboard_in("en") == first_english
+
+
+def test_an_administrator_alone_on_the_roster_sees_the_first_steps_as_links(client, auth, admin):
+    auth.login(admin.email)
+    html = client.get("/admin/").get_data(as_text=True)
+    assert 'id="first-steps"' in html
+    for href in (
+        "/admin/members/new",
+        "/admin/members/import",
+        "/admin/members/import/template.xlsx",
+        "#due-date",
+    ):
+        assert f'href="{href}"' in html
+    members = client.get("/admin/members").get_data(as_text=True)
+    assert 'href="/admin/members/new"' in members.split('class="empty-roster"', 1)[-1]
+
+
+def test_the_first_steps_go_once_there_are_members(client, auth, admin, seeded):
+    auth.login(admin.email)
+    assert 'id="first-steps"' not in client.get("/admin/").get_data(as_text=True)

@@ -484,3 +484,25 @@ def test_without_javascript_the_person_pastes_the_link(app, client, auth, smtp_s
     response = client.post(split(path)[0], data={"token": f"  http://localhost{path} "})
     assert response.status_code == 200
     assert "Välkommen till utbildningen, Åsa Öberg" in response.get_data(as_text=True)
+
+
+def test_a_new_administrator_without_members_lands_on_the_first_steps(app, client, smtp_server, make):
+    from course.auth import links
+
+    council = make.council("tomby")
+    chief = make.member(council, "chef@tomby.example", name="Tove Tom", is_admin=True, password=None)
+    with app.app_context():
+        links.send_invitation(db.session.get(Member, chief.id), actor=None, as_administrator=True)
+        db.session.commit()
+    path = link_in(smtp_server.to(chief.email)[-1], "/invitation#")
+    response = open_link(client, path, action="password", password=NEW_PASSWORD, confirm=NEW_PASSWORD)
+    assert response.status_code == 302
+    assert response.location == "/admin/"
+
+
+def test_a_member_invited_by_their_administrator_lands_on_the_course(
+    app, client, auth, smtp_server, admin, invitee
+):
+    path = link_in(invite(app, auth, client, smtp_server, invitee), "/invitation#")
+    response = open_link(client, path, action="password", password=NEW_PASSWORD, confirm=NEW_PASSWORD)
+    assert response.location == "/"
