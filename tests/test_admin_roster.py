@@ -259,3 +259,13 @@ def test_after_adding_a_member_the_next_step_is_in_sight(app, signed_in, council
     page = signed_in.get(response.headers["Location"]).get_data(as_text=True)
     assert "Ny Nielsen is on the roster." in page
     assert f'action="/admin/members/{member.id}/invite"' in page
+
+
+def test_inviting_a_member_who_has_a_password_says_what_was_sent(app, signed_in, make, council, smtp_server):
+    member = make.member(council, "har@rosterby.example", name="Hanne Har")
+    fresh = make.member(council, "ny2@rosterby.example", name="Ny Anden", password=None)
+    page = signed_in.post(f"/admin/members/{member.id}/invite", follow_redirects=True).get_data(as_text=True)
+    assert "already has a password" in page
+    assert "sign-in link" in page
+    page = signed_in.post(f"/admin/members/{fresh.id}/invite", follow_redirects=True).get_data(as_text=True)
+    assert "An invitation was sent to ny2@rosterby.example." in page

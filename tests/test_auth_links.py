@@ -450,9 +450,17 @@ def test_an_invitation_that_sets_a_password_ends_the_members_other_sessions(
 def test_a_member_with_a_password_is_sent_a_sign_in_link_not_an_invitation(
     app, client, auth, smtp_server, admin, make, council
 ):
-    member = make.member(council, "har.losen@linkby.example", name="Harald")
+    member = make.member(council, "har.losen@linkby.example", name="Harald", locale="sv")
     message = invite(app, auth, client, smtp_server, member)
     assert not [path for path in links_in_message(message) if path.startswith("/invitation")]
+    # It is an invitation from the council, not a sign-in link the member might think they never asked for.
+    assert (
+        message["Subject"].strip() == "Du är inbjuden till utbildningen om sociala medier och lokal demokrati"
+    )
+    text = text_of(message)
+    assert "Linkby Kommune har bjudit in dig" in text
+    assert "bortse från" not in text
+    assert "bortse från" not in html_of(message)
     path = link_in(message, "/login/link/open#")
     assert open_link(client, path, action="sign-in").status_code == 302
     with app.app_context():

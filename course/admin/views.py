@@ -445,6 +445,7 @@ def remove_member(member_id: int):
 @admin_required
 def invite_member(member_id: int):
     member = _member_or_404(member_id)
+    has_password = member.password_hash is not None
     try:
         links.send_invitation(member, actor=current_user)
     except MailError:
@@ -452,7 +453,18 @@ def invite_member(member_id: int):
         flash(_("The invitation could not be sent. Please try again later."), "error")
         return redirect(url_for("admin.list_members"))
     db.session.commit()
-    flash(_("An invitation was sent to %(email)s.", email=member.email), "success")
+    if has_password:
+        flash(
+            _(
+                "%(name)s already has a password, so the invitation sent to %(email)s has a sign-in link "
+                "instead of a link to choose a password.",
+                name=member.name,
+                email=member.email,
+            ),
+            "success",
+        )
+    else:
+        flash(_("An invitation was sent to %(email)s.", email=member.email), "success")
     return redirect(url_for("admin.list_members"))
 
 
