@@ -456,8 +456,7 @@ def invite_member(member_id: int):
     if has_password:
         flash(
             _(
-                "%(name)s already has a password, so the invitation sent to %(email)s has a sign-in link "
-                "instead of a link to choose a password.",
+                "%(name)s already has a password, so the invitation sent to %(email)s has a sign-in link instead of a link to choose a password.",  # noqa: E501
                 name=member.name,
                 email=member.email,
             ),
