@@ -514,3 +514,27 @@ def test_an_administrator_alone_on_the_roster_sees_the_first_steps_as_links(clie
 def test_the_first_steps_go_once_there_are_members(client, auth, admin, seeded):
     auth.login(admin.email)
     assert 'id="first-steps"' not in client.get("/admin/").get_data(as_text=True)
+
+
+def test_a_due_date_that_has_passed_asks_for_confirmation_first(app, signed_in, seeded, council):
+    with app.app_context():
+        today = calendar.today(db.session.get(Council, council.id).country)
+    past = today - timedelta(days=3)
+    response = signed_in.post("/admin/due-date", data={"due_date": past.isoformat()})
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "This date has passed. Every member who has not completed the course will be overdue." in html
+    assert f'value="{past.isoformat()}"' in html  # the input is kept
+    assert 'name="confirm_past" value="y"' in html
+    with app.app_context():
+        assert db.session.get(Council, council.id).current_round.due_date is None
+    response = signed_in.post(
+        "/admin/due-date", data={"due_date": past.isoformat(), "confirm_past": "y"}, follow_redirects=True
+    )
+    assert "The due date is saved." in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Council, council.id).current_round.due_date == past
+    # Today is not past: no question asked.
+    signed_in.post("/admin/due-date", data={"due_date": today.isoformat()})
+    with app.app_context():
+        assert db.session.get(Council, council.id).current_round.due_date == today

@@ -24,7 +24,7 @@ from course.db import utcnow
 from course.extensions import db
 from course.learning import rounds
 from course.mail.services import MailError
-from course.people.calendar import get_due_state
+from course.people.calendar import get_due_state, today
 from course.people.models import Council, CourseRound
 from course.web.course import get_course
 from course.web.downloads import attachment
@@ -206,7 +206,19 @@ def change_due_date():
         return render_template(
             "admin/dashboard.html", board=board, due_form=form, course=get_course(), active_page="admin"
         ), 422
-    set_due_date(_council(), form.due_date.data, actor=current_user)
+    council = _council()
+    if form.due_date.data and form.due_date.data < today(council.country) and not form.confirm_past.data:
+        # Every member who has not completed would be overdue at once: ask first, keeping the date.
+        board = _board(dashboard.Filters())
+        return render_template(
+            "admin/dashboard.html",
+            board=board,
+            due_form=form,
+            confirm_past_due=True,
+            course=get_course(),
+            active_page="admin",
+        )
+    set_due_date(council, form.due_date.data, actor=current_user)
     db.session.commit()
     if form.due_date.data:
         flash(_("The due date is saved."), "success")
