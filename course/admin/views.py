@@ -572,12 +572,20 @@ def _pending_or_404(import_id: int):
     except importing.PendingImportExpiredError:
         return None
     if pending is None:
-        abort(404)
+        # The Back button after an import, or a preview deleted when it expired: a page that says so and
+        # leads on. Another council's preview looks the same as one that never was.
+        if importing.was_imported(_council(), import_id):
+            abort(Response(*_import_gone("imported", 410)))
+        abort(Response(*_import_gone("unknown", 404)))
     return pending
 
 
+def _import_gone(reason: str, status: int) -> tuple[str, int]:
+    return render_template("admin/import_expired.html", reason=reason, active_page="admin"), status
+
+
 def _expired_import():
-    return render_template("admin/import_expired.html", active_page="admin"), 410
+    return _import_gone("expired", 410)
 
 
 def _preview(pending, plan, status: int = 200, problem: str | None = None):
