@@ -280,7 +280,7 @@ def list_audit_events():
     filters = audit_log.AuditFilters.from_args(request.args)
     return render_template(
         "admin/audit_log.html",
-        log=audit_log.list_events(current_user.council_id, filters),
+        log=audit_log.list_events(current_user.council_id, filters, conversation=get_course().conversation),
         action_labels=audit_log.ACTION_LABELS,
         members=audit_log.list_logged_members(current_user.council_id),
     )
