@@ -264,7 +264,9 @@ def test_details_show_codes_as_printed_and_dates_as_dates(app, signed_in, counci
     assert "Ved udløbet af opbevaringsperioden" in html
 
 
-def test_details_show_seminar_cards_by_title_and_changed_fields_by_name(app, signed_in, council, admin, course):
+def test_details_show_seminar_cards_by_title_and_changed_fields_by_name(
+    app, signed_in, council, admin, course
+):
     from course.seminars.material import list_material
 
     card = list_material(course.conversation)[0]
