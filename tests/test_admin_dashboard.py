@@ -357,7 +357,7 @@ def test_the_print_view_lists_the_table_without_forms(signed_in, seeded):
     assert "Bent Bæk" in html
     assert "Anna Andersen" not in html
     assert 'name="member"' not in html
-    assert "1 of 5 members have completed (20%)" in html
+    assert "Completed: 1 of 5 (20%). In progress: 2. Not started: 2." in html
 
 
 def _grow_council(app, make, council, course, count: int, start: int = 0) -> None:
@@ -538,3 +538,20 @@ def test_a_due_date_that_has_passed_asks_for_confirmation_first(app, signed_in, 
     signed_in.post("/admin/due-date", data={"due_date": today.isoformat()})
     with app.app_context():
         assert db.session.get(Council, council.id).current_round.due_date == today
+
+
+@pytest.mark.parametrize("takes_course", [True, False])
+def test_small_numbers_read_well(app, client, auth, make, council, takes_course):
+    alone = make.member(
+        council, "eneste@dashby.example", name="Ene", is_admin=True, locale="sv", takes_course=takes_course
+    )
+    auth.login(alone.email)
+    html = client.get("/admin/").get_data(as_text=True)
+    assert "Hur många av de 1 deltagarna" not in html
+    assert "Hur många av de 0 deltagarna" not in html
+    if takes_course:
+        assert "Om den enda deltagaren har sett varje film och blivit godkänd på varje quiz." in html
+    else:
+        assert "Ingen går utbildningen ännu" in html
+    printed = client.get("/admin/print").get_data(as_text=True)
+    assert "av 1 deltagare har" not in printed
