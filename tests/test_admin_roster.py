@@ -269,3 +269,17 @@ def test_inviting_a_member_who_has_a_password_says_what_was_sent(app, signed_in,
     assert "sign-in link" in page
     page = signed_in.post(f"/admin/members/{fresh.id}/invite", follow_redirects=True).get_data(as_text=True)
     assert "An invitation was sent to ny2@rosterby.example." in page
+
+
+def test_when_everyone_is_invited_the_invite_everyone_step_says_nobody_is_left(
+    signed_in, make, council, smtp_server
+):
+    make.member(council, "vent@rosterby.example", name="Vera Venter", password=None)
+    page = signed_in.get("/admin/members").get_data(as_text=True)
+    assert "Invite everyone not yet invited" in page
+    signed_in.post("/admin/members/invite")
+    page = signed_in.get("/admin/members").get_data(as_text=True)
+    assert "Invite everyone not yet invited" not in page
+    confirm = signed_in.get("/admin/members/invite").get_data(as_text=True)
+    assert "Invite everyone not yet invited" not in confirm
+    assert "Nobody is left to invite" in confirm

@@ -514,3 +514,27 @@ def test_a_member_invited_by_their_administrator_lands_on_the_course(
     path = link_in(invite(app, auth, client, smtp_server, invitee), "/invitation#")
     response = open_link(client, path, action="password", password=NEW_PASSWORD, confirm=NEW_PASSWORD)
     assert response.location == "/"
+
+
+@pytest.mark.parametrize("due", [None, "2031-05-01"])
+def test_the_new_administrator_is_told_to_set_or_to_check_the_due_date(app, smtp_server, make, due):
+    from datetime import date
+
+    from course.auth import links
+    from course.people.models import Council
+
+    council = make.council("fristby", locale="en")
+    chief = make.member(
+        council, "chef@fristby.example", name="Frida", is_admin=True, password=None, locale="en"
+    )
+    with app.app_context():
+        if due:
+            db.session.get(Council, council.id).current_round.due_date = date.fromisoformat(due)
+        links.send_invitation(db.session.get(Member, chief.id), actor=None, as_administrator=True)
+        db.session.commit()
+    text = text_of(smtp_server.to(chief.email)[-1])
+    if due:
+        assert "check the date by which members should complete the course" in text
+    else:
+        assert "check the date" not in text
+        assert "set the date by which members should complete the course" in text

@@ -238,6 +238,7 @@ def _send_administrator_invitation(member: Member, *, actor: Member | None, now:
         has_password=has_password,
         minutes=LOGIN_MINUTES,
         expires_on=local_date(member.council.country, now + LIFETIMES[purpose]),
+        due_date=member.council.current_round.due_date if member.council.current_round else None,
     )
     send_email(email)
     member.invited_at = now
