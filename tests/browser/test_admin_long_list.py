@@ -138,7 +138,8 @@ def test_after_adding_a_member_on_a_phone_the_invitation_is_in_sight(site, counc
     assert fits_the_screen(page)
     invite = page.get_by_role("button", name="Invitér", exact=True)
     box = invite.bounding_box()
-    assert box is not None and box["x"] + box["width"] <= PHONE["width"]
+    assert box is not None
+    assert box["x"] + box["width"] <= PHONE["width"]
     invite.click()
     page.wait_for_url(re.compile(r"/admin/members$"))
     site.audit()
