@@ -358,7 +358,7 @@ def test_the_print_view_lists_the_table_without_forms(signed_in, seeded):
     assert "Bent Bæk" in html
     assert "Anna Andersen" not in html
     assert 'name="member"' not in html
-    assert "1 of 5 members have completed (20%)" in html
+    assert "Completed: 1 of 5 (20%). In progress: 2. Not started: 2." in html
 
 
 def _grow_council(app, make, council, course, count: int, start: int = 0) -> None:
@@ -495,3 +495,64 @@ def test_each_administrator_sees_the_dashboard_in_their_own_language(app, signed
             assert f">{label}<" not in table, f"{label!r} in the {language} dashboard"
             assert f">{label}:" not in table, f"{label!r} in the {language} dashboard"
     assert dashboard_in("en") == first_english
+
+
+def test_an_administrator_alone_on_the_roster_sees_the_first_steps_as_links(client, auth, admin):
+    auth.login(admin.email)
+    html = client.get("/admin/").get_data(as_text=True)
+    assert 'id="first-steps"' in html
+    for href in (
+        "/admin/members/new",
+        "/admin/members/import",
+        "/admin/members/import/template.xlsx",
+        "#due-date",
+    ):
+        assert f'href="{href}"' in html
+    members = client.get("/admin/members").get_data(as_text=True)
+    assert 'href="/admin/members/new"' in members.split('class="empty-roster"', 1)[-1]
+
+
+def test_the_first_steps_go_once_there_are_members(client, auth, admin, seeded):
+    auth.login(admin.email)
+    assert 'id="first-steps"' not in client.get("/admin/").get_data(as_text=True)
+
+
+def test_a_due_date_that_has_passed_asks_for_confirmation_first(app, signed_in, seeded, council):
+    with app.app_context():
+        today = calendar.today(db.session.get(Council, council.id).country)
+    past = today - timedelta(days=3)
+    response = signed_in.post("/admin/due-date", data={"due_date": past.isoformat()})
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "This date has passed. Every member who has not completed the course will be overdue." in html
+    assert f'value="{past.isoformat()}"' in html  # the input is kept
+    assert 'name="confirm_past" value="y"' in html
+    with app.app_context():
+        assert db.session.get(Council, council.id).current_round.due_date is None
+    response = signed_in.post(
+        "/admin/due-date", data={"due_date": past.isoformat(), "confirm_past": "y"}, follow_redirects=True
+    )
+    assert "The due date is saved." in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Council, council.id).current_round.due_date == past
+    # Today is not past: no question asked.
+    signed_in.post("/admin/due-date", data={"due_date": today.isoformat()})
+    with app.app_context():
+        assert db.session.get(Council, council.id).current_round.due_date == today
+
+
+@pytest.mark.parametrize("takes_course", [True, False])
+def test_small_numbers_read_well(app, client, auth, make, council, takes_course):
+    alone = make.member(
+        council, "eneste@dashby.example", name="Ene", is_admin=True, locale="sv", takes_course=takes_course
+    )
+    auth.login(alone.email)
+    html = client.get("/admin/").get_data(as_text=True)
+    assert "Hur många av de 1 deltagarna" not in html
+    assert "Hur många av de 0 deltagarna" not in html
+    if takes_course:
+        assert "Om den enda deltagaren har sett varje film och blivit godkänd på varje quiz." in html
+    else:
+        assert "Ingen går utbildningen ännu" in html
+    printed = client.get("/admin/print").get_data(as_text=True)
+    assert "av 1 deltagare har" not in printed

@@ -169,7 +169,7 @@ def test_a_file_with_errors_shows_every_row_and_imports_nothing_until_fixed(
         assert (event.details["added"], event.details["changed"], event.details["unchanged"]) == (2, 1, 1)
         assert event.actor_id == admin.id
     # The same preview cannot be imported twice.
-    assert signed_in.post(preview_url, data={"digest": digest_of(html)}).status_code == 404
+    assert signed_in.post(preview_url, data={"digest": digest_of(html)}).status_code == 410
 
 
 def test_a_windows_1252_csv_with_commas_from_excel(app, signed_in, council):
@@ -431,3 +431,25 @@ def test_uploading_a_workbook_declaring_a_huge_sheet_is_refused_with_a_reason(si
     response = upload(signed_in, "huge.xlsx", hostile_workbook(empty_rows=10_000))
     assert response.status_code == 422
     assert "The file has more than 5000 rows." in response.get_data(as_text=True)
+
+
+def test_going_back_to_a_finished_import_says_it_was_done(app, signed_in, council):
+    url = upload(signed_in, "z.csv", csv_bytes(("name", "email"), [("Zia", "zia@importby.example")])).location
+    preview = signed_in.get(url).get_data(as_text=True)
+    digest = re.search(r'name="digest" value="([^"]+)"', preview).group(1)
+    assert signed_in.post(url, data={"digest": digest}).status_code == 303
+    # The browser's Back button, and a second press of the button.
+    for response in (signed_in.get(url), signed_in.post(url, data={"digest": digest})):
+        assert response.status_code == 410
+        html = response.get_data(as_text=True)
+        assert "This file has been imported already" in html
+        assert 'href="/admin/members"' in html
+        assert 'href="/admin/members/import"' in html
+
+
+def test_an_unknown_preview_is_a_friendly_not_found(signed_in):
+    response = signed_in.get("/admin/members/import/999999")
+    assert response.status_code == 404
+    html = response.get_data(as_text=True)
+    assert "imported already or has expired" in html
+    assert 'href="/admin/members/import"' in html

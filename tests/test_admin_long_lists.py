@@ -56,7 +56,7 @@ def names_in(html: str) -> list[str]:
     """The names in the roster's or the dashboard's member table."""
     if 'class="member-name"' in html:
         return re.findall(r'<span class="member-name">(?:<a [^>]*>)?([^<]+)', html)
-    return re.findall(r'<th scope="row">([^<]+)', html)
+    return re.findall(r'<th scope="row">(?:<a [^>]*>)?([^<]+)', html)
 
 
 def test_paging_keeps_to_the_pages_there_are():

@@ -52,14 +52,14 @@ def test_the_print_view_is_headed_with_the_rounds_term_and_due_date_and_reads_an
     assert f"Due date: {format_date(due, 'long', locale='en')}." in heading
     assert "earlier round" not in heading
     # In the new round, Anna starts afresh (the administrator is a councillor too).
-    assert "0 of 2 members have completed" in html
+    assert "Completed: 0 of 2 " in html
 
     html = signed_in.get(f"/admin/print?round={first_id}").get_data(as_text=True)
     heading = _section(html, "<h1>", "<table")
     assert f"Round: council term {first_term}" in heading
     assert "No due date is set." in heading
     assert "You are looking at an earlier round" in heading
-    assert "1 of 2 members have completed" in html
+    assert "Completed: 1 of 2 " in html
     assert 'action="/admin' not in html  # nothing to change from here
     # The way back keeps the round.
     assert f'href="/admin/?round={first_id}"' in html
@@ -84,7 +84,7 @@ def test_the_print_view_lists_members_who_do_not_take_the_course_apart(make, sig
     assert "Otto Optout" in others
     assert "Carla Councillor" not in others
     # Only the members who take the course are counted.
-    assert "0 of 2 members have completed" in main
+    assert "Completed: 0 of 2 " in main
 
 
 def test_without_others_the_print_view_has_no_such_section(make, signed_in, council):

@@ -236,3 +236,50 @@ def test_inviting_everyone_says_how_many_e_mails_will_go_before_it_sends(
         "/admin/members/invite"
     ).get_data(as_text=True)
     assert 'href="/admin/members/invite"' not in signed_in.get("/admin/members").get_data(as_text=True)
+
+
+def test_each_member_s_name_links_to_their_page_which_carries_their_actions(app, signed_in, make, council):
+    member = make.member(council, "navn@rosterby.example", name="Nanna Navn")
+    page = signed_in.get("/admin/members").get_data(as_text=True)
+    assert f'<a href="/admin/members/{member.id}">Nanna Navn</a>' in page
+    own = signed_in.get(f"/admin/members/{member.id}").get_data(as_text=True)
+    assert f'action="/admin/members/{member.id}/invite"' in own
+    assert f'href="/admin/members/{member.id}/remove"' in own
+
+
+def test_after_adding_a_member_the_next_step_is_in_sight(app, signed_in, council):
+    response = signed_in.post(
+        "/admin/members/new",
+        data={"name": "Ny Nielsen", "email": "ny@rosterby.example", "role": "councillor", "locale": ""},
+    )
+    with app.app_context():
+        member = db.session.execute(select(Member).where(Member.email == "ny@rosterby.example")).scalar_one()
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/admin/members/{member.id}")
+    page = signed_in.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Ny Nielsen is on the roster." in page
+    assert f'action="/admin/members/{member.id}/invite"' in page
+
+
+def test_inviting_a_member_who_has_a_password_says_what_was_sent(app, signed_in, make, council, smtp_server):
+    member = make.member(council, "har@rosterby.example", name="Hanne Har")
+    fresh = make.member(council, "ny2@rosterby.example", name="Ny Anden", password=None)
+    page = signed_in.post(f"/admin/members/{member.id}/invite", follow_redirects=True).get_data(as_text=True)
+    assert "already has a password" in page
+    assert "sign-in link" in page
+    page = signed_in.post(f"/admin/members/{fresh.id}/invite", follow_redirects=True).get_data(as_text=True)
+    assert "An invitation was sent to ny2@rosterby.example." in page
+
+
+def test_when_everyone_is_invited_the_invite_everyone_step_says_nobody_is_left(
+    signed_in, make, council, smtp_server
+):
+    make.member(council, "vent@rosterby.example", name="Vera Venter", password=None)
+    page = signed_in.get("/admin/members").get_data(as_text=True)
+    assert "Invite everyone not yet invited" in page
+    signed_in.post("/admin/members/invite")
+    page = signed_in.get("/admin/members").get_data(as_text=True)
+    assert "Invite everyone not yet invited" not in page
+    confirm = signed_in.get("/admin/members/invite").get_data(as_text=True)
+    assert "Invite everyone not yet invited" not in confirm
+    assert "Nobody is left to invite" in confirm

@@ -262,3 +262,25 @@ def test_details_show_codes_as_printed_and_dates_as_dates(app, signed_in, counci
     assert "Efter fristen" in html
     assert "overdue" not in html
     assert "Ved udløbet af opbevaringsperioden" in html
+
+
+def test_details_show_seminar_cards_by_title_and_changed_fields_by_name(
+    app, signed_in, council, admin, course
+):
+    from course.seminars.material import list_material
+
+    card = list_material(course.conversation)[0]
+    with app.app_context():
+        for action, details in (
+            ("seminar.changed", {"seminar_id": 1, "added": card.key}),
+            ("council.changed", {"changed": ["default_locale", "name"]}),
+        ):
+            db.session.add(
+                AuditEvent(council_id=council.id, actor_id=admin.id, action=action, details=details)
+            )
+        db.session.commit()
+    html = signed_in.get("/admin/audit/").get_data(as_text=True)
+    assert card.key not in html
+    assert card.title.get("da") in html
+    assert "default_locale" not in html
+    assert "Navn" in html

@@ -450,9 +450,17 @@ def test_an_invitation_that_sets_a_password_ends_the_members_other_sessions(
 def test_a_member_with_a_password_is_sent_a_sign_in_link_not_an_invitation(
     app, client, auth, smtp_server, admin, make, council
 ):
-    member = make.member(council, "har.losen@linkby.example", name="Harald")
+    member = make.member(council, "har.losen@linkby.example", name="Harald", locale="sv")
     message = invite(app, auth, client, smtp_server, member)
     assert not [path for path in links_in_message(message) if path.startswith("/invitation")]
+    # It is an invitation from the council, not a sign-in link the member might think they never asked for.
+    assert (
+        message["Subject"].strip() == "Du är inbjuden till utbildningen om sociala medier och lokal demokrati"
+    )
+    text = text_of(message)
+    assert "Linkby Kommune har bjudit in dig" in text
+    assert "bortse från" not in text
+    assert "bortse från" not in html_of(message)
     path = link_in(message, "/login/link/open#")
     assert open_link(client, path, action="sign-in").status_code == 302
     with app.app_context():
@@ -484,3 +492,49 @@ def test_without_javascript_the_person_pastes_the_link(app, client, auth, smtp_s
     response = client.post(split(path)[0], data={"token": f"  http://localhost{path} "})
     assert response.status_code == 200
     assert "Välkommen till utbildningen, Åsa Öberg" in response.get_data(as_text=True)
+
+
+def test_a_new_administrator_without_members_lands_on_the_first_steps(app, client, smtp_server, make):
+    from course.auth import links
+
+    council = make.council("tomby")
+    chief = make.member(council, "chef@tomby.example", name="Tove Tom", is_admin=True, password=None)
+    with app.app_context():
+        links.send_invitation(db.session.get(Member, chief.id), actor=None, as_administrator=True)
+        db.session.commit()
+    path = link_in(smtp_server.to(chief.email)[-1], "/invitation#")
+    response = open_link(client, path, action="password", password=NEW_PASSWORD, confirm=NEW_PASSWORD)
+    assert response.status_code == 302
+    assert response.location == "/admin/"
+
+
+def test_a_member_invited_by_their_administrator_lands_on_the_course(
+    app, client, auth, smtp_server, admin, invitee
+):
+    path = link_in(invite(app, auth, client, smtp_server, invitee), "/invitation#")
+    response = open_link(client, path, action="password", password=NEW_PASSWORD, confirm=NEW_PASSWORD)
+    assert response.location == "/"
+
+
+@pytest.mark.parametrize("due", [None, "2031-05-01"])
+def test_the_new_administrator_is_told_to_set_or_to_check_the_due_date(app, smtp_server, make, due):
+    from datetime import date
+
+    from course.auth import links
+    from course.people.models import Council
+
+    council = make.council("fristby", locale="en")
+    chief = make.member(
+        council, "chef@fristby.example", name="Frida", is_admin=True, password=None, locale="en"
+    )
+    with app.app_context():
+        if due:
+            db.session.get(Council, council.id).current_round.due_date = date.fromisoformat(due)
+        links.send_invitation(db.session.get(Member, chief.id), actor=None, as_administrator=True)
+        db.session.commit()
+    text = text_of(smtp_server.to(chief.email)[-1])
+    if due:
+        assert "check the date by which members should complete the course" in text
+    else:
+        assert "check the date" not in text
+        assert "set the date by which members should complete the course" in text

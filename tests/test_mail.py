@@ -53,3 +53,23 @@ def test_an_unreachable_smtp_server_raises_a_clear_error(app, monkeypatch):
     monkeypatch.setitem(app.config, "COURSE_SMTP_PORT", 1)
     with app.app_context(), pytest.raises(MailError, match="could not send e-mail through 127.0.0.1"):
         send_email(MESSAGE)
+
+
+def test_danish_e_mails_quote_with_guillemets_only():
+    """The Danish catalogue's e-mail texts use one quotation style, » «, not also “ ” or straight quotes."""
+    from babel.messages.pofile import read_po
+
+    root = Path(__file__).resolve().parent.parent
+    with (root / "translations/da/LC_MESSAGES/messages.po").open("rb") as file:
+        catalogue = read_po(file)
+    mixed = [
+        message.string
+        for message in catalogue
+        if message.id
+        and any("templates/emails/" in location for location, _ in message.locations)
+        and any(
+            mark in "".join(message.string if isinstance(message.string, tuple) else [message.string])
+            for mark in '“”"„'
+        )
+    ]
+    assert mixed == []

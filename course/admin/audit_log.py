@@ -15,8 +15,10 @@ from sqlalchemy.orm import aliased
 from course.admin.reminders import KIND_LABELS
 from course.audit.models import AuditEvent
 from course.certificates.codes import format_code
+from course.content import Conversation, Text
 from course.extensions import db
 from course.people.models import Member
+from course.seminars.material import find_card
 from course.web.inputs import parse_id
 
 # --- -----------------------------------------------------------------------------------
@@ -90,10 +92,19 @@ VALUE_LABELS: dict[str, dict[str, Any]] = {
     },
 }
 
+#: The fields a "changed" detail names (a list of field codes), by their labels on the forms.
+FIELD_LABELS: dict[str, Any] = {
+    "name": _l("Name"),
+    "country": _l("Country"),
+    "default_locale": _l("Language"),
+    "is_admin": _l("Administrator"),
+}
+
 
 @dataclass(frozen=True, slots=True)
 class Detail:
-    """One detail of an event; ``value`` is a :class:`datetime.date` for dates (the page formats it)."""
+    """One detail of an event; ``value`` is a :class:`datetime.date` for dates, a :class:`Text` for a
+    seminar card's title (the page formats both in the reader's language)."""
 
     label: str
     value: Any
@@ -102,8 +113,19 @@ class Detail:
     def is_date(self) -> bool:
         return isinstance(self.value, date)
 
+    @property
+    def is_text(self) -> bool:
+        return isinstance(self.value, Text)
 
-def _detail_value(key: str, value: Any) -> Any:
+
+def _detail_value(key: str, value: Any, conversation: Conversation | None = None) -> Any:
+    if key == "added" and isinstance(value, str) and ":" in value:
+        # A seminar card, written as "source:card-id": its title, or the code of a card no longer there.
+        source, _, card_id = value.partition(":")
+        card = find_card(conversation, source, card_id)
+        return card.title if card is not None else value
+    if key == "changed" and isinstance(value, list):
+        return ", ".join(str(FIELD_LABELS.get(field, field)) for field in value)
     if key == "code":
         return format_code(str(value))  # as printed on the certificate
     if key in DATE_DETAILS:
@@ -149,6 +171,8 @@ class AuditEntry:
     event: AuditEvent
     actor_name: str | None
     member_name: str | None
+    #: The course's conversation material, to name the seminar cards an event mentions.
+    conversation: Conversation | None = None
 
     @property
     def label(self) -> str:
@@ -157,7 +181,7 @@ class AuditEntry:
     @property
     def details(self) -> list[Detail]:
         return [
-            Detail(str(label), _detail_value(key, self.event.details[key]))
+            Detail(str(label), _detail_value(key, self.event.details[key], self.conversation))
             for key, label in DETAIL_LABELS.items()
             if self.event.details and self.event.details.get(key) not in (None, "")
         ]
@@ -172,7 +196,12 @@ class AuditPage:
     filters: AuditFilters
 
 
-def list_events(council_id: int, filters: AuditFilters, page_size: int = PAGE_SIZE) -> AuditPage:
+def list_events(
+    council_id: int,
+    filters: AuditFilters,
+    page_size: int = PAGE_SIZE,
+    conversation: Conversation | None = None,
+) -> AuditPage:
     """One page of the council's audit log, newest first, in two queries (a count and the page)."""
     conditions = [AuditEvent.council_id == council_id]
     if filters.action:
@@ -193,7 +222,9 @@ def list_events(council_id: int, filters: AuditFilters, page_size: int = PAGE_SI
         .limit(page_size)
         .offset((page - 1) * page_size)
     ).all()
-    entries = [AuditEntry(event, actor_name, member_name) for event, actor_name, member_name in rows]
+    entries = [
+        AuditEntry(event, actor_name, member_name, conversation) for event, actor_name, member_name in rows
+    ]
     return AuditPage(entries, total, page, pages, replace(filters, page=page))
 
 

@@ -83,6 +83,8 @@ class DueDateForm(FlaskForm):
         validators=[Optional()],
         render_kw={"autocomplete": "off"},
     )
+    #: Sent by the confirmation step: the administrator has been told that the date has passed.
+    confirm_past = BooleanField()
 
 
 class RoundForm(FlaskForm):

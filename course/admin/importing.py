@@ -27,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 
 from course.admin.models import PendingImport
 from course.admin.roster import ROLE_LABELS
+from course.audit.models import AuditEvent
 from course.audit.services import record_event
 from course.db import utcnow
 from course.extensions import db
@@ -540,6 +541,20 @@ class ImportResult:
     unchanged: int
 
 
+def was_imported(council: Council, import_id: int) -> bool:
+    """Whether the council's preview ``import_id`` (gone now) was confirmed: the Back button after an import.
+
+    Looks at the council's latest confirmed imports in the audit log, in one query.
+    """
+    details = db.session.execute(
+        select(AuditEvent.details)
+        .where(AuditEvent.council_id == council.id, AuditEvent.action == "import.confirmed")
+        .order_by(AuditEvent.id.desc())
+        .limit(20)
+    ).scalars()
+    return any((value or {}).get("import_id") == import_id for value in details)
+
+
 def confirm_import(
     council: Council, pending: PendingImport, plan: ImportPlan, *, actor: Member | None
 ) -> ImportResult:
@@ -602,6 +617,7 @@ def confirm_import(
         "import.confirmed",
         actor=actor,
         council_id=council.id,
+        import_id=pending.id,
         added=result.added,
         changed=result.changed,
         unchanged=result.unchanged,

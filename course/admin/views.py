@@ -24,8 +24,7 @@ from course.db import utcnow
 from course.extensions import db
 from course.learning import rounds
 from course.mail.services import MailError
-from course.people.calendar import get_due_state
-from course.people.calendar import today as council_today
+from course.people.calendar import get_due_state, today
 from course.people.models import Council, CourseRound
 from course.web.course import get_course
 from course.web.downloads import attachment
@@ -166,7 +165,7 @@ def new_round():
         "admin/round_new.html",
         form=form,
         term=rounds.next_term(council),
-        today=council_today(council.country),
+        today=today(council.country),
         council=council,
         active_page="admin",
     )
@@ -198,7 +197,7 @@ def start_round():
         "admin/round_new.html",
         form=form,
         term=term,
-        today=council_today(council.country),
+        today=today(council.country),
         council=council,
         active_page="admin",
     ), 422
@@ -213,7 +212,19 @@ def change_due_date():
         return render_template(
             "admin/dashboard.html", board=board, due_form=form, course=get_course(), active_page="admin"
         ), 422
-    set_due_date(_council(), form.due_date.data, actor=current_user)
+    council = _council()
+    if form.due_date.data and form.due_date.data < today(council.country) and not form.confirm_past.data:
+        # Every member who has not completed would be overdue at once: ask first, keeping the date.
+        board = _board(dashboard.Filters())
+        return render_template(
+            "admin/dashboard.html",
+            board=board,
+            due_form=form,
+            confirm_past_due=True,
+            course=get_course(),
+            active_page="admin",
+        )
+    set_due_date(council, form.due_date.data, actor=current_user)
     db.session.commit()
     if form.due_date.data:
         flash(_("The due date is saved."), "success")
@@ -275,7 +286,7 @@ def list_audit_events():
     filters = audit_log.AuditFilters.from_args(request.args)
     return render_template(
         "admin/audit_log.html",
-        log=audit_log.list_events(current_user.council_id, filters),
+        log=audit_log.list_events(current_user.council_id, filters, conversation=get_course().conversation),
         action_labels=audit_log.ACTION_LABELS,
         members=audit_log.list_logged_members(current_user.council_id),
     )
@@ -378,10 +389,13 @@ def add_member():
         else:
             db.session.commit()
             flash(
-                _("%(name)s is on the roster. Send an invitation when you are ready.", name=member.name),
+                _(
+                    "%(name)s is on the roster. Send the invitation with the button below, now or later.",
+                    name=member.name,
+                ),
                 "success",
             )
-            return redirect(url_for("admin.list_members"))
+            return redirect(url_for("admin.edit_member", member_id=member.id))
     status = 422 if form.errors else 200
     return render_template("admin/member_form.html", form=form, member=None, active_page="admin"), status
 
@@ -449,6 +463,7 @@ def remove_member(member_id: int):
 @admin_required
 def invite_member(member_id: int):
     member = _member_or_404(member_id)
+    has_password = member.password_hash is not None
     try:
         links.send_invitation(member, actor=current_user)
     except MailError:
@@ -456,7 +471,17 @@ def invite_member(member_id: int):
         flash(_("The invitation could not be sent. Please try again later."), "error")
         return redirect(url_for("admin.list_members"))
     db.session.commit()
-    flash(_("An invitation was sent to %(email)s.", email=member.email), "success")
+    if has_password:
+        flash(
+            _(
+                "%(name)s already has a password, so the invitation sent to %(email)s has a sign-in link instead of a link to choose a password.",  # noqa: E501
+                name=member.name,
+                email=member.email,
+            ),
+            "success",
+        )
+    else:
+        flash(_("An invitation was sent to %(email)s.", email=member.email), "success")
     return redirect(url_for("admin.list_members"))
 
 
@@ -553,12 +578,20 @@ def _pending_or_404(import_id: int):
     except importing.PendingImportExpiredError:
         return None
     if pending is None:
-        abort(404)
+        # The Back button after an import, or a preview deleted when it expired: a page that says so and
+        # leads on. Another council's preview looks the same as one that never was.
+        if importing.was_imported(_council(), import_id):
+            abort(Response(*_import_gone("imported", 410)))
+        abort(Response(*_import_gone("unknown", 404)))
     return pending
 
 
+def _import_gone(reason: str, status: int) -> tuple[str, int]:
+    return render_template("admin/import_expired.html", reason=reason, active_page="admin"), status
+
+
 def _expired_import():
-    return render_template("admin/import_expired.html", active_page="admin"), 410
+    return _import_gone("expired", 410)
 
 
 def _preview(pending, plan, status: int = 200, problem: str | None = None):

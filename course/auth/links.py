@@ -171,8 +171,9 @@ def send_invitation(
 ) -> None:
     """E-mail ``member`` an invitation to choose a password (or to sign in by link); flushes.
 
-    A member who already has a password gets a sign-in link instead: an invitation would let whoever reads
-    it choose a new password without knowing the old one. ``as_administrator``: the invitation of a
+    A member who already has a password gets the same invitation with a sign-in link in place of the link to
+    choose a password: that link would let whoever reads it choose a new password without knowing the old
+    one. ``as_administrator``: the invitation of a
     council's new administrator, which says so and what to do first (with the sign-in link in it, for a
     member who has a password).
     Raises :class:`course.mail.services.MailError` when the e-mail cannot be sent; the caller rolls back.
@@ -182,7 +183,21 @@ def send_invitation(
         _send_administrator_invitation(member, actor=actor, now=now)
         return
     if member.password_hash is not None:
-        send_sign_in_link(member, now=now)
+        # The council's invitation all the same, with a sign-in link in place of choosing a password.
+        signed = issue_token(member, TokenPurpose.LOGIN, now)
+        email = compose(
+            "invitation",
+            to=member.email,
+            locale=member.language,
+            subject=_l("You are invited to the course on social media and local democracy"),
+            member=member,
+            council=member.council,
+            link=link_to("auth.show_sign_in_link", signed),
+            has_password=True,
+            minutes=LOGIN_MINUTES,
+            inviter=actor,
+        )
+        send_email(email)
         member.invited_at = now
         record_event(
             "invitation.sent", actor=actor, council_id=member.council_id, member=member, sign_in_link=True
@@ -223,6 +238,7 @@ def _send_administrator_invitation(member: Member, *, actor: Member | None, now:
         has_password=has_password,
         minutes=LOGIN_MINUTES,
         expires_on=local_date(member.council.country, now + LIFETIMES[purpose]),
+        due_date=member.council.current_round.due_date if member.council.current_round else None,
     )
     send_email(email)
     member.invited_at = now

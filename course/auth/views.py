@@ -10,6 +10,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy.exc import SQLAlchemyError
 
+from course.admin import roster
 from course.auth import links, services
 from course.auth.access import access_ended_message, member_required, public, safe_next_url
 from course.auth.forms import EmailForm, LinkForm, LoginForm, NewPasswordForm
@@ -87,6 +88,14 @@ def _start_session(member) -> None:
         session["lang"] = language
     session.permanent = True
     login_user(member)
+
+
+def _landing(member) -> str:
+    """Where a member goes after accepting an invitation: the course, or for an administrator who has no
+    members yet the administration's first steps."""
+    if member.is_admin and roster.is_alone_on_roster(member):
+        return url_for("admin.show_dashboard")
+    return url_for("learning.show_overview")
 
 
 def _mail_failed():
@@ -262,7 +271,7 @@ def use_sign_in_link():
         return _link_problem(error, TokenPurpose.LOGIN, token)
     _start_session(member)
     db.session.commit()
-    return redirect(next_path or url_for("learning.show_overview"))
+    return redirect(next_path or _landing(member))
 
 
 @bp.get("/login/link/<token>")
@@ -319,7 +328,7 @@ def accept_invitation():
             _("Welcome! You are signed in. Next time, ask for a sign-in link on the sign-in page."),
             "success",
         )
-    return redirect(url_for("learning.show_overview"))
+    return redirect(_landing(member))
 
 
 @bp.get("/invitation/<token>")

@@ -123,3 +123,28 @@ def test_the_dashboard_fits_a_1280_px_screen_and_keeps_the_name_in_view(site, co
     roster_box.evaluate("box => { box.scrollLeft = 400; }")
     assert roster_box.evaluate("box => box.scrollLeft") > 0
     assert abs(roster_name.bounding_box()["x"] - before) <= 1
+
+
+def test_after_adding_a_member_on_a_phone_the_invitation_is_in_sight(site, council, live_smtp):  # noqa: F811
+    page = site.page
+    page.set_viewport_size(PHONE)
+    sign_in(site, "chef@langby.example")
+    site.goto("/admin/members/new")
+    page.get_by_label("Navn").fill("Nina Ny")
+    page.get_by_label("E-mailadresse").fill("nina@langby.example")
+    page.get_by_role("button", name="Tilføj deltageren").click()
+    page.wait_for_url(re.compile(r"/admin/members/\d+$"))
+    site.audit()
+    assert fits_the_screen(page)
+    invite = page.get_by_role("button", name="Invitér", exact=True)
+    box = invite.bounding_box()
+    assert box is not None
+    assert box["x"] + box["width"] <= PHONE["width"]
+    invite.click()
+    page.wait_for_url(re.compile(r"/admin/members$"))
+    site.audit()
+    assert live_smtp.to("nina@langby.example")
+    # From the roster, a member's name leads to their page.
+    page.get_by_role("link", name="Medlem 01", exact=True).click()
+    page.wait_for_url(re.compile(r"/admin/members/\d+$"))
+    site.audit()

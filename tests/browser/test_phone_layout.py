@@ -130,3 +130,17 @@ def test_an_error_summary_link_shows_the_question_with_its_situation(site, make,
     assert legend.evaluate("element => getComputedStyle(element).outlineStyle") != "none"
     question_top = legend.evaluate("element => element.closest('.quiz-question').getBoundingClientRect().top")
     assert 0 <= question_top < 50, "the situation above the question is out of view"
+
+
+def test_long_danish_headings_hyphenate_rather_than_break_anywhere(site):
+    """ "Tilgængelighedserklæring" is wider than a 390 px phone at the heading's size: it is hyphenated
+    by the page's language (or at worst wraps), and never makes the page scroll sideways."""
+    page = site.page
+    page.set_viewport_size(PHONE)
+    site.goto("/accessibility")
+    assert page.evaluate("document.documentElement.lang") == "da"
+    heading = page.locator("h1")
+    assert "Tilgængelighedserklæring" in heading.inner_text()
+    assert heading.evaluate("h => getComputedStyle(h).hyphens") == "auto"
+    assert heading.evaluate("h => h.scrollWidth <= h.clientWidth")
+    assert fits_the_screen(page)
