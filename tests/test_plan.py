@@ -479,3 +479,19 @@ def test_erasing_a_contact_removes_them_from_the_draft_and_every_version_only(ap
         for content in (version.content, draft.content):
             assert [entry["name"] for entry in content["contacts"]] == ["Anden Vagt"]
         assert CONTACT["phone"] not in json.dumps(version.content)
+
+
+# --- review date, adoption step and the plan box (a new user's findings) ---------------------------------
+
+
+def test_a_review_date_in_the_past_is_refused_when_the_draft_is_saved(app, client, auth, admin, council):
+    auth.login(admin.email)
+    response = save_draft(client, **{"review_on": "2020-01-01", "contacts-0-name": "Ny Navn"})
+    assert response.status_code == 422
+    page = text(response)
+    assert 'href="#review_on"' in page
+    assert "The date of the next review must be after today." in page or "efter i dag" in page
+    assert 'value="2020-01-01"' in page  # the input is kept
+    assert 'value="Ny Navn"' in page
+    with app.app_context():
+        assert db.session.get(PlanDraft, council.id) is None

@@ -22,6 +22,7 @@ from flask_login import current_user
 
 from course.auth.access import admin_required, member_required
 from course.extensions import db
+from course.people import calendar
 from course.plan import get_template, services
 from course.plan.forms import AdoptForm, draft_form, field_name, flat_errors
 from course.plan.pdf import plan_pdf
@@ -164,7 +165,9 @@ def save_draft():
     draft = services.get_draft(council.id, template)
     agreements = services.list_agreements(council.id)
     # The contact rows come from the form data itself (the FieldList counts them).
-    form = draft_form(template, agreements, draft.content, party_rows=4)
+    form = draft_form(
+        template, agreements, draft.content, party_rows=4, today=calendar.today(council.country)
+    )
     if not form.validate_on_submit():
         return _editor(form=form, status=422)
     services.save_draft(
