@@ -495,3 +495,26 @@ def test_a_review_date_in_the_past_is_refused_when_the_draft_is_saved(app, clien
     assert 'value="Ny Navn"' in page
     with app.app_context():
         assert db.session.get(PlanDraft, council.id) is None
+
+
+def _plan_box(page: str) -> str:
+    start = page.index('aria-labelledby="plan-line-heading"')
+    return page[start : page.index("</aside>", start)]
+
+
+def test_the_plan_box_comes_before_the_modules_and_112_is_tappable(client, auth, admin, councillor):
+    auth.login(councillor.email)
+    page = text(client.get("/"))
+    assert page.index("plan-line-heading") < page.index('id="modules-heading"')
+    assert page.index('id="progress-heading"') < page.index("plan-line-heading")
+    assert 'href="tel:112"' in _plan_box(page)  # general advice: no plan adopted yet
+    client.post("/logout")
+    auth.login(admin.email)
+    save_draft(client)
+    adopt(client)
+    client.post("/logout")
+    auth.login(councillor.email)
+    for path in ("/", "/modules/tone-harassment-threats"):
+        box = _plan_box(text(client.get(path)))
+        assert 'href="tel:112"' in box, path
+        assert 'href="tel:+4512345678"' in box, path
