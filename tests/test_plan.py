@@ -490,7 +490,7 @@ def test_a_review_date_in_the_past_is_refused_when_the_draft_is_saved(app, clien
     assert response.status_code == 422
     page = text(response)
     assert 'href="#review_on"' in page
-    assert "The date of the next review must be after today." in page or "efter i dag" in page
+    assert "Datoen for næste gennemgang skal ligge efter i dag." in page
     assert 'value="2020-01-01"' in page  # the input is kept
     assert 'value="Ny Navn"' in page
     with app.app_context():
@@ -518,3 +518,48 @@ def test_the_plan_box_comes_before_the_modules_and_112_is_tappable(client, auth,
         box = _plan_box(text(client.get(path)))
         assert 'href="tel:112"' in box, path
         assert 'href="tel:+4512345678"' in box, path
+
+
+def test_the_editor_has_no_adopt_form_that_could_drop_unsaved_changes(client, auth, admin):
+    auth.login(admin.email)
+    save_draft(client)
+    page = text(client.get("/admin/plan"))
+    assert 'action="/admin/plan/adopt"' not in page  # only the draft form: nothing typed is left behind
+    assert 'href="/admin/plan/adopt"' in page
+    assert "js/plan-editor.js" in page  # warns about unsaved changes before leaving the page
+
+
+def test_the_adoption_page_shows_the_saved_draft_it_adopts(client, auth, admin):
+    auth.login(admin.email)
+    page = text(client.get("/admin/plan/adopt"))
+    assert 'action="/admin/plan/adopt"' not in page  # nothing saved: nothing to adopt yet
+    assert 'href="/admin/plan#draft-heading"' in page
+    save_draft(client, **{"contacts-0-name": "Gemt Navn"})
+    page = text(client.get("/admin/plan/adopt"))
+    assert 'action="/admin/plan/adopt"' in page
+    assert "Gemt Navn" in page
+    assert "1. marts 2031" in page  # the saved review date
+    assert "Ændringer, der ikke er gemt i redigeringen, bliver ikke vedtaget." in page
+    assert 'href="/admin/plan"' in page
+
+
+def test_adoption_errors_point_to_the_field_that_needs_fixing(client, auth, admin):
+    auth.login(admin.email)
+    response = adopt(client)
+    assert response.status_code == 422
+    assert 'href="/admin/plan#draft-heading"' in text(response)  # save the draft first, in the editor
+    page = text(adopt(client, reference=""))
+    assert 'href="/admin/plan#draft-heading"' in page
+    assert 'href="#decision_reference"' not in page  # no form on the page until a draft is saved
+    save_draft(client, **{"contacts-0-out_of_hours": ""})
+    assert 'href="/admin/plan#contacts-0-out_of_hours"' in text(adopt(client))
+    save_draft(client)
+    response = adopt(client, adopted_on="2031-03-01")  # the draft's review date is not after it
+    assert response.status_code == 422
+    page = text(response)
+    assert 'href="/admin/plan#review_on"' in page
+    assert 'href="#adopted_on"' not in page
+    assert 'value="2031-03-01"' in page  # the input is kept
+    response = adopt(client, reference="")
+    assert response.status_code == 422
+    assert 'href="#decision_reference"' in text(response)
