@@ -493,6 +493,7 @@ def test_a_review_date_in_the_past_is_refused_when_the_draft_is_saved(app, clien
     assert "Datoen for næste gennemgang skal ligge efter i dag." in page
     assert 'value="2020-01-01"' in page  # the input is kept
     assert 'value="Ny Navn"' in page
+    assert "data-plan-changed" in page  # the page script warns before these unsaved values are left
     with app.app_context():
         assert db.session.get(PlanDraft, council.id) is None
 

@@ -35,6 +35,17 @@ def test_an_administrator_adopts_the_plan_and_a_member_finds_their_contact(site,
     page.locator("#party_contacts-0-group").fill("Borgerlisten")
     page.locator("#party_contacts-0-name").fill("Gitte Gruppe")
     page.locator("#party_contacts-0-phone").fill("22 33 44 55")
+    # A review date in the past is refused when the draft is saved, with a link to the field.
+    page.locator("#review_on").fill("2020-01-01")
+    page.get_by_role("button", name="Gem udkastet").click()
+    page.wait_for_load_state("load")
+    site.audit()
+    site.failed_responses.remove(f"422 POST {site.base_url}/admin/plan")  # the refused save, expected
+    summary_link = page.get_by_role("link", name="Datoen for næste gennemgang skal ligge efter i dag.")
+    summary_link.click()
+    assert page.locator("#review_on").evaluate("element => element === document.activeElement")
+    assert page.locator("#contacts-0-name").input_value() == "Sikker Sørensen"
+    assert page.get_by_text("Du har ændringer, der ikke er gemt.").is_visible()
     page.locator("#review_on").fill("2031-03-01")
     page.get_by_role("button", name="Gem udkastet").click()
     page.wait_for_load_state("load")

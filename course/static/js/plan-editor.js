@@ -11,6 +11,8 @@ if (form) {
     changed = true;
     if (note) note.textContent = note.dataset.message;
   };
+  // A draft sent back with errors (422) holds what was typed, not what is saved.
+  if (form.hasAttribute("data-plan-changed")) markChanged();
   form.addEventListener("input", markChanged);
   form.addEventListener("change", markChanged);
   form.addEventListener("submit", () => {
