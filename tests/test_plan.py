@@ -479,3 +479,88 @@ def test_erasing_a_contact_removes_them_from_the_draft_and_every_version_only(ap
         for content in (version.content, draft.content):
             assert [entry["name"] for entry in content["contacts"]] == ["Anden Vagt"]
         assert CONTACT["phone"] not in json.dumps(version.content)
+
+
+# --- review date, adoption step and the plan box (a new user's findings) ---------------------------------
+
+
+def test_a_review_date_in_the_past_is_refused_when_the_draft_is_saved(app, client, auth, admin, council):
+    auth.login(admin.email)
+    response = save_draft(client, **{"review_on": "2020-01-01", "contacts-0-name": "Ny Navn"})
+    assert response.status_code == 422
+    page = text(response)
+    assert 'href="#review_on"' in page
+    assert "Datoen for næste gennemgang skal ligge efter i dag." in page
+    assert 'value="2020-01-01"' in page  # the input is kept
+    assert 'value="Ny Navn"' in page
+    assert "data-plan-changed" in page  # the page script warns before these unsaved values are left
+    with app.app_context():
+        assert db.session.get(PlanDraft, council.id) is None
+
+
+def _plan_box(page: str) -> str:
+    start = page.index('aria-labelledby="plan-line-heading"')
+    return page[start : page.index("</aside>", start)]
+
+
+def test_the_plan_box_comes_before_the_modules_and_112_is_tappable(client, auth, admin, councillor):
+    auth.login(councillor.email)
+    page = text(client.get("/"))
+    assert page.index("plan-line-heading") < page.index('id="modules-heading"')
+    assert page.index('id="progress-heading"') < page.index("plan-line-heading")
+    assert 'href="tel:112"' in _plan_box(page)  # general advice: no plan adopted yet
+    client.post("/logout")
+    auth.login(admin.email)
+    save_draft(client)
+    adopt(client)
+    client.post("/logout")
+    auth.login(councillor.email)
+    for path in ("/", "/modules/tone-harassment-threats"):
+        box = _plan_box(text(client.get(path)))
+        assert 'href="tel:112"' in box, path
+        assert 'href="tel:+4512345678"' in box, path
+
+
+def test_the_editor_has_no_adopt_form_that_could_drop_unsaved_changes(client, auth, admin):
+    auth.login(admin.email)
+    save_draft(client)
+    page = text(client.get("/admin/plan"))
+    assert 'action="/admin/plan/adopt"' not in page  # only the draft form: nothing typed is left behind
+    assert 'href="/admin/plan/adopt"' in page
+    assert "js/plan-editor.js" in page  # warns about unsaved changes before leaving the page
+
+
+def test_the_adoption_page_shows_the_saved_draft_it_adopts(client, auth, admin):
+    auth.login(admin.email)
+    page = text(client.get("/admin/plan/adopt"))
+    assert 'action="/admin/plan/adopt"' not in page  # nothing saved: nothing to adopt yet
+    assert 'href="/admin/plan#draft-heading"' in page
+    save_draft(client, **{"contacts-0-name": "Gemt Navn"})
+    page = text(client.get("/admin/plan/adopt"))
+    assert 'action="/admin/plan/adopt"' in page
+    assert "Gemt Navn" in page
+    assert "1. marts 2031" in page  # the saved review date
+    assert "Ændringer, der ikke er gemt i redigeringen, bliver ikke vedtaget." in page
+    assert 'href="/admin/plan"' in page
+
+
+def test_adoption_errors_point_to_the_field_that_needs_fixing(client, auth, admin):
+    auth.login(admin.email)
+    response = adopt(client)
+    assert response.status_code == 422
+    assert 'href="/admin/plan#draft-heading"' in text(response)  # save the draft first, in the editor
+    page = text(adopt(client, reference=""))
+    assert 'href="/admin/plan#draft-heading"' in page
+    assert 'href="#decision_reference"' not in page  # no form on the page until a draft is saved
+    save_draft(client, **{"contacts-0-out_of_hours": ""})
+    assert 'href="/admin/plan#contacts-0-out_of_hours"' in text(adopt(client))
+    save_draft(client)
+    response = adopt(client, adopted_on="2031-03-01")  # the draft's review date is not after it
+    assert response.status_code == 422
+    page = text(response)
+    assert 'href="/admin/plan#review_on"' in page
+    assert 'href="#adopted_on"' not in page
+    assert 'value="2031-03-01"' in page  # the input is kept
+    response = adopt(client, reference="")
+    assert response.status_code == 422
+    assert 'href="#decision_reference"' in text(response)

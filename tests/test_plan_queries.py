@@ -11,7 +11,7 @@ from course.seminars import operations as seminars
 from tests.plan_helpers import adopt, save_draft
 
 #: Statements per request once the session is loaded (the sign-in lookup included).
-BUDGET = {"plan": 2, "admin_plan": 5}
+BUDGET = {"plan": 2, "admin_plan": 5, "admin_plan_adopt": 2}
 
 
 def _counted(client, count_queries, path: str) -> int:
@@ -45,7 +45,11 @@ def test_the_plan_pages_keep_their_budget_as_versions_grow(app, client, auth, ma
             assert save_draft(client, **party).status_code == 303
             assert adopt(client).status_code == 303
         counts.append(
-            (_counted(client, count_queries, "/plan"), _counted(client, count_queries, "/admin/plan"))
+            (
+                _counted(client, count_queries, "/plan"),
+                _counted(client, count_queries, "/admin/plan"),
+                _counted(client, count_queries, "/admin/plan/adopt"),
+            )
         )
     assert counts[0] == counts[1]
-    assert counts[1] == (BUDGET["plan"], BUDGET["admin_plan"])
+    assert counts[1] == (BUDGET["plan"], BUDGET["admin_plan"], BUDGET["admin_plan_adopt"])

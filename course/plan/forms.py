@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -93,12 +94,21 @@ def field_name(key: str) -> str:
 
 
 def draft_form(
-    template: PlanTemplate, agreements: list[Agreement], content: dict[str, Any], *, party_rows: int, **kwargs
+    template: PlanTemplate,
+    agreements: list[Agreement],
+    content: dict[str, Any],
+    *,
+    party_rows: int,
+    today: date | None = None,
+    **kwargs,
 ) -> FlaskForm:
-    """The draft form for ``template``: one text area per field, contact rows, agreements, review date."""
+    """The draft form for ``template``: one text area per field, contact rows, agreements, review date.
+    ``today`` (the council's) refuses a review date that is not after it, when the draft is saved."""
 
     class DraftForm(FlaskForm):
-        pass
+        def validate_review_on(self, field: LocalDateField) -> None:
+            if today is not None and field.data is not None and field.data <= today:
+                raise ValidationError(_l("The date of the next review must be after today."))
 
     for section in template.sections:
         for field in section.fields:

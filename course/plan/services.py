@@ -336,6 +336,8 @@ class PlanStatus:
     adopted_on: date | None
     next_review_on: date | None
     contact: Contact | None
+    #: The emergency number in the adopted version (112).
+    emergency: str | None = None
 
     @property
     def is_adopted(self) -> bool:
@@ -361,6 +363,7 @@ def plan_status(council_id: int) -> PlanStatus:
         version.adopted_on,
         version.next_review_on,
         contact_of(first) if first is not None else None,
+        version.content.get("emergency"),
     )
 
 

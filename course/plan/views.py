@@ -22,6 +22,7 @@ from flask_login import current_user
 
 from course.auth.access import admin_required, member_required
 from course.extensions import db
+from course.people import calendar
 from course.plan import get_template, services
 from course.plan.forms import AdoptForm, draft_form, field_name, flat_errors
 from course.plan.pdf import plan_pdf
@@ -112,7 +113,7 @@ def _pdf_response(version) -> Response:
 # --- administrators ---------------------------------------------------------------------------------------
 
 
-def _editor(form=None, adopt_form=None, status: int = 200):
+def _editor(form=None, status: int = 200):
     council = current_user.council
     template = _council_template()
     draft = services.get_draft(council.id, template)
@@ -130,16 +131,12 @@ def _editor(form=None, adopt_form=None, status: int = 200):
         form = draft_form(
             template, agreements, draft.content, party_rows=party_rows, formdata=None, data=data
         )
-    if adopt_form is None:
-        adopt_form = AdoptForm(formdata=None)
     page = render_template(
         "plan/admin.html",
         template=template,
         draft=draft,
         form=form,
         errors=flat_errors(form),
-        adopt_form=adopt_form,
-        adopt_errors=flat_errors(adopt_form),
         versions=services.list_versions(council.id),
         status=services.plan_status(council.id),
         field_name=field_name,
@@ -164,7 +161,9 @@ def save_draft():
     draft = services.get_draft(council.id, template)
     agreements = services.list_agreements(council.id)
     # The contact rows come from the form data itself (the FieldList counts them).
-    form = draft_form(template, agreements, draft.content, party_rows=4)
+    form = draft_form(
+        template, agreements, draft.content, party_rows=4, today=calendar.today(council.country)
+    )
     if not form.validate_on_submit():
         return _editor(form=form, status=422)
     services.save_draft(
@@ -189,13 +188,53 @@ ADOPT_ERRORS = {
     "no_reference": lambda: _("Say where the plan was adopted, for example the meeting and agenda item."),
 }
 
+#: Where each reason adoption is refused is put right: the draft editor's field (or this page's).
+ADOPT_ERROR_TARGETS = {
+    "no_draft": lambda: url_for("plan_admin.edit_plan", _anchor="draft-heading"),
+    "no_contact": lambda: url_for("plan_admin.edit_plan", _anchor="contacts-0-out_of_hours"),
+    "review_not_after": lambda: url_for("plan_admin.edit_plan", _anchor="review_on"),
+    "no_reference": lambda: "#decision_reference",
+}
+
+
+def _adoption(form=None, problems: tuple[str, ...] = (), status: int = 200):
+    """The adoption step: the saved draft that will be adopted, a link back to the editor, and the form
+    for the decision. ``problems`` are the reasons adoption was refused (PlanError codes)."""
+    council = current_user.council
+    template = _council_template()
+    draft = services.get_draft(council.id, template)
+    if form is None:
+        form = AdoptForm(formdata=None)
+    if not draft.is_saved and status == 422:
+        problems = ("no_draft",)  # the page has no form to correct until a draft is saved
+        form = AdoptForm(formdata=None)
+    errors = [("#" + field_id, message) for field_id, message in flat_errors(form)]
+    errors += [(ADOPT_ERROR_TARGETS[reason](), ADOPT_ERRORS[reason]()) for reason in problems]
+    page = render_template(
+        "plan/adopt.html",
+        template=template,
+        draft=draft,
+        form=form,
+        errors=errors,
+        course=get_course(),
+        admin_page="plan",
+        active_page="admin",
+    )
+    return page, status
+
+
+@admin_bp.get("/adopt")
+@admin_required
+def confirm_adopt():
+    return _adoption()
+
 
 @admin_bp.post("/adopt")
 @admin_required
 def adopt_plan():
     form = AdoptForm()
     if not form.validate_on_submit():
-        return _editor(adopt_form=form, status=422)
+        return _adoption(form, status=422)
     try:
         version = services.adopt_plan(
             current_user.council,
@@ -206,9 +245,7 @@ def adopt_plan():
         )
     except PlanError as error:
         db.session.rollback()
-        field = form.decision_reference if error.reason == "no_reference" else form.adopted_on
-        field.errors = [*field.errors, ADOPT_ERRORS[error.reason]()]
-        return _editor(adopt_form=form, status=422)
+        return _adoption(form, problems=(error.reason,), status=422)
     db.session.commit()
     flash(
         _("Version %(number)s of the plan is adopted. Members now see it.", number=version.number), "success"

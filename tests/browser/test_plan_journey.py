@@ -35,15 +35,48 @@ def test_an_administrator_adopts_the_plan_and_a_member_finds_their_contact(site,
     page.locator("#party_contacts-0-group").fill("Borgerlisten")
     page.locator("#party_contacts-0-name").fill("Gitte Gruppe")
     page.locator("#party_contacts-0-phone").fill("22 33 44 55")
+    # A review date in the past is refused when the draft is saved, with a link to the field.
+    page.locator("#review_on").fill("2020-01-01")
+    page.get_by_role("button", name="Gem udkastet").click()
+    page.wait_for_load_state("load")
+    site.audit()
+    site.failed_responses.remove(f"422 POST {site.base_url}/admin/plan")  # the refused save, expected
+    summary_link = page.get_by_role("link", name="Datoen for næste gennemgang skal ligge efter i dag.")
+    summary_link.click()
+    assert page.locator("#review_on").evaluate("element => element === document.activeElement")
+    assert page.locator("#contacts-0-name").input_value() == "Sikker Sørensen"
+    assert page.get_by_text("Du har ændringer, der ikke er gemt.").is_visible()
     page.locator("#review_on").fill("2031-03-01")
     page.get_by_role("button", name="Gem udkastet").click()
     page.wait_for_load_state("load")
     site.audit()
     assert page.get_by_text("Udkastet er gemt.").is_visible()
 
+    # A change that is not saved is never lost on the way to adoption: the page says so, and the browser
+    # asks before leaving it (dismissing the question stays on the page with the change).
+    name = page.locator("#contacts-0-name")
+    name.click()
+    name.fill("Ændret Navn")
+    assert page.get_by_text("Du har ændringer, der ikke er gemt.").is_visible()
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    with page.expect_event("dialog") as asked:
+        page.get_by_role("link", name="Vedtag det gemte udkast").click()
+    assert asked.value.type == "beforeunload"
+    assert page.url == site.base_url + "/admin/plan"
+    assert name.input_value() == "Ændret Navn"
+    name.fill("Sikker Sørensen")
+    page.get_by_role("button", name="Gem udkastet").click()
+    page.wait_for_load_state("load")
+
+    # The adoption step shows the saved draft it adopts.
+    page.get_by_role("link", name="Vedtag det gemte udkast").click()
+    page.wait_for_url(site.base_url + "/admin/plan/adopt")
+    site.audit()
+    assert page.get_by_text("Sikker Sørensen (Kommunaldirektør)").is_visible()
+    assert page.get_by_role("link", name="Tilbage til udkastet for at ændre og gemme det").is_visible()
     page.get_by_label("Dato for beslutningen").fill("2030-03-12")
     page.get_by_label("Henvisning til beslutningen").fill("Byrådets møde 12. marts 2030, punkt 7")
-    page.get_by_role("button", name="Vedtag planen").click()
+    page.get_by_role("button", name="Vedtag det gemte udkast").click()
     page.wait_for_load_state("load")
     site.audit()
     assert page.get_by_text("Version 1 af planen er vedtaget.").is_visible()
@@ -58,6 +91,10 @@ def test_an_administrator_adopts_the_plan_and_a_member_finds_their_contact(site,
     sign_in(site, member.email)
     plan_line = page.get_by_role("complementary", name="Din kommunes plan")
     assert plan_line.get_by_text("Sikker Sørensen").is_visible()
+    assert plan_line.get_by_role("link", name="112").get_attribute("href") == "tel:112"
+    # On the phone the plan box is on the first screens, above the modules.
+    box_top = plan_line.bounding_box()["y"]
+    assert box_top < page.get_by_role("heading", name="Moduler").bounding_box()["y"]
     site.goto("/modules/tone-harassment-threats")
     plan_line = page.get_by_role("complementary", name="Din kommunes plan")
     assert plan_line.get_by_role("link", name="+45 12 34 56 78").get_attribute("href") == "tel:+4512345678"
