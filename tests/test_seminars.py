@@ -377,7 +377,7 @@ def test_attendance_is_confirmed_and_the_course_recorded_completed_through_the_s
             )
             is False
         )
-    client.post(f"/admin/seminars/{running['id']}/end")
+    client.post(f"/admin/seminars/{running['id']}/end", data={"confirmed": "yes"})
     page = client.get(f"/admin/seminars/{running['id']}/attendance").get_data(as_text=True)
     assert re.search(rf'value="{members[0].id}" checked', page)  # joined: ticked
     assert not re.search(rf'value="{members[3].id}" checked', page)  # did not join: offered, not ticked
@@ -733,7 +733,7 @@ def test_ending_from_the_presenter_view_keeps_the_room_screen_and_projects_no_na
     act(app, running, operations.add_agreement, "Vi taler pænt", admin=admin)
     sign_in(client, admin)
     base = f"/admin/seminars/{running['id']}"
-    response = client.post(f"{base}/end")
+    response = client.post(f"{base}/end", data={"confirmed": "yes"})
     assert (response.status_code, response.location) == (303, f"{base}/present")
     page = client.get(response.location).get_data(as_text=True)
     assert "Vi taler pænt" in page
@@ -744,9 +744,32 @@ def test_ending_from_the_presenter_view_keeps_the_room_screen_and_projects_no_na
 
 def test_ending_with_the_script_leaves_the_screen_where_it_is(client, running, admin):
     sign_in(client, admin)
-    response = client.post(f"/admin/seminars/{running['id']}/end", headers={"Accept": "application/json"})
+    response = client.post(
+        f"/admin/seminars/{running['id']}/end",
+        data={"confirmed": "yes"},
+        headers={"Accept": "application/json"},
+    )
     assert response.json["ok"]
     assert "location" not in response.json
+
+
+def test_ending_asks_first_without_the_script_and_with_it(app, client, running, admin):
+    sign_in(client, admin)
+    base = f"/admin/seminars/{running['id']}"
+    # A plain form: a page that asks, with a form that ends it; the seminar runs on meanwhile.
+    response = client.post(f"{base}/end")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert 'name="confirmed" value="yes"' in page
+    assert f'href="{base}/present"' in page
+    # The script sends the answer to its dialog; without it, nothing ends.
+    response = client.post(f"{base}/end", headers={"Accept": "application/json"})
+    assert (response.status_code, response.json["ok"]) == (400, False)
+    with app.app_context():
+        assert db.session.get(Seminar, running["id"]).status == "live"
+    assert client.post(f"{base}/end", data={"confirmed": "yes"}).status_code == 303
+    with app.app_context():
+        assert db.session.get(Seminar, running["id"]).status == "ended"
 
 
 def test_the_summary_is_in_the_councils_language_and_the_page_around_it_in_the_viewers(

@@ -340,6 +340,12 @@ def add_agreement(seminar_id: int):
 @admin_required
 def end_seminar(seminar_id: int):
     seminar = _council_seminar(seminar_id)
+    if request.form.get("confirmed") != "yes" and seminar.status == "live":
+        # Ending cannot be undone: a plain form asks first on a page of its own (the script asks in a dialog
+        # and sends the answer along).
+        if _wants_json():
+            return jsonify(ok=False, message=_("Confirm that the seminar is to end.")), 400
+        return render_template("seminars/end.html", seminar=seminar)
     try:
         operations.end_seminar(seminar, actor=current_user)
     except operations.SeminarError as error:

@@ -263,3 +263,52 @@ def test_the_facilitator_moves_on_and_every_phone_follows_answers_and_sees_the_r
         for member in phones:
             expect(member.page.locator(".phone")).to_contain_text("Seminaret er slut")
         audit_at_both_sizes(presenter, DESKTOP)
+
+
+def start(app, seminar, steps: int = 1, *, open_question: bool = False) -> None:
+    with app.app_context():
+        from course.seminars.models import Seminar
+
+        planned = db.session.get(Seminar, seminar["id"])
+        actor = db.session.get(Member, seminar["admin"].id)
+        for _ in range(steps):
+            operations.step(planned, 1, actor=actor)
+        if open_question:
+            operations.open_question(planned)
+        db.session.commit()
+
+
+def test_ending_asks_first_and_the_ended_screen_drops_the_code_and_links_the_seminars_page(
+    app, site, seminar
+):
+    from playwright.sync_api import expect
+
+    start(app, seminar)
+    screen = site.page
+    screen.set_viewport_size(DESKTOP)
+    sign_in(site, seminar["admin"].email)
+    site.goto(f"/admin/seminars/{seminar['id']}/present")
+    site.audit()
+    end = screen.get_by_role("button", name="Afslut seminaret")
+    asked = []
+
+    def dismiss(dialog):
+        asked.append(dialog.message)
+        dialog.dismiss()
+
+    screen.once("dialog", dismiss)
+    end.click()
+    expect(end).to_be_enabled()
+    assert asked == ["Vil du afslutte seminaret? Telefonerne viser så, at det er slut."]
+    screen.reload()
+    expect(screen.locator(".stage-title")).to_have_text(seminar["titles"][0])
+    expect(screen.locator(".presenter-code")).to_be_visible()
+
+    screen.once("dialog", lambda dialog: dialog.accept())
+    end.click()
+    expect(screen.locator(".stage-title")).to_have_text("Tak, fordi I deltog")
+    # Nobody joins an ended seminar: the code is gone; the facilitator has a link to the seminar's page.
+    expect(screen.locator(".presenter-code")).to_be_hidden()
+    link = screen.locator(f'[data-show-when-ended] a[href="/admin/seminars/{seminar["id"]}"]')
+    expect(link).to_be_visible()
+    site.audit()
