@@ -9,7 +9,7 @@ import os
 import re
 import threading
 import time
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from markupsafe import escape
@@ -932,3 +932,56 @@ def test_the_phone_waiting_for_the_first_card_shows_the_title_once(app, client, 
     page = client.get(f"/join/{running['code']}").get_data(as_text=True)
     main = page[page.index("<main") : page.index("</main>")]
     assert main.count(">Seminar</h") == 1
+
+
+def test_a_seminar_held_before_its_planned_date_records_the_completion_on_the_day_it_was_held(
+    app, client, running, admin, members
+):
+    with app.app_context():
+        seminar = db.session.get(Seminar, running["id"])
+        seminar.held_on = date.today() + timedelta(days=7)  # planned for next week, held today
+        db.session.commit()
+    answer_as(app, running, members[0], "4")
+    sign_in(client, admin)
+    # The presenter is warned when the seminar starts before its planned date (a planned one shows it).
+    with app.app_context():
+        seminar = db.session.get(Seminar, running["id"])
+        seminar.status, seminar.position = "planned", -1
+        db.session.commit()
+    page = client.get(f"/admin/seminars/{running['id']}/present").get_data(as_text=True)
+    assert "data-early-warning" in page
+    with app.app_context():
+        seminar = db.session.get(Seminar, running["id"])
+        seminar.status, seminar.position = "live", 0
+        db.session.commit()
+    act(app, running, operations.end_seminar, admin=admin)
+    response = client.post(
+        f"/admin/seminars/{running['id']}/attendance",
+        data={"present": [members[0].id], "record_completion": "yes"},
+    )
+    assert response.status_code == 303
+    with app.app_context():
+        [completion] = db.session.execute(select(SeminarCompletion)).scalars()
+        assert (completion.member_id, completion.completed_on) == (members[0].id, date.today())
+
+
+def test_a_refused_completion_never_loses_the_attendance(app, client, running, admin, members):
+    answer_as(app, running, members[0], "4")
+    # Ended on a day before the council's current round: no completion can count for this round.
+    act(app, running, operations.end_seminar, admin=admin, now=datetime(2001, 1, 1, 12, tzinfo=UTC))
+    with app.app_context():
+        db.session.get(Member, admin.id).locale = "en"
+        db.session.commit()
+    sign_in(client, admin)
+    response = client.post(
+        f"/admin/seminars/{running['id']}/attendance",
+        data={"present": [members[0].id], "record_completion": "yes"},
+        follow_redirects=True,
+    )
+    assert response.status_code == 200
+    assert "No completion was recorded" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(
+            select(SeminarAttendance.is_confirmed).where(SeminarAttendance.member_id == members[0].id)
+        )
+        assert db.session.scalar(select(SeminarCompletion.id)) is None

@@ -32,7 +32,7 @@ from course.seminars.messages import error_message
 from course.seminars.pdf import scale_label, summary_pdf
 from course.urls import absolute_url
 from course.web.course import get_course
-from course.web.templating import localize
+from course.web.templating import dateformat, localize
 
 admin_bp = Blueprint("seminars", __name__, url_prefix="/admin/seminars")
 room_bp = Blueprint("seminar_room", __name__)
@@ -279,6 +279,7 @@ def present(seminar_id: int):
         state=state,
         join_url=join_url,
         join_qr=_qr_data_uri(join_url),
+        is_early=operations.is_early(seminar),
         events_url=url_for("seminar_room.stream_events", join_code=seminar.join_code, view="screen"),
     )
 
@@ -423,6 +424,15 @@ def confirm_attendance(seminar_id: int):
         ),
         "success",
     )
+    if result.refused_on is not None:
+        flash(
+            _(
+                "No completion was recorded: the day the seminar was held, %(date)s, is in the future or "
+                "before the council's current round of the course. The attendance is saved.",
+                date=dateformat(result.refused_on, "long"),
+            ),
+            "warning",
+        )
     return redirect(url_for("seminars.show_summary", seminar_id=seminar.id), code=303)
 
 
