@@ -985,3 +985,23 @@ def test_a_refused_completion_never_loses_the_attendance(app, client, running, a
             select(SeminarAttendance.is_confirmed).where(SeminarAttendance.member_id == members[0].id)
         )
         assert db.session.scalar(select(SeminarCompletion.id)) is None
+
+
+def test_the_reveal_button_says_how_many_have_answered_of_the_fewest_allowed(
+    app, client, running, admin, members
+):
+    answer_as(app, running, members[0], "4")
+    answer_as(app, running, members[1], "2")
+    with app.app_context():
+        db.session.get(Member, admin.id).locale = "en"
+        db.session.commit()
+    sign_in(client, admin)
+    page = client.get(f"/admin/seminars/{running['id']}/present").get_data(as_text=True)
+    assert re.search(
+        r'aria-describedby="reveal-hint">Reveal the results</button></form>\s*'
+        r'<span class="presenter-reveal-hint" id="reveal-hint" aria-live="polite" data-reveal-status>'
+        r"2 of at least 5 answers</span>",
+        page,
+    )
+    # The settings say the allowed range before anything is refused.
+    assert "A number from 3 to 50." in client.get("/admin/seminars").get_data(as_text=True)

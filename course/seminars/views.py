@@ -29,6 +29,7 @@ from course.seminars import live, operations, queries
 from course.seminars.forms import SeminarForm, SettingsForm
 from course.seminars.material import find_card, list_material
 from course.seminars.messages import error_message
+from course.seminars.models import MIN_ANSWERS_RANGE
 from course.seminars.pdf import scale_label, summary_pdf
 from course.urls import absolute_url
 from course.web.course import get_course
@@ -85,6 +86,7 @@ def _list_page(form=None, settings=None, status=200):
         seminars=queries.list_seminars(current_user.council_id),
         form=form or SeminarForm(),
         settings=settings,
+        min_answers_range=MIN_ANSWERS_RANGE,
         admin_page="seminars",
     )
     return page, status

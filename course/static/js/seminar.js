@@ -65,6 +65,10 @@ if (root) {
       }
       button.disabled = disable;
     }
+    const hint = document.querySelector("[data-reveal-status]");
+    if (hint && hint.textContent !== stage.dataset.revealHint) {
+      hint.textContent = stage.dataset.revealHint;
+    }
     // An ended seminar's screen no longer shows how to join; the facilitator gets the seminar's page.
     const ended = stage.dataset.status === "ended";
     for (const part of document.querySelectorAll("[data-hide-when-ended]")) {
