@@ -429,8 +429,7 @@ def confirm_attendance(seminar_id: int):
     if result.refused_on is not None:
         flash(
             _(
-                "No completion was recorded: the day the seminar was held, %(date)s, is in the future or "
-                "before the council's current round of the course. The attendance is saved.",
+                "No completion was recorded: the day the seminar was held, %(date)s, is in the future or before the council's current round of the course. The attendance is saved.",  # noqa: E501
                 date=dateformat(result.refused_on, "long"),
             ),
             "warning",
