@@ -289,9 +289,10 @@ def test_words_wait_for_the_facilitator_before_the_room_sees_them(
         word_ids = {row.value: row.id for row in db.session.execute(select(SeminarAnswer)).scalars()}
     sign_in(client, admin)
     page = client.get(f"/admin/seminars/{running['id']}/words").get_data(as_text=True)
-    # The window may be on the shared screen: the words are folded away until the facilitator opens them.
-    folded = re.search(r"<details class=\"words-folded\">(.*?)</details>", page, re.S)
+    # The moderation page is the facilitator's own window: during the seminar the words are open there.
+    folded = re.search(r"<details class=\"words-folded\" open>(.*?)</details>", page, re.S)
     assert folded
+    assert "4 ord er ikke godkendt endnu" in folded.group(1)
     assert "idiot" in folded.group(1)
     assert "idiot" not in page.replace(folded.group(0), "")
     assert re.search(r'value="reject"[^>]*data-confirm="[^"]+"', page)  # keeping a word away asks first
@@ -301,7 +302,9 @@ def test_words_wait_for_the_facilitator_before_the_room_sees_them(
         )
         assert response.status_code == 303
         assert response.location.endswith("/words?shown=1")  # the facilitator opened them already
-    assert '<details class="words-folded" open>' in client.get(response.location).get_data(as_text=True)
+    page = client.get(response.location).get_data(as_text=True)
+    assert '<details class="words-folded" open>' in page
+    assert "1 ord er ikke godkendt endnu" in page  # "ro" still waits
     assert (
         client.post(
             f"/admin/seminars/{running['id']}/words", data={"answer": "x", "decision": "approve"}
@@ -316,6 +319,13 @@ def test_words_wait_for_the_facilitator_before_the_room_sees_them(
     assert "5 svar." in page
     assert "1 svar venter på godkendelse." in page
     assert "1 svar vises ikke." in page
+    # Every word decided: none is said to wait.
+    client.post(
+        f"/admin/seminars/{running['id']}/words", data={"answer": word_ids["ro"], "decision": "approve"}
+    )
+    page = client.get(f"/admin/seminars/{running['id']}/words").get_data(as_text=True)
+    assert "Vis 4 ord" in page
+    assert "ikke godkendt endnu" not in page
 
 
 def test_a_member_answers_with_one_tap_without_javascript(app, client, course, running, members):
@@ -1005,3 +1015,16 @@ def test_the_reveal_button_says_how_many_have_answered_of_the_fewest_allowed(
     )
     # The settings say the allowed range before anything is refused.
     assert "A number from 3 to 50." in client.get("/admin/seminars").get_data(as_text=True)
+
+
+def test_the_completion_choice_is_set_apart_from_the_names_in_a_fieldset_of_its_own(
+    app, client, running, admin, members
+):
+    answer_as(app, running, members[0], "4")
+    act(app, running, operations.end_seminar, admin=admin)
+    sign_in(client, admin)
+    page = client.get(f"/admin/seminars/{running['id']}/attendance").get_data(as_text=True)
+    fieldsets = re.findall(r"<fieldset.*?</fieldset>", page, re.S)
+    [completion] = [fieldset for fieldset in fieldsets if 'name="record_completion"' in fieldset]
+    assert "<legend" in completion
+    assert 'name="present"' not in completion
