@@ -104,6 +104,7 @@ def test_an_administrator_plans_a_seminar_with_cards_and_edits_a_proposed_questi
     card = material(course, "choice")
     client.post(f"{seminar_url}/items", data={"card": card.key})
     page = client.get(seminar_url).get_data(as_text=True)
+    assert f"Kortet »{card.title.da}« er føjet til seminaret." in page  # said, not only shown in the list
     assert card.title.da in page
     assert card.proposed.text.da in page  # the material's proposal, in the council's language
     assert client.get("/admin/seminars").get_data(as_text=True).count("Tonen") == 1
@@ -1028,3 +1029,42 @@ def test_the_completion_choice_is_set_apart_from_the_names_in_a_fieldset_of_its_
     [completion] = [fieldset for fieldset in fieldsets if 'name="record_completion"' in fieldset]
     assert "<legend" in completion
     assert 'name="present"' not in completion
+
+
+@pytest.mark.parametrize(("locale", "term"), [("da", "seminar"), ("sv", "seminari")])
+def test_the_seminar_has_one_name_in_each_language(locale, term):
+    from pathlib import Path
+
+    from babel.messages.pofile import read_po
+
+    path = Path(__file__).parent.parent / "translations" / locale / "LC_MESSAGES" / "messages.po"
+    with path.open("rb") as catalogue:
+        messages = list(read_po(catalogue))
+    named_otherwise = []
+    for message in messages:
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        if any("seminar" in text.lower() for text in ids) and not all(term in s.lower() for s in strings):
+            named_otherwise.append(strings[0])
+    assert not named_otherwise
+    assert not [m.string for m in messages if "temamøde" in str(m.string).lower()]
+
+
+def test_the_announcement_ends_a_title_that_has_punctuation_of_its_own_once(app, course, running):
+    from dataclasses import replace
+
+    from flask import render_template
+
+    from course.content.model import Text
+
+    with app.test_request_context():
+        state = queries.load_room(running["id"], course)
+        said = {}
+        for title in ("Hvem tier?", "Tonen"):
+            card = replace(state.card, title=Text(da=title, sv=title, en=title))
+            said[title] = " ".join(
+                render_template("seminars/_announce.html", state=replace(state, card=card)).split()
+            )
+    assert said["Hvem tier?"].startswith("Kort 1 af 3: Hvem tier? ")
+    assert "?." not in said["Hvem tier?"]
+    assert said["Tonen"].startswith("Kort 1 af 3: Tonen. ")

@@ -208,6 +208,7 @@ def add_card(seminar_id: int):
         db.session.rollback()
         return _seminar_page(seminar, status=422, card_error=error_message(error.reason))
     db.session.commit()
+    flash(_('The card "%(title)s" is added to the seminar.', title=localize(card.title)), "success")
     return redirect(url_for("seminars.show_seminar", seminar_id=seminar.id, _anchor="cards"), code=303)
 
 
