@@ -290,6 +290,7 @@ def test_ending_asks_first_and_the_ended_screen_drops_the_code_and_links_the_sem
     site.goto(f"/admin/seminars/{seminar['id']}/present")
     site.audit()
     end = screen.get_by_role("button", name="Afslut seminaret")
+    expect(screen.locator("[data-show-when-ended]")).to_be_hidden()
     asked = []
 
     def dismiss(dialog):
