@@ -141,6 +141,7 @@ DATA: dict[tuple[str, str], dict] = {
     ("POST", "seminars.update_question"): {"kind": "scale", "question": "Enig?", "options": ""},
     ("POST", "seminars.move_card"): {"direction": "down"},
     ("POST", "seminars.add_agreement"): {"agreement": "Vi aftaler noget"},
+    ("POST", "seminars.end_seminar"): {"confirmed": "yes"},
     ("POST", "seminars.moderate_word"): {"answer": "1", "decision": "approve"},
     ("POST", "seminars.confirm_attendance"): {"present": "{member}", "record_completion": "yes"},
     ("POST", "seminar_room.join_with_code"): {"code": "{join_code}"},

@@ -9,7 +9,7 @@ import os
 import re
 import threading
 import time
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from markupsafe import escape
@@ -104,6 +104,7 @@ def test_an_administrator_plans_a_seminar_with_cards_and_edits_a_proposed_questi
     card = material(course, "choice")
     client.post(f"{seminar_url}/items", data={"card": card.key})
     page = client.get(seminar_url).get_data(as_text=True)
+    assert f"Kortet »{card.title.da}« er føjet til seminaret." in page  # said, not only shown in the list
     assert card.title.da in page
     assert card.proposed.text.da in page  # the material's proposal, in the council's language
     assert client.get("/admin/seminars").get_data(as_text=True).count("Tonen") == 1
@@ -289,9 +290,10 @@ def test_words_wait_for_the_facilitator_before_the_room_sees_them(
         word_ids = {row.value: row.id for row in db.session.execute(select(SeminarAnswer)).scalars()}
     sign_in(client, admin)
     page = client.get(f"/admin/seminars/{running['id']}/words").get_data(as_text=True)
-    # The window may be on the shared screen: the words are folded away until the facilitator opens them.
-    folded = re.search(r"<details class=\"words-folded\">(.*?)</details>", page, re.S)
+    # The moderation page is the facilitator's own window: during the seminar the words are open there.
+    folded = re.search(r"<details class=\"words-folded\" open>(.*?)</details>", page, re.S)
     assert folded
+    assert "4 ord er ikke godkendt endnu" in folded.group(1)
     assert "idiot" in folded.group(1)
     assert "idiot" not in page.replace(folded.group(0), "")
     assert re.search(r'value="reject"[^>]*data-confirm="[^"]+"', page)  # keeping a word away asks first
@@ -301,7 +303,9 @@ def test_words_wait_for_the_facilitator_before_the_room_sees_them(
         )
         assert response.status_code == 303
         assert response.location.endswith("/words?shown=1")  # the facilitator opened them already
-    assert '<details class="words-folded" open>' in client.get(response.location).get_data(as_text=True)
+    page = client.get(response.location).get_data(as_text=True)
+    assert '<details class="words-folded" open>' in page
+    assert "1 ord er ikke godkendt endnu" in page  # "ro" still waits
     assert (
         client.post(
             f"/admin/seminars/{running['id']}/words", data={"answer": "x", "decision": "approve"}
@@ -316,6 +320,13 @@ def test_words_wait_for_the_facilitator_before_the_room_sees_them(
     assert "5 svar." in page
     assert "1 svar venter på godkendelse." in page
     assert "1 svar vises ikke." in page
+    # Every word decided: none is said to wait.
+    client.post(
+        f"/admin/seminars/{running['id']}/words", data={"answer": word_ids["ro"], "decision": "approve"}
+    )
+    page = client.get(f"/admin/seminars/{running['id']}/words").get_data(as_text=True)
+    assert "Vis 4 ord" in page
+    assert "ikke godkendt endnu" not in page
 
 
 def test_a_member_answers_with_one_tap_without_javascript(app, client, course, running, members):
@@ -377,7 +388,7 @@ def test_attendance_is_confirmed_and_the_course_recorded_completed_through_the_s
             )
             is False
         )
-    client.post(f"/admin/seminars/{running['id']}/end")
+    client.post(f"/admin/seminars/{running['id']}/end", data={"confirmed": "yes"})
     page = client.get(f"/admin/seminars/{running['id']}/attendance").get_data(as_text=True)
     assert re.search(rf'value="{members[0].id}" checked', page)  # joined: ticked
     assert not re.search(rf'value="{members[3].id}" checked', page)  # did not join: offered, not ticked
@@ -733,7 +744,7 @@ def test_ending_from_the_presenter_view_keeps_the_room_screen_and_projects_no_na
     act(app, running, operations.add_agreement, "Vi taler pænt", admin=admin)
     sign_in(client, admin)
     base = f"/admin/seminars/{running['id']}"
-    response = client.post(f"{base}/end")
+    response = client.post(f"{base}/end", data={"confirmed": "yes"})
     assert (response.status_code, response.location) == (303, f"{base}/present")
     page = client.get(response.location).get_data(as_text=True)
     assert "Vi taler pænt" in page
@@ -744,9 +755,32 @@ def test_ending_from_the_presenter_view_keeps_the_room_screen_and_projects_no_na
 
 def test_ending_with_the_script_leaves_the_screen_where_it_is(client, running, admin):
     sign_in(client, admin)
-    response = client.post(f"/admin/seminars/{running['id']}/end", headers={"Accept": "application/json"})
+    response = client.post(
+        f"/admin/seminars/{running['id']}/end",
+        data={"confirmed": "yes"},
+        headers={"Accept": "application/json"},
+    )
     assert response.json["ok"]
     assert "location" not in response.json
+
+
+def test_ending_asks_first_without_the_script_and_with_it(app, client, running, admin):
+    sign_in(client, admin)
+    base = f"/admin/seminars/{running['id']}"
+    # A plain form: a page that asks, with a form that ends it; the seminar runs on meanwhile.
+    response = client.post(f"{base}/end")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert 'name="confirmed" value="yes"' in page
+    assert f'href="{base}/present"' in page
+    # The script sends the answer to its dialog; without it, nothing ends.
+    response = client.post(f"{base}/end", headers={"Accept": "application/json"})
+    assert (response.status_code, response.json["ok"]) == (400, False)
+    with app.app_context():
+        assert db.session.get(Seminar, running["id"]).status == "live"
+    assert client.post(f"{base}/end", data={"confirmed": "yes"}).status_code == 303
+    with app.app_context():
+        assert db.session.get(Seminar, running["id"]).status == "ended"
 
 
 def test_the_summary_is_in_the_councils_language_and_the_page_around_it_in_the_viewers(
@@ -909,3 +943,128 @@ def test_the_phone_waiting_for_the_first_card_shows_the_title_once(app, client, 
     page = client.get(f"/join/{running['code']}").get_data(as_text=True)
     main = page[page.index("<main") : page.index("</main>")]
     assert main.count(">Seminar</h") == 1
+
+
+def test_a_seminar_held_before_its_planned_date_records_the_completion_on_the_day_it_was_held(
+    app, client, running, admin, members
+):
+    with app.app_context():
+        seminar = db.session.get(Seminar, running["id"])
+        seminar.held_on = date.today() + timedelta(days=7)  # planned for next week, held today
+        db.session.commit()
+    answer_as(app, running, members[0], "4")
+    sign_in(client, admin)
+    # The presenter is warned when the seminar starts before its planned date (a planned one shows it).
+    with app.app_context():
+        seminar = db.session.get(Seminar, running["id"])
+        seminar.status, seminar.position = "planned", -1
+        db.session.commit()
+    page = client.get(f"/admin/seminars/{running['id']}/present").get_data(as_text=True)
+    assert "data-early-warning" in page
+    with app.app_context():
+        seminar = db.session.get(Seminar, running["id"])
+        seminar.status, seminar.position = "live", 0
+        db.session.commit()
+    act(app, running, operations.end_seminar, admin=admin)
+    response = client.post(
+        f"/admin/seminars/{running['id']}/attendance",
+        data={"present": [members[0].id], "record_completion": "yes"},
+    )
+    assert response.status_code == 303
+    with app.app_context():
+        [completion] = db.session.execute(select(SeminarCompletion)).scalars()
+        assert (completion.member_id, completion.completed_on) == (members[0].id, date.today())
+
+
+def test_a_refused_completion_never_loses_the_attendance(app, client, running, admin, members):
+    answer_as(app, running, members[0], "4")
+    # Ended on a day before the council's current round: no completion can count for this round.
+    act(app, running, operations.end_seminar, admin=admin, now=datetime(2001, 1, 1, 12, tzinfo=UTC))
+    with app.app_context():
+        db.session.get(Member, admin.id).locale = "en"
+        db.session.commit()
+    sign_in(client, admin)
+    response = client.post(
+        f"/admin/seminars/{running['id']}/attendance",
+        data={"present": [members[0].id], "record_completion": "yes"},
+        follow_redirects=True,
+    )
+    assert response.status_code == 200
+    assert "No completion was recorded" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(
+            select(SeminarAttendance.is_confirmed).where(SeminarAttendance.member_id == members[0].id)
+        )
+        assert db.session.scalar(select(SeminarCompletion.id)) is None
+
+
+def test_the_reveal_button_says_how_many_have_answered_of_the_fewest_allowed(
+    app, client, running, admin, members
+):
+    answer_as(app, running, members[0], "4")
+    answer_as(app, running, members[1], "2")
+    with app.app_context():
+        db.session.get(Member, admin.id).locale = "en"
+        db.session.commit()
+    sign_in(client, admin)
+    page = client.get(f"/admin/seminars/{running['id']}/present").get_data(as_text=True)
+    assert re.search(
+        r'aria-describedby="reveal-hint">Reveal the results</button></form>\s*'
+        r'<span class="presenter-reveal-hint" id="reveal-hint" aria-live="polite" data-reveal-status>'
+        r"2 of at least 5 answers</span>",
+        page,
+    )
+    # The settings say the allowed range before anything is refused.
+    assert "A number from 3 to 50." in client.get("/admin/seminars").get_data(as_text=True)
+
+
+def test_the_completion_choice_is_set_apart_from_the_names_in_a_fieldset_of_its_own(
+    app, client, running, admin, members
+):
+    answer_as(app, running, members[0], "4")
+    act(app, running, operations.end_seminar, admin=admin)
+    sign_in(client, admin)
+    page = client.get(f"/admin/seminars/{running['id']}/attendance").get_data(as_text=True)
+    fieldsets = re.findall(r"<fieldset.*?</fieldset>", page, re.S)
+    [completion] = [fieldset for fieldset in fieldsets if 'name="record_completion"' in fieldset]
+    assert "<legend" in completion
+    assert 'name="present"' not in completion
+
+
+@pytest.mark.parametrize(("locale", "term"), [("da", "seminar"), ("sv", "seminari")])
+def test_the_seminar_has_one_name_in_each_language(locale, term):
+    from pathlib import Path
+
+    from babel.messages.pofile import read_po
+
+    path = Path(__file__).parent.parent / "translations" / locale / "LC_MESSAGES" / "messages.po"
+    with path.open("rb") as catalogue:
+        messages = list(read_po(catalogue))
+    named_otherwise = []
+    for message in messages:
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        if any("seminar" in text.lower() for text in ids) and not all(term in s.lower() for s in strings):
+            named_otherwise.append(strings[0])
+    assert not named_otherwise
+    assert not [m.string for m in messages if "temamøde" in str(m.string).lower()]
+
+
+def test_the_announcement_ends_a_title_that_has_punctuation_of_its_own_once(app, course, running):
+    from dataclasses import replace
+
+    from flask import render_template
+
+    from course.content.model import Text
+
+    with app.test_request_context():
+        state = queries.load_room(running["id"], course)
+        said = {}
+        for title in ("Hvem tier?", "Tonen"):
+            card = replace(state.card, title=Text(da=title, sv=title, en=title))
+            said[title] = " ".join(
+                render_template("seminars/_announce.html", state=replace(state, card=card)).split()
+            )
+    assert said["Hvem tier?"].startswith("Kort 1 af 3: Hvem tier? ")
+    assert "?." not in said["Hvem tier?"]
+    assert said["Tonen"].startswith("Kort 1 af 3: Tonen. ")

@@ -20,6 +20,7 @@ from course.certificates.operations import (
 from course.content import Course
 from course.db import insert_ignoring_conflict, utcnow
 from course.extensions import db
+from course.people import calendar
 from course.people.models import Council, Member
 from course.seminars.material import MaterialCard
 from course.seminars.models import (
@@ -457,6 +458,25 @@ class AttendanceResult:
     confirmed: int
     completions: int
     already_completed: int
+    #: The day the seminar was held, when no completion could be recorded for it (the attendance is kept).
+    refused_on: date | None = None
+
+
+def held_day(seminar: Seminar) -> date:
+    """The day the seminar was actually held: the day it ended, in its council's country (the planned date
+    until then)."""
+    if seminar.ended_at is None:
+        return seminar.held_on
+    council = db.session.get(Council, seminar.council_id)
+    return calendar.local_date(council.country, seminar.ended_at)
+
+
+def is_early(seminar: Seminar, now: datetime | None = None) -> bool:
+    """Whether a seminar that has not ended is being held before the day it was planned for."""
+    if seminar.status == "ended":
+        return False
+    council = db.session.get(Council, seminar.council_id)
+    return seminar.held_on > calendar.today(council.country, now)
 
 
 def confirm_attendance(
@@ -500,6 +520,7 @@ def confirm_attendance(
     db.session.flush()
     confirmed_ids = [row.member_id for row in rows if row.is_confirmed]
     completions = already = 0
+    refused_on = None
     if record_completion and confirmed_ids:
         members = db.session.execute(
             select(Member)
@@ -507,14 +528,18 @@ def confirm_attendance(
             .order_by(Member.id)
         ).scalars()
         reason = f"{seminar.title}" + (f", {seminar.place}" if seminar.place else "")
+        # The completion is dated the day the seminar was held, which may differ from the planned date.
+        held_on = held_day(seminar)
         for member in members:
             try:
-                record_seminar_completion(member, seminar.held_on, reason[:500], course, actor=actor, now=now)
+                record_seminar_completion(member, held_on, reason[:500], course, actor=actor, now=now)
                 completions += 1
             except CompletedOnlineError:
                 already += 1
-            except InvalidSeminarDateError as error:
-                raise SeminarError("future") from error
+            except InvalidSeminarDateError:
+                # The date is checked before anything is written; the attendance stands without completions.
+                refused_on = held_on
+                break
     changed(seminar)
     record_event(
         "seminar.attendance_confirmed",
@@ -524,4 +549,4 @@ def confirm_attendance(
         present=len(confirmed_ids),
         completions=completions,
     )
-    return AttendanceResult(len(confirmed_ids), completions, already)
+    return AttendanceResult(len(confirmed_ids), completions, already, refused_on)

@@ -29,10 +29,11 @@ from course.seminars import live, operations, queries
 from course.seminars.forms import SeminarForm, SettingsForm
 from course.seminars.material import find_card, list_material
 from course.seminars.messages import error_message
+from course.seminars.models import MIN_ANSWERS_RANGE
 from course.seminars.pdf import scale_label, summary_pdf
 from course.urls import absolute_url
 from course.web.course import get_course
-from course.web.templating import localize
+from course.web.templating import dateformat, localize
 
 admin_bp = Blueprint("seminars", __name__, url_prefix="/admin/seminars")
 room_bp = Blueprint("seminar_room", __name__)
@@ -85,6 +86,7 @@ def _list_page(form=None, settings=None, status=200):
         seminars=queries.list_seminars(current_user.council_id),
         form=form or SeminarForm(),
         settings=settings,
+        min_answers_range=MIN_ANSWERS_RANGE,
         admin_page="seminars",
     )
     return page, status
@@ -206,6 +208,7 @@ def add_card(seminar_id: int):
         db.session.rollback()
         return _seminar_page(seminar, status=422, card_error=error_message(error.reason))
     db.session.commit()
+    flash(_('The card "%(title)s" is added to the seminar.', title=localize(card.title)), "success")
     return redirect(url_for("seminars.show_seminar", seminar_id=seminar.id, _anchor="cards"), code=303)
 
 
@@ -279,6 +282,7 @@ def present(seminar_id: int):
         state=state,
         join_url=join_url,
         join_qr=_qr_data_uri(join_url),
+        is_early=operations.is_early(seminar),
         events_url=url_for("seminar_room.stream_events", join_code=seminar.join_code, view="screen"),
     )
 
@@ -340,6 +344,12 @@ def add_agreement(seminar_id: int):
 @admin_required
 def end_seminar(seminar_id: int):
     seminar = _council_seminar(seminar_id)
+    if request.form.get("confirmed") != "yes" and seminar.status == "live":
+        # Ending cannot be undone: a plain form asks first on a page of its own (the script asks in a dialog
+        # and sends the answer along).
+        if _wants_json():
+            return jsonify(ok=False, message=_("Confirm that the seminar is to end.")), 400
+        return render_template("seminars/end.html", seminar=seminar)
     try:
         operations.end_seminar(seminar, actor=current_user)
     except operations.SeminarError as error:
@@ -417,6 +427,14 @@ def confirm_attendance(seminar_id: int):
         ),
         "success",
     )
+    if result.refused_on is not None:
+        flash(
+            _(
+                "No completion was recorded: the day the seminar was held, %(date)s, is in the future or before the council's current round of the course. The attendance is saved.",  # noqa: E501
+                date=dateformat(result.refused_on, "long"),
+            ),
+            "warning",
+        )
     return redirect(url_for("seminars.show_summary", seminar_id=seminar.id), code=303)
 
 

@@ -263,3 +263,142 @@ def test_the_facilitator_moves_on_and_every_phone_follows_answers_and_sees_the_r
         for member in phones:
             expect(member.page.locator(".phone")).to_contain_text("Seminaret er slut")
         audit_at_both_sizes(presenter, DESKTOP)
+
+
+def start(app, seminar, steps: int = 1, *, open_question: bool = False) -> None:
+    with app.app_context():
+        from course.seminars.models import Seminar
+
+        planned = db.session.get(Seminar, seminar["id"])
+        actor = db.session.get(Member, seminar["admin"].id)
+        for _ in range(steps):
+            operations.step(planned, 1, actor=actor)
+        if open_question:
+            operations.open_question(planned)
+        db.session.commit()
+
+
+def test_ending_asks_first_and_the_ended_screen_drops_the_code_and_links_the_seminars_page(
+    app, site, seminar
+):
+    from playwright.sync_api import expect
+
+    start(app, seminar)
+    screen = site.page
+    screen.set_viewport_size(DESKTOP)
+    sign_in(site, seminar["admin"].email)
+    site.goto(f"/admin/seminars/{seminar['id']}/present")
+    site.audit()
+    # Without the script (a form sent as such): a page asks, and "No" goes back with the seminar running.
+    screen.locator('form[data-control="end"]').evaluate("form => form.submit()")
+    expect(screen.get_by_role("heading", level=1)).to_have_text("Afslut seminaret?")
+    site.audit()
+    screen.get_by_role("link", name="Nej, gå tilbage til visningen til skærmen").click()
+    expect(screen.locator(".stage-title")).to_have_text(seminar["titles"][0])
+    site.audit()
+    end = screen.get_by_role("button", name="Afslut seminaret")
+    expect(screen.locator("[data-show-when-ended]")).to_be_hidden()
+    asked = []
+
+    def dismiss(dialog):
+        asked.append(dialog.message)
+        dialog.dismiss()
+
+    screen.once("dialog", dismiss)
+    end.click()
+    expect(end).to_be_enabled()
+    assert asked == ["Vil du afslutte seminaret? Telefonerne viser så, at det er slut."]
+    screen.reload()
+    expect(screen.locator(".stage-title")).to_have_text(seminar["titles"][0])
+    expect(screen.locator(".presenter-code")).to_be_visible()
+
+    screen.once("dialog", lambda dialog: dialog.accept())
+    end.click()
+    expect(screen.locator(".stage-title")).to_have_text("Tak, fordi I deltog")
+    # Nobody joins an ended seminar: the code is gone; the facilitator has a link to the seminar's page.
+    expect(screen.locator(".presenter-code")).to_be_hidden()
+    link = screen.locator(f'[data-show-when-ended] a[href="/admin/seminars/{seminar["id"]}"]')
+    expect(link).to_be_visible()
+    site.audit()
+
+
+OVERLAPS = """(selectors) => {
+  // Every pair of the boxes (and of the lines of text in each) that overlap by more than a pixel.
+  const boxes = [];
+  for (const selector of selectors) {
+    for (const element of document.querySelectorAll(selector)) {
+      const range = document.createRange();
+      range.selectNodeContents(element);
+      const lines = [...range.getClientRects()].filter((box) => box.width > 0 && box.height > 0);
+      const merged = [];
+      for (const line of lines) {  // one box per line of text
+        const same = merged.find((box) => Math.abs(box.top - line.top) < 2);
+        if (same) {
+          same.left = Math.min(same.left, line.left);
+          same.right = Math.max(same.right, line.right);
+          same.bottom = Math.max(same.bottom, line.bottom);
+        } else {
+          const { top, bottom, left, right } = line;
+          merged.push({ top, bottom, left, right, name: selector });
+        }
+      }
+      boxes.push(...merged);
+    }
+  }
+  const found = [];
+  for (let i = 0; i < boxes.length; i++) {
+    for (let j = i + 1; j < boxes.length; j++) {
+      const [a, b] = [boxes[i], boxes[j]];
+      const across = Math.min(a.right, b.right) - Math.max(a.left, b.left);
+      const down = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
+      if (across > 1 && down > 1) {
+        found.push(`${a.name} ${Math.round(a.top)} / ${b.name} ${Math.round(b.top)}: ${Math.round(down)} px`);
+      }
+    }
+  }
+  return found;
+}"""
+
+
+def test_the_presenter_screen_at_1280_by_800_has_nothing_on_top_of_anything_and_counts_answers_live(
+    app, site, seminar, tmp_path
+):
+    from playwright.sync_api import expect
+
+    with app.app_context():
+        from course.seminars.models import Seminar
+
+        item = db.session.get(Seminar, seminar["id"]).items[0]
+        item.question_text = "Hvem i gruppen bliver stille, når tonen bliver skarp, og hvad gør vi ved det?"
+        db.session.commit()
+    start(app, seminar, open_question=True)
+    screen = site.page
+    screen.set_viewport_size(DESKTOP)
+    sign_in(site, seminar["admin"].email)
+    site.goto(f"/admin/seminars/{seminar['id']}/present")
+    site.audit()
+    screen.screenshot(path=str(tmp_path / "presenter.png"), full_page=True)
+    assert screen.locator(".stage-question-text").evaluate("e => e.getClientRects().length") >= 1
+    found = screen.evaluate(
+        OVERLAPS,
+        [
+            ".stage-title",
+            ".stage-question-text",
+            ".presenter-code-label",
+            ".presenter-code strong",
+            ".presenter-join-url",
+        ],
+    )
+    assert not found, found
+
+    # "Reveal" is disabled while too few have answered, and says how many, as answers come in.
+    hint = screen.locator("#reveal-hint")
+    expect(screen.get_by_role("button", name="Vis resultaterne")).to_be_disabled()
+    expect(hint).to_have_text("0 af mindst 3 svar")
+    with app.app_context():
+        from course.seminars.models import Seminar
+
+        planned = db.session.get(Seminar, seminar["id"])
+        operations.answer(planned, planned.items[0].id, db.session.get(Member, seminar["members"][0].id), "4")
+        db.session.commit()
+    expect(hint).to_have_text("1 af mindst 3 svar")

@@ -65,6 +65,18 @@ if (root) {
       }
       button.disabled = disable;
     }
+    const hint = document.querySelector("[data-reveal-status]");
+    if (hint && hint.textContent !== stage.dataset.revealHint) {
+      hint.textContent = stage.dataset.revealHint;
+    }
+    // An ended seminar's screen no longer shows how to join; the facilitator gets the seminar's page.
+    const ended = stage.dataset.status === "ended";
+    for (const part of document.querySelectorAll("[data-hide-when-ended]")) {
+      part.hidden = ended;
+    }
+    for (const part of document.querySelectorAll("[data-show-when-ended]")) {
+      part.hidden = !ended;
+    }
   };
 
   const show = (data) => {
@@ -95,10 +107,13 @@ if (root) {
     landing.focus();
   }
 
-  const send = async (form, submitter) => {
+  const send = async (form, submitter, confirmed) => {
     const body = new FormData(form);
     if (submitter && submitter.name) {
       body.set(submitter.name, submitter.value);
+    }
+    if (confirmed) {
+      body.set("confirmed", "yes");
     }
     const response = await fetch(form.action, {
       method: "POST",
@@ -121,7 +136,12 @@ if (root) {
       return;
     }
     event.preventDefault();
-    const { response, result } = await send(form, event.submitter);
+    // A destructive control asks first (without the script, the server asks on a page of its own).
+    const question = event.submitter?.dataset.confirm || form.querySelector("[data-confirm]")?.dataset.confirm;
+    if (question && !window.confirm(question)) {
+      return;
+    }
+    const { response, result } = await send(form, event.submitter, Boolean(question));
     if (form.matches("[data-answer]")) {
       if (result.ok) {
         const item = form.querySelector('[name="item"]').value;
