@@ -170,16 +170,6 @@ def count_waiting(council: Council) -> int:
     ).scalar_one()
 
 
-def is_alone_on_roster(member: Member) -> bool:
-    """True when ``member`` is the only active member of their council: a new administrator's first visit."""
-    others = db.session.execute(
-        select(func.count()).where(
-            Member.council_id == member.council_id, Member.removed_at.is_(None), Member.id != member.id
-        )
-    ).scalar_one()
-    return others == 0
-
-
 def get_member(council: Council, member_id: int) -> Member | None:
     """A member of ``council``; None for a member of another council or a removed one (the view says 404)."""
     return db.session.execute(active_members(council).where(Member.id == member_id)).scalar()

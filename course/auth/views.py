@@ -10,7 +10,6 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy.exc import SQLAlchemyError
 
-from course.admin import roster
 from course.auth import links, services
 from course.auth.access import access_ended_message, member_required, public, safe_next_url
 from course.auth.forms import EmailForm, LinkForm, LoginForm, NewPasswordForm
@@ -21,6 +20,7 @@ from course.extensions import db, limiter
 from course.mail import outbox
 from course.mail.background import send_later
 from course.mail.services import MailError
+from course.people.services import is_alone_on_roster
 from course.web.errors import render_error
 
 bp = Blueprint("auth", __name__)
@@ -93,7 +93,7 @@ def _start_session(member) -> None:
 def _landing(member) -> str:
     """Where a member goes after accepting an invitation: the course, or for an administrator who has no
     members yet the administration's first steps."""
-    if member.is_admin and roster.is_alone_on_roster(member):
+    if member.is_admin and is_alone_on_roster(member):
         return url_for("admin.show_dashboard")
     return url_for("learning.show_overview")
 

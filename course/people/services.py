@@ -6,7 +6,7 @@ import re
 from datetime import datetime
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from course.audit.services import record_event
 from course.content import LOCALES
@@ -86,6 +86,16 @@ def get_council(slug: str) -> Council | None:
 
 def get_member_by_email(email: str) -> Member | None:
     return db.session.execute(select(Member).where(Member.email == normalize_email(email))).scalar()
+
+
+def is_alone_on_roster(member: Member) -> bool:
+    """True when ``member`` is the only active member of their council: a new administrator's first visit."""
+    others = db.session.execute(
+        select(func.count()).where(
+            Member.council_id == member.council_id, Member.removed_at.is_(None), Member.id != member.id
+        )
+    ).scalar_one()
+    return others == 0
 
 
 def default_takes_course(role: str) -> bool:
