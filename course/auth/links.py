@@ -182,29 +182,19 @@ def send_invitation(
     if as_administrator:
         _send_administrator_invitation(member, actor=actor, now=now)
         return
-    if member.password_hash is not None:
+    has_password = member.password_hash is not None
+    if has_password:
         # The council's invitation all the same, with a sign-in link in place of choosing a password.
         signed = issue_token(member, TokenPurpose.LOGIN, now)
-        email = compose(
-            "invitation",
-            to=member.email,
-            locale=member.language,
-            subject=_l("You are invited to the course on social media and local democracy"),
-            member=member,
-            council=member.council,
-            link=link_to("auth.show_sign_in_link", signed),
-            has_password=True,
-            minutes=LOGIN_MINUTES,
-            inviter=actor,
-        )
-        send_email(email)
-        member.invited_at = now
-        record_event(
-            "invitation.sent", actor=actor, council_id=member.council_id, member=member, sign_in_link=True
-        )
-        db.session.flush()
-        return
-    signed = issue_token(member, TokenPurpose.INVITE, now)
+        link = {
+            "link": link_to("auth.show_sign_in_link", signed),
+            "has_password": True,
+            "minutes": LOGIN_MINUTES,
+        }
+    else:
+        signed = issue_token(member, TokenPurpose.INVITE, now)
+        expires_on = local_date(member.council.country, now + LIFETIMES[TokenPurpose.INVITE])
+        link = {"link": link_to("auth.show_invitation", signed), "expires_on": expires_on}
     email = compose(
         "invitation",
         to=member.email,
@@ -212,13 +202,13 @@ def send_invitation(
         subject=_l("You are invited to the course on social media and local democracy"),
         member=member,
         council=member.council,
-        link=link_to("auth.show_invitation", signed),
-        expires_on=local_date(member.council.country, now + LIFETIMES[TokenPurpose.INVITE]),
         inviter=actor,
+        **link,
     )
     send_email(email)
     member.invited_at = now
-    record_event("invitation.sent", actor=actor, council_id=member.council_id, member=member)
+    extra = {"sign_in_link": True} if has_password else {}
+    record_event("invitation.sent", actor=actor, council_id=member.council_id, member=member, **extra)
     db.session.flush()
 
 
