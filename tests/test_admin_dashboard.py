@@ -524,6 +524,7 @@ def test_a_due_date_that_has_passed_asks_for_confirmation_first(app, signed_in, 
     response = signed_in.post("/admin/due-date", data={"due_date": past.isoformat()})
     assert response.status_code == 200
     html = response.get_data(as_text=True)
+    assert "<h1>Save a due date that has passed?</h1>" in html  # a page of its own, the question first
     assert "This date has passed. Every member who has not completed the course will be overdue." in html
     assert f'value="{past.isoformat()}"' in html  # the input is kept
     assert 'name="confirm_past" value="y"' in html

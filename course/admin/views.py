@@ -214,15 +214,10 @@ def change_due_date():
         ), 422
     council = _council()
     if form.due_date.data and form.due_date.data < today(council.country) and not form.confirm_past.data:
-        # Every member who has not completed would be overdue at once: ask first, keeping the date.
-        board = _board(dashboard.Filters())
+        # Every member who has not completed would be overdue at once: ask first, on a page of its own (on
+        # a phone, a question inside the dashboard would be far below the fold), keeping the date.
         return render_template(
-            "admin/dashboard.html",
-            board=board,
-            due_form=form,
-            confirm_past_due=True,
-            course=get_course(),
-            active_page="admin",
+            "admin/due_date_confirm.html", due_date=form.due_date.data, active_page="admin"
         )
     set_due_date(council, form.due_date.data, actor=current_user)
     db.session.commit()
