@@ -75,3 +75,5 @@ def _plan_demo_seminar(council, administrator) -> None:
     for kind in ("scale", "choice", "words"):
         card = next(card for card in cards if card.proposed.kind.value == kind)
         operations.add_card(seminar, card, council.default_locale, actor=administrator)
+    # The demo council has four members: with the default of five answers its totals could never be shown.
+    operations.set_min_answers(council, operations.MIN_ANSWERS_RANGE[0], actor=administrator)

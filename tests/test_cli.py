@@ -154,6 +154,16 @@ def test_the_demo_prints_where_its_emails_go_and_gives_the_swedish_council_an_ad
         line for line in result.output.splitlines() if "council administrator (Swedish)" in line
     ]
     assert "sven@demo.example" in swedish_admin
+    # The demo council's four members can see the seminar's totals: it asks for no more answers than that.
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "instance" / "council-course.db") as database:
+        [(minimum,)] = database.execute(
+            "SELECT min_answers FROM seminar_settings"
+            " JOIN council ON council.id = seminar_settings.council_id"
+            " WHERE council.slug = 'demo-kommune'"
+        ).fetchall()
+    assert minimum == 3
 
 
 def test_help_works_without_the_secret_key(tmp_path, monkeypatch):
