@@ -84,7 +84,9 @@ def init_app(app: Flask) -> None:
         g._login_user = login_manager.anonymous_user()
         if is_outage(error):
             # A lost connection or a restarting database: answer 503 and let the pool reconnect.
-            app.logger.warning("database unavailable: %s", error.__class__.__name__)
+            app.logger.warning(
+                "database unavailable: %s %s", error.__class__.__name__, getattr(error.orig, "sqlstate", None)
+            )
             return render_error(ServiceUnavailable.code)
         if isinstance(error, DataError):
             # A value the database refused (out of range, a NUL byte): input that escaped validation. It is
