@@ -208,8 +208,10 @@ def _adoption(form=None, problems: tuple[str, ...] = (), status: int = 200):
     if not draft.is_saved and status == 422:
         problems = ("no_draft",)  # the page has no form to correct until a draft is saved
         form = AdoptForm(formdata=None)
-    errors = [("#" + field_id, message) for field_id, message in flat_errors(form)]
-    errors += [(ADOPT_ERROR_TARGETS[reason](), ADOPT_ERRORS[reason]()) for reason in problems]
+    # A problem with the draft links to the editor's field, on the other page.
+    errors = flat_errors(form) + [
+        (ADOPT_ERROR_TARGETS[reason](), ADOPT_ERRORS[reason]()) for reason in problems
+    ]
     page = render_template(
         "plan/adopt.html",
         template=template,
