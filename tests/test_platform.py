@@ -16,6 +16,7 @@ from course.db import utcnow
 from course.extensions import db
 from course.people.models import Council, Member
 from tests.admin_helpers import complete_course, link_in, record_module
+from tests.helpers import round_of
 
 
 @pytest.fixture
@@ -279,3 +280,49 @@ def test_the_csv_has_the_term_and_the_share_as_a_number(signed_in, councils):
     assert aarhus["Council term"].endswith("2029")
     assert float(aarhus["Share completed"]) == 0.25
     assert float(lund["Share completed"]) == 1.0
+
+
+def test_each_member_who_counts_is_complete_once_online_or_at_a_seminar(app, make, course):
+    """The overview's figures for a council's current round: a completion online or at a seminar counts
+    once (both, once), only for active members who take the course, and never from an earlier round."""
+    from course.learning.models import CourseCompletion, SeminarCompletion
+    from course.learning.progress import count_progress_by_council
+    from course.learning.rounds import start_round
+
+    council = make.council("tellby")
+    online, seminar, both, nothing, staff, removed, earlier = (
+        make.member(council, f"{name}@tellby.example")
+        for name in ("online", "seminar", "both", "nothing", "staff", "removed", "earlier")
+    )
+    with app.app_context():
+        previous_round = db.session.get(Council, council.id).current_round_id
+        db.session.add(
+            CourseCompletion(
+                round_id=previous_round, member_id=earlier.id, completed_at=utcnow(), content_version="test"
+            )
+        )
+        start_round(db.session.get(Council, council.id), actor=None)
+        db.session.commit()
+
+    def at_seminar(member_id: int) -> SeminarCompletion:
+        return SeminarCompletion(
+            council_id=council.id,
+            member_id=member_id,
+            round_id=round_of(member_id),
+            completed_on=date.today(),
+            reason="Seminar",
+            content_version="test",
+            recorded_at=utcnow(),
+        )
+
+    for member in (online, both, staff):
+        complete_course(app, course, member.id)
+    record_module(app, course, nothing.id, 0)
+    with app.app_context():
+        db.session.add_all([at_seminar(seminar.id), at_seminar(both.id), at_seminar(removed.id)])
+        db.session.get(Member, staff.id).takes_course = False
+        db.session.get(Member, removed.id).removed_at = utcnow()
+        db.session.commit()
+        figures = count_progress_by_council()[council.id]
+    # online, seminar, both, nothing and earlier count; staff and the removed member do not.
+    assert (figures.members, figures.complete, figures.started) == (5, 3, 4)

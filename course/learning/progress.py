@@ -30,6 +30,7 @@ from sqlalchemy import (
     select,
     union_all,
 )
+from sqlalchemy.orm import aliased
 
 from course.content import Course, Module, Quiz, QuizKind
 from course.db import UTCDateTime
@@ -350,28 +351,49 @@ class CouncilFigures:
 
 def count_progress_by_council() -> dict[int, CouncilFigures]:
     """Per council, in its current round: its active members who take the course, how many of them
-    completed it (online or at a seminar) and how many started it. One pass over the members, whatever the
-    number of councils."""
+    completed it (online or at a seminar) and how many started it. One query, whatever the number of
+    councils.
+
+    The members and those who started are counted in one pass over the councils' rosters: a member has
+    started with any progress in the round, or with a completion without any (at a seminar, or carried
+    over from the previous round). The completions are counted from the other side, each round's
+    completions of members who count (one look-up per completion, where fewer members complete than are
+    on the rosters); a seminar completion counts only for a member without an online one, so nobody
+    counts twice."""
     in_round = Council.current_round_id
-    has_started = exists().where(ModuleProgress.member_id == Member.id, ModuleProgress.round_id == in_round)
-    online = exists().where(CourseCompletion.member_id == Member.id, CourseCompletion.round_id == in_round)
-    seminar = exists().where(SeminarCompletion.member_id == Member.id, SeminarCompletion.round_id == in_round)
-    complete = or_(online, seminar)
+    has_started = or_(
+        exists().where(ModuleProgress.member_id == Member.id, ModuleProgress.round_id == in_round),
+        exists().where(CourseCompletion.member_id == Member.id, CourseCompletion.round_id == in_round),
+        exists().where(SeminarCompletion.member_id == Member.id, SeminarCompletion.round_id == in_round),
+    )
+    counted = aliased(Member)
+    who_count = (counted.removed_at.is_(None), counted.takes_course.is_(True))
+    online = (
+        select(func.count())
+        .select_from(CourseCompletion)
+        .join(counted, counted.id == CourseCompletion.member_id)
+        .where(CourseCompletion.round_id == in_round, *who_count)
+        .scalar_subquery()
+    )
+    online_too = exists().where(
+        CourseCompletion.round_id == SeminarCompletion.round_id,
+        CourseCompletion.member_id == SeminarCompletion.member_id,
+    )
+    at_seminar_only = (
+        select(func.count())
+        .select_from(SeminarCompletion)
+        .join(counted, counted.id == SeminarCompletion.member_id)
+        .where(SeminarCompletion.round_id == in_round, ~online_too, *who_count)
+        .scalar_subquery()
+    )
     figures = {}
-    for council_id, members, completed, started in db.session.execute(
-        select(
-            Member.council_id,
-            func.count(),
-            func.sum(case((complete, 1), else_=0)),
-            func.sum(case((has_started, 1), else_=0)),
-        )
-        .join(Council, Council.id == Member.council_id)
+    for council_id, members, started, completed in db.session.execute(
+        select(Council.id, func.count(), func.sum(case((has_started, 1), else_=0)), online + at_seminar_only)
+        .join(Member, Member.council_id == Council.id)
         .where(Member.removed_at.is_(None), Member.takes_course.is_(True))
-        .group_by(Member.council_id)
+        .group_by(Council.id)
     ):
-        completed = int(completed or 0)
-        # A member who has completed has also started, so "started" counts both.
-        figures[council_id] = CouncilFigures(members, completed, max(int(started or 0), completed))
+        figures[council_id] = CouncilFigures(members, int(completed or 0), int(started or 0))
     return figures
 
 

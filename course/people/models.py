@@ -10,6 +10,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKey,
+    Index,
     LargeBinary,
     String,
     UniqueConstraint,
@@ -126,10 +127,13 @@ class Member(UserMixin, db.Model):
     __table_args__ = (
         CheckConstraint("role IN ('councillor', 'substitute', 'staff')", name="role"),
         CheckConstraint("locale IS NULL OR locale IN ('da', 'sv', 'en')", name="locale"),
+        # A council's roster by whether each member takes the course and is still on it: counting a
+        # council's (or every council's) members reads this index alone, not the members' rows.
+        Index("ix_member_council_roster", "council_id", "takes_course", "removed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    council_id: Mapped[int] = mapped_column(ForeignKey("council.id", ondelete="CASCADE"), index=True)
+    council_id: Mapped[int] = mapped_column(ForeignKey("council.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(200))
     # Stored lower-cased; one account per address across the whole site, since it signs in.
     email: Mapped[str] = mapped_column(String(254), unique=True)

@@ -20,8 +20,8 @@ from course.db import utcnow
 from course.extensions import db
 from course.learning.progress import CouncilFigures, count_progress_by_council
 from course.learning.rounds import RoundError, move_to_country_term
-from course.people.calendar import DueState, Term, get_due_state
-from course.people.models import Council, Member, Role
+from course.people.calendar import DueState, Term, get_due_state, today
+from course.people.models import Council, CourseRound, Member, Role
 from course.people.services import (
     SLUG_PATTERN,
     MemberError,
@@ -39,20 +39,33 @@ NO_MEMBERS = CouncilFigures(members=0, complete=0, started=0)
 
 
 @dataclass(frozen=True, slots=True)
+class CouncilListing:
+    """What the overview shows of a council itself, read as plain columns: the overview lists every
+    council on the platform, and loading each as a mapped object (with its round) cost more than the page
+    draws from it."""
+
+    id: int
+    slug: str
+    name: str
+    country: str
+    archived_at: datetime | None
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
+
+@dataclass(frozen=True, slots=True)
 class CouncilSummary:
-    council: Council
+    council: CouncilListing
     members: int
     complete: int
     started: int
     due: DueState | None
+    #: The council term of the council's current round.
+    term: Term | None = None
     certificates: int = 0
     admins: int = 0
-
-    @property
-    def term(self) -> Term | None:
-        """The council term of the council's current round."""
-        current = self.council.current_round
-        return current.term if current is not None else None
 
     @property
     def in_progress(self) -> int:
@@ -95,34 +108,45 @@ def list_council_summaries(
     """Every council (the archived ones too, when asked) with its figures, in four queries whatever the
     number of councils."""
     now = now or utcnow()
-    # Each council's current round comes with it (one join): its term and due date are on the page.
-    query = select(Council).options(joinedload(Council.current_round)).order_by(Council.name)
+    # Each council with its current round's term and due date (one join).
+    query = (
+        select(
+            Council.id,
+            Council.slug,
+            Council.name,
+            Council.country,
+            Council.archived_at,
+            CourseRound.term_start,
+            CourseRound.term_end,
+            CourseRound.due_date,
+        )
+        .outerjoin(CourseRound, CourseRound.id == Council.current_round_id)
+        .order_by(Council.name)
+    )
     if not include_archived:
         query = query.where(Council.archived_at.is_(None))
-    councils = db.session.execute(query).scalars().all()
+    rows = db.session.execute(query).all()
     figures = count_progress_by_council()
     certificates = count_certificates_by_council()
     admins = count_admins_by_council()
-    return [_summary(council, figures, certificates, admins, now) for council in councils]
-
-
-def _summary(
-    council: Council,
-    figures: Mapping[int, CouncilFigures],
-    certificates: Mapping[int, int],
-    admins: Mapping[int, int],
-    now: datetime,
-) -> CouncilSummary:
-    counts = figures.get(council.id, NO_MEMBERS)
-    return CouncilSummary(
-        council=council,
-        members=counts.members,
-        complete=counts.complete,
-        started=counts.started,
-        due=get_due_state(council, now),
-        certificates=certificates.get(council.id, 0),
-        admins=admins.get(council.id, 0),
-    )
+    # A due date is judged from today in the council's country (the same day for all its councils).
+    today_in = {country: today(country, now) for country in {row.country for row in rows}}
+    summaries = []
+    for council_id, slug, name, country, archived_at, term_start, term_end, due_date in rows:
+        counts = figures.get(council_id, NO_MEMBERS)
+        summaries.append(
+            CouncilSummary(
+                council=CouncilListing(council_id, slug, name, country, archived_at),
+                members=counts.members,
+                complete=counts.complete,
+                started=counts.started,
+                due=DueState(due_date, today_in[country]) if due_date is not None else None,
+                term=Term(term_start, term_end) if term_start is not None else None,
+                certificates=certificates.get(council_id, 0),
+                admins=admins.get(council_id, 0),
+            )
+        )
+    return summaries
 
 
 SORT_KEYS: dict[str, Callable[[CouncilSummary], Any]] = {
@@ -252,12 +276,9 @@ def create_council_with_admin(
 
 @dataclass(frozen=True, slots=True)
 class CouncilPage:
+    council: Council
     summary: CouncilSummary
     admins: list[Member]
-
-    @property
-    def council(self) -> Council:
-        return self.summary.council
 
 
 def get_council_page(slug: str, now: datetime | None = None) -> CouncilPage | None:
@@ -275,14 +296,19 @@ def get_council_page(slug: str, now: datetime | None = None) -> CouncilPage | No
             .order_by(Member.name, Member.id)
         ).scalars()
     )
-    summary = _summary(
-        council,
-        count_progress_by_council(),
-        count_certificates_by_council(),
-        {council.id: len(admins)},
-        now or utcnow(),
+    counts = count_progress_by_council().get(council.id, NO_MEMBERS)
+    current = council.current_round
+    summary = CouncilSummary(
+        council=CouncilListing(council.id, council.slug, council.name, council.country, council.archived_at),
+        members=counts.members,
+        complete=counts.complete,
+        started=counts.started,
+        due=get_due_state(council, now),
+        term=current.term if current is not None else None,
+        certificates=count_certificates_by_council().get(council.id, 0),
+        admins=len(admins),
     )
-    return CouncilPage(summary, admins)
+    return CouncilPage(council, summary, admins)
 
 
 def update_council(council: Council, *, name: str, country: str, locale: str, actor: Member) -> bool:

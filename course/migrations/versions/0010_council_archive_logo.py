@@ -1,7 +1,7 @@
 """Councils can be archived and can have a logo
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-04 15:05:00.000000
 
 """
