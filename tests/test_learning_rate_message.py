@@ -16,11 +16,11 @@ TOO_FAST = {
     ),
     "da": (
         "Kun afspilning med op til 2× hastighed tæller som set. Afspil videoen med normal hastighed "
-        "(eller op til 2×), så vokser dine fremskridt igen."
+        "(eller op til 2×), så tæller det, du ser, med igen."
     ),
     "sv": (
-        "Bara uppspelning i upp till 2× hastighet räknas som tittande. Spela upp filmen i normal hastighet "
-        "(eller upp till 2×) så växer dina framsteg igen."
+        "Bara uppspelning i upp till 2× hastighet räknas som sett. Spela upp filmen i normal hastighet "
+        "(eller upp till 2×) så räknas det du tittar på igen."
     ),
 }
 

@@ -16,8 +16,7 @@ def playback_rate(rate: float) -> str:
 
 def too_fast_message(rules: LearningRules) -> str:
     return _(
-        "Only playback at up to %(rate)s speed counts as watching. Play the video at normal speed (or up to "
-        "%(rate)s) and your progress will grow again.",
+        "Only playback at up to %(rate)s speed counts as watching. Play the video at normal speed (or up to %(rate)s) and your progress will grow again.",  # noqa: E501
         rate=playback_rate(rules.max_playback_rate),
     )
 
@@ -25,8 +24,7 @@ def too_fast_message(rules: LearningRules) -> str:
 def rate_note(rules: LearningRules) -> str:
     """Shown by the player as soon as the video plays faster than the fastest rate that counts."""
     return _(
-        "You are playing the video faster than %(rate)s. Only playback at up to %(rate)s speed counts as "
-        "watching, so your progress does not grow at this speed.",
+        "You are playing the video faster than %(rate)s. Only playback at up to %(rate)s speed counts as watching, so your progress does not grow at this speed.",  # noqa: E501
         rate=playback_rate(rules.max_playback_rate),
     )
 
@@ -39,10 +37,8 @@ def rejection_message(reason: str, rules: LearningRules) -> str:
         return _("The video is not available in this language. Reload the page and play the video again.")
     if reason == "outside_video":
         return _(
-            "Part of what the video player reported lies outside the video, so it was not counted. Reload "
-            "the page and play the video again."
+            "Part of what the video player reported lies outside the video, so it was not counted. Reload the page and play the video again."  # noqa: E501
         )
     return _(
-        "The video player sent a report that could not be read, so it was not counted. Reload the page and "
-        "play the video again."
+        "The video player sent a report that could not be read, so it was not counted. Reload the page and play the video again."  # noqa: E501
     )
