@@ -59,7 +59,7 @@ def test_a_note_shows_while_the_video_plays_faster_than_counts(site, make, cours
 
     # Back within the limit (the fastest rate itself counts): the note goes.
     _set_rate(page, 1)
-    page.wait_for_function("!document.querySelector('[data-video-rate-status]').textContent.trim()")
+    page.wait_for_function("() => !document.querySelector('[data-video-rate-status]').textContent.trim()")
     _set_rate(page, 2)
     page.wait_for_timeout(300)
     assert _region_text(page) == ""
@@ -98,7 +98,7 @@ def test_a_refused_report_shows_the_servers_message_and_is_not_sent_again(
     # At normal speed the next reports count again, and the message goes.
     _set_rate(page, 1)
     page.wait_for_function(
-        "!document.querySelector('[data-video-rate-status]').textContent.trim()", timeout=30_000
+        "() => !document.querySelector('[data-video-rate-status]').textContent.trim()", timeout=30_000
     )
     video.evaluate("video => video.pause()")
     page.wait_for_load_state("networkidle")
