@@ -11,7 +11,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from course.auth.access import member_required
 from course.content import Module, Quiz
 from course.extensions import db
-from course.learning import progress, quizzes, rounds, watching
+from course.learning import notices, progress, quizzes, rounds, watching
 from course.learning.watching import LearningRules
 from course.web.course import get_course
 from course.web.inputs import InputError, parse_id, parse_json
@@ -106,6 +106,7 @@ def _render_module(course, module: Module, language: str, state, transcript_erro
         country=current_user.council.country,
         transcript_error=transcript_error,
         opened=opened,
+        rate_note=notices.rate_note(_rules()),
     )
 
 
@@ -245,7 +246,9 @@ def report_progress():
         )
     except watching.ProgressRejectedError as rejected:
         db.session.rollback()
-        return jsonify(error=str(rejected)), 422
+        # ``error`` is the technical reason; ``message`` tells the member, in their language, what to do.
+        message = notices.rejection_message(rejected.reason, _rules())
+        return jsonify(error=str(rejected), reason=rejected.reason, message=message), 422
     db.session.commit()
     return jsonify(
         seconds_watched=round(update.seconds_watched, 1),

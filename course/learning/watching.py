@@ -52,7 +52,21 @@ class LearningRules:
 
 
 class ProgressRejectedError(Exception):
-    """A progress report was malformed or implausible; nothing was recorded."""
+    """A progress report was malformed or implausible; nothing was recorded.
+
+    ``str()`` is the technical reason, in English; :attr:`reason` is one of :data:`REJECTION_REASONS`, for
+    the member's message (see :mod:`course.learning.notices`).
+    """
+
+    def __init__(self, message: str, reason: str = "invalid") -> None:
+        super().__init__(message)
+        assert reason in REJECTION_REASONS, reason
+        self.reason = reason
+
+
+#: Why a report was refused: played faster than the fastest rate allows, segments outside the video, no
+#: video in the report's language, or a report that is not a list of segments.
+REJECTION_REASONS = ("too_fast", "outside_video", "no_video", "invalid")
 
 
 def merge_intervals(intervals: Iterable[Sequence[float]], gap: float = MERGE_GAP_SECONDS) -> list[Interval]:
@@ -86,7 +100,7 @@ def parse_segments(raw: Any, duration: float) -> list[Interval]:
         if not (math.isfinite(start) and math.isfinite(end)):
             raise ProgressRejectedError("segment bounds must be finite")
         if start < 0 or end < start or end > duration + END_TOLERANCE_SECONDS:
-            raise ProgressRejectedError("segment lies outside the video")
+            raise ProgressRejectedError("segment lies outside the video", "outside_video")
         segments.append((float(start), min(float(end), duration)))
     return segments
 
@@ -259,7 +273,7 @@ def record_segments(
     """
     video = module.video(language)
     if video is None:
-        raise ProgressRejectedError("the module has no video in that language")
+        raise ProgressRejectedError("the module has no video in that language", "no_video")
     segments = parse_segments(raw_segments, video.duration)
     now = now or utcnow()
 
@@ -289,7 +303,8 @@ def record_segments(
     if new_seconds > 0 and total > allowance:
         raise ProgressRejectedError(
             f"{total:.1f} seconds watched in all, but at most {allowance:.1f} are possible since the video "
-            "was first opened"
+            "was first opened",
+            "too_fast",
         )
 
     values: dict[str, Any] = {"duration": video.duration, "last_report_at": now}

@@ -2,6 +2,9 @@
 //
 // Only played stretches are reported, so seeking ahead counts nothing. Reports go every few seconds
 // while playing, and on pause, end and page hide (with navigator.sendBeacon, which survives unload).
+//
+// Only playback up to the fastest rate that counts (data-max-rate) is counted: the page says so in its own
+// live region as soon as the video plays faster, and shows the server's message when it refuses a report.
 
 const REPORT_EVERY_MS = 5000;
 const FIRST_REPORT_MS = 2000;
@@ -20,7 +23,12 @@ if (video) {
   const barText = document.querySelector("[data-progress-text]");
   const status = document.querySelector("[data-video-status]");
   const doneTemplate = document.querySelector("template[data-video-done-message]");
+  const rateStatus = document.querySelector("[data-video-rate-status]");
+  const rateNote = document.querySelector("template[data-video-rate-note]");
+  const maxRate = Number(video.dataset.maxRate) || Infinity;
   let done = video.dataset.done === "true";
+  // What the rate status says now: "rate" (the note), "refused" (a server's message), or null (nothing).
+  let saying = null;
 
   let pending = [];          // closed segments not yet sent
   let segmentStart = null;   // start of the stretch being played now
@@ -84,23 +92,68 @@ if (video) {
     }
   };
 
+  // The rate status changes only when what it says changes: a live region announces every change, and
+  // reports go every few seconds.
+  const say = (kind, content) => {
+    if (!rateStatus) return;
+    if (kind === null) {
+      rateStatus.replaceChildren();
+    } else if (typeof content === "string") {
+      if (rateStatus.textContent === content) return;
+      rateStatus.textContent = content;
+    } else {
+      rateStatus.replaceChildren(content);
+    }
+    saying = kind;
+  };
+
+  const showRate = () => {
+    if (video.playbackRate > maxRate) {
+      if (saying !== "rate" && rateNote) say("rate", rateNote.content.cloneNode(true));
+    } else if (saying === "rate") {
+      say(null);
+    }
+  };
+
+  // A refused report is dropped, not sent again. Its message is shown unless the note already says why.
+  const showRefusal = async (response) => {
+    let body = {};
+    try {
+      body = await response.json();
+    } catch {
+      return;
+    }
+    if (typeof body.message !== "string" || !body.message) return;
+    if (body.reason === "too_fast" && saying === "rate") return;
+    say("refused", body.message);
+  };
+
   const send = async () => {
     const segments = takeSegments();
     if (segments.length === 0) return;
+    let response;
     try {
-      const response = await fetch(url, {
+      response = await fetch(url, {
         method: "POST",
         credentials: "same-origin",
         headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken },
         body: JSON.stringify({ module, language, segments, opened }),
       });
-      if (response.ok) {
-        showProgress(await response.json());
-      } else if (response.status >= 500) {
-        pending = segments.concat(pending); // try again with the next report
-      }
     } catch {
       pending = segments.concat(pending); // offline for a moment: keep the segments
+      return;
+    }
+    if (response.ok) {
+      if (saying === "refused") say(null); // counted again: the refusal is over
+      try {
+        showProgress(await response.json());
+      } catch {
+        pending = segments.concat(pending); // cut off mid-answer: send again (merging is idempotent)
+      }
+    } else if (response.status >= 500) {
+      pending = segments.concat(pending); // try again with the next report
+    } else if (response.status === 422) {
+      await showRefusal(response);
     }
   };
 
@@ -139,6 +192,8 @@ if (video) {
       lastTime = video.currentTime;
     }
   });
+  video.addEventListener("ratechange", showRate);
+  showRate();
   video.addEventListener("seeking", closeSegment);
   video.addEventListener("waiting", closeSegment);
   video.addEventListener("seeked", () => {
