@@ -11,6 +11,7 @@ from course.admin.exports import to_csv
 from course.auth.access import platform_admin_required, public
 from course.extensions import db
 from course.mail.services import MailError
+from course.people.calendar import Term
 from course.people.services import COUNTRY_LOCALES
 from course.plan.services import adopted_plans_by_council
 from course.platform import services
@@ -22,6 +23,7 @@ from course.platform.forms import (
     CouncilForm,
     LogoForm,
 )
+from course.web.addresses import address_pattern
 from course.web.templating import current_locale
 
 bp = Blueprint("platform", __name__, url_prefix="/platform")
@@ -33,16 +35,17 @@ class RowLabels:
     councils."""
 
     countries: dict[str, str]
-    round: str
+    #: "round 2026–2029" for each council term the overview shows.
+    rounds: dict[Term, str]
     no_plan: str
     no_administrator: str
     archived: str
 
 
-def row_labels() -> RowLabels:
+def row_labels(terms: list[Term]) -> RowLabels:
     return RowLabels(
         countries={"dk": _("Denmark"), "se": _("Sweden")},
-        round=_("round %(term)s"),
+        rounds={term: _("round %(term)s", term=term.label) for term in terms},
         no_plan=_("No plan adopted"),
         no_administrator=_("No administrator"),
         archived=_("Archived"),
@@ -55,12 +58,14 @@ def show_overview():
     sorting = services.Sorting.from_args(request.args)
     with_archived = request.args.get("archived") == "1"
     every = services.list_council_summaries(include_archived=with_archived)
+    terms = services.list_terms(every)
     return render_template(
         "platform/overview.html",
         summaries=sorting.apply(every),
-        terms=services.list_terms(every),
+        terms=terms,
         plans=adopted_plans_by_council(),
-        labels=row_labels(),
+        labels=row_labels(terms),
+        council_address=address_pattern("platform.show_council", "slug"),
         sorting=sorting,
         with_archived=with_archived,
         active_page="platform",
