@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from course.db import UTCDateTime, utcnow
@@ -37,6 +37,14 @@ class Certificate(db.Model):
             "(revoked_at IS NULL AND revoke_reason IS NULL) OR "
             "(revoked_at IS NOT NULL AND revoke_reason IS NOT NULL)",
             name="revoke_reason",
+        ),
+        # Each council's certificates in force (neither replaced nor revoked), counted for the platform
+        # overview from this small index rather than from every certificate ever issued.
+        Index(
+            "ix_certificate_council_in_force",
+            "council_id",
+            sqlite_where=text("replaced_at IS NULL AND revoked_at IS NULL"),
+            postgresql_where=text("replaced_at IS NULL AND revoked_at IS NULL"),
         ),
     )
 
