@@ -7,14 +7,13 @@ message until the test releases it, and the response has already arrived by then
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from argon2 import PasswordHasher
 
 from course.auth import passwords
 from tests.admin_helpers import link_in
 from tests.conftest import PASSWORD
+from tests.helpers import without_csrf_tokens
 
 LINK_REQUESTS = ["/login/link", "/password/forgot"]
 
@@ -22,7 +21,7 @@ LINK_REQUESTS = ["/login/link", "/password/forgot"]
 def main_of(response) -> str:
     html = response.get_data(as_text=True)
     html = html.split("<main", 1)[1].split("</main>", 1)[0]
-    return re.sub(r'name="csrf_token" type="hidden" value="[^"]+"', "", html)
+    return without_csrf_tokens(html)
 
 
 @pytest.fixture
