@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import tzinfo
 from typing import Any
 
 from flask import Flask, current_app, request, session
 from flask_login import current_user
 
 from course.extensions import babel
-from course.people.calendar import TIMEZONES
+from course.people import calendar
 
 LOCALES: tuple[str, ...] = ("da", "sv", "en")
 # Each language named in itself, as language switches should be.
@@ -57,9 +58,12 @@ def select_locale() -> str:
     return current_app.config["COURSE_DEFAULT_LOCALE"]
 
 
-def select_timezone() -> str:
+def select_timezone() -> tzinfo:
+    """The signed-in member's council's time zone (Denmark's for anyone else), as the council's calendar
+    gives it: the standard library's zone, which converts a time in C where flask-babel would make a pytz
+    zone of a name."""
     member = current_user if current_user and current_user.is_authenticated else None
-    return TIMEZONES.get(member.council.country, TIMEZONES["dk"]) if member is not None else TIMEZONES["dk"]
+    return calendar.timezone(member.council.country if member is not None else "dk")
 
 
 def _remember_language_from_query() -> None:

@@ -29,7 +29,7 @@ from course.learning.progress import (
     ModuleState,
     count_first_answers,
     get_council_progress,
-    state_of,
+    nothing_done,
 )
 from course.learning.rounds import list_rounds
 from course.people.calendar import DueState, get_due_state
@@ -136,9 +136,10 @@ def load_member_rows(
     certificates = get_certificate_status_by_member(council.id, course_round.id, now)
     now = now or utcnow()
     due = get_due_state(council, now, course_round)
+    nobody = nothing_done(course)
     rows = []
     for member in members:
-        state = state_of(progress, member.id, course)
+        state = progress.get(member.id, nobody)
         count, last = reminders.get(member.id, (0, None))
         rows.append(
             MemberRow(
@@ -310,6 +311,13 @@ def summarize(rows: list[MemberRow]) -> Summary:
     )
 
 
+#: The funnel's steps after the video: passing each kind of quiz.
+QUIZ_STEPS = (
+    (QuizKind.MECHANICS, _l("Passed the mechanics quiz")),
+    (QuizKind.CONDUCT, _l("Passed the conduct quiz")),
+)
+
+
 def _quiz_of(module: Module, kind: QuizKind) -> Quiz | None:
     return next((quiz for quiz in module.quizzes if quiz.kind == kind), None)
 
@@ -321,29 +329,14 @@ def funnels(rows: list[MemberRow], course: Course) -> tuple[ModuleFunnel, ...]:
     for index, module in enumerate(course.modules):
         # A member who completed at a council seminar has done every step.
         cells = [row.modules[index] for row in rows if not row.is_seminar_completion]
-        at_seminar = len(rows) - len(cells)
-        result.append(
-            ModuleFunnel(
-                module,
-                (
-                    FunnelStep(
-                        _l("Watched the video"), at_seminar + sum(cell.is_video_done for cell in cells), total
-                    ),
-                    FunnelStep(
-                        _l("Passed the mechanics quiz"),
-                        at_seminar + sum(cell.passed(QuizKind.MECHANICS) for cell in cells),
-                        total,
-                        _quiz_of(module, QuizKind.MECHANICS),
-                    ),
-                    FunnelStep(
-                        _l("Passed the conduct quiz"),
-                        at_seminar + sum(cell.passed(QuizKind.CONDUCT) for cell in cells),
-                        total,
-                        _quiz_of(module, QuizKind.CONDUCT),
-                    ),
-                ),
-            )
-        )
+        at_seminar = total - len(cells)
+        watched = sum(cell.is_video_done for cell in cells)
+        steps = [FunnelStep(_l("Watched the video"), at_seminar + watched, total)]
+        for kind, label in QUIZ_STEPS:
+            quiz = _quiz_of(module, kind)
+            passed = sum(cell.quizzes[quiz.id].is_passed for cell in cells) if quiz is not None else 0
+            steps.append(FunnelStep(label, at_seminar + passed, total, quiz))
+        result.append(ModuleFunnel(module, tuple(steps)))
     return tuple(result)
 
 

@@ -26,6 +26,7 @@ from course.learning import rounds
 from course.mail.services import MailError
 from course.people.calendar import get_due_state, today
 from course.people.models import Council, CourseRound
+from course.web.addresses import id_address_pattern
 from course.web.course import get_course
 from course.web.downloads import attachment
 from course.web.inputs import parse_id
@@ -138,9 +139,17 @@ def _board(filters: dashboard.Filters) -> dashboard.Dashboard:
 @admin_required
 def show_dashboard():
     board = _board(dashboard.Filters.from_args(request.args))
-    due_form = DueDateForm(formdata=None, due_date=board.round.due_date)
+    return _render_dashboard(board, DueDateForm(formdata=None, due_date=board.round.due_date))
+
+
+def _render_dashboard(board: dashboard.Dashboard, due_form: DueDateForm) -> str:
     return render_template(
-        "admin/dashboard.html", board=board, due_form=due_form, course=get_course(), active_page="admin"
+        "admin/dashboard.html",
+        board=board,
+        due_form=due_form,
+        course=get_course(),
+        certificate_address=id_address_pattern("certificates.show_council_certificate", "certificate_id"),
+        active_page="admin",
     )
 
 
@@ -208,10 +217,7 @@ def start_round():
 def change_due_date():
     form = DueDateForm()
     if not form.validate():
-        board = _board(dashboard.Filters())
-        return render_template(
-            "admin/dashboard.html", board=board, due_form=form, course=get_course(), active_page="admin"
-        ), 422
+        return _render_dashboard(_board(dashboard.Filters()), form), 422
     council = _council()
     if form.due_date.data and form.due_date.data < today(council.country) and not form.confirm_past.data:
         # Every member who has not completed would be overdue at once: ask first, on a page of its own (on

@@ -32,7 +32,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import aliased
 
-from course.content import Course, Module, Quiz, QuizKind
+from course.content import Course, Module, Quiz
 from course.db import UTCDateTime
 from course.extensions import db
 from course.learning.models import (
@@ -99,9 +99,6 @@ class ModuleState:
     @property
     def steps_done(self) -> int:
         return int(self.is_video_done) + sum(quiz.is_passed for quiz in self.quizzes.values())
-
-    def passed(self, kind: QuizKind) -> bool:
-        return any(state.is_passed for state in self.quizzes.values() if state.quiz.kind == kind)
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,14 +252,14 @@ def get_module_state(member: Member, course: Course, module: Module) -> ModuleSt
 def get_council_progress(round_id: int, course: Course) -> dict[int, CourseState]:
     """The course state of every active member of the round's council, by member id, in three queries
     whatever the size of the council. Members without any progress are not in the dict: see
-    :func:`state_of`."""
+    :func:`nothing_done`."""
     return _read(course, tuple(course.modules), "council", {"round_id": round_id}, None)
 
 
-def state_of(progress: Mapping[int, CourseState], member_id: int, course: Course) -> CourseState:
-    """The member's state from :func:`get_council_progress`; nothing done when they have done nothing."""
-    state = progress.get(member_id)
-    return state if state is not None else _build(course, tuple(course.modules), {}, {}, {}, (None, None))
+def nothing_done(course: Course) -> CourseState:
+    """The state of a member who has done nothing in the round: what :func:`get_council_progress` leaves
+    out. One value serves every such member of a council (the states are immutable)."""
+    return _build(course, tuple(course.modules), {}, {}, {}, (None, None))
 
 
 def _read(

@@ -77,13 +77,12 @@ def _localize_filter(context: Context, text: Text | None) -> str:
 @pass_context
 def _dateformat_filter(context: Context, value: date | datetime, format: str = "medium") -> str:
     language = _render_language(context)
-    return _format_moment(value, format, language.locale, language.timezone)
+    return _format_moment(value, format, language.language, language.timezone)
 
 
 @pass_context
 def _percent_filter(context: Context, value: float) -> str:
-    language = _render_language(context)
-    return _format_percent(value, language.language, language.locale or Locale.parse("en"))
+    return _format_percent(value, _render_language(context).language)
 
 
 @pass_context
@@ -130,19 +129,21 @@ def dateformat(value: date | datetime, format: str = "medium") -> str:
     What flask-babel's ``dateformat`` does, each day formatted once per format and language: a dashboard
     formats some 300 dates, many of them the same day.
     """
-    return _format_moment(value, format, get_locale(), get_timezone())
+    return _format_moment(value, format, current_locale(), get_timezone())
 
 
-def _format_moment(value: date | datetime, format: str, locale: Locale | None, timezone: tzinfo) -> str:
+def _format_moment(value: date | datetime, format: str, language: str, timezone: tzinfo) -> str:
     if isinstance(value, datetime):
         moment = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
         value = moment.astimezone(timezone).date()
-    return _format_date(value, format, locale)
+    return _format_date(value, format, language)
 
 
+# The formatting caches are keyed by the language's code, which names the locale a page is rendered in
+# (one of LOCALES): a babel Locale as a key would be hashed and compared in Python at every look-up.
 @lru_cache(maxsize=4096)
-def _format_date(day: date, format: str, locale: Locale | None) -> str:
-    return dates.format_date(day, format, locale=locale)
+def _format_date(day: date, format: str, language: str) -> str:
+    return dates.format_date(day, format, locale=language)
 
 
 @lru_cache(maxsize=8)
@@ -157,13 +158,12 @@ def percent(value: float) -> str:
     The pattern is parsed once, and each share is formatted once per language: the platform overview
     shows some 800 shares, most of them the same few fractions of a council's size.
     """
-    locale = get_locale()
-    return _format_percent(value, _language(locale), locale or Locale.parse("en"))
+    return _format_percent(value, current_locale())
 
 
 @lru_cache(maxsize=4096)
-def _format_percent(value: float, language: str, locale: Locale) -> str:
-    return _percent_pattern(language).apply(value, locale)
+def _format_percent(value: float, language: str) -> str:
+    return _percent_pattern(language).apply(value, language)
 
 
 def video_url(video: Video, path: str) -> str:
