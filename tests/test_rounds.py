@@ -89,9 +89,12 @@ def test_start_round_from_the_command_line(app, make, runner):
         council = db.session.execute(select(Council).where(Council.slug == "cliby")).scalar_one()
         assert council.current_round.due_date == due
         assert db.session.query(CourseRound).filter_by(council_id=council.id).count() == 2
-    # The next term has its round already.
+    # The next term has its round already: no round for the term after it.
     again = runner.invoke(args=["start-round", "cliby"])
-    assert again.exit_code == 0, again.output
+    assert again.exit_code != 0
+    assert f"the round for the next council term {term.label} has started already" in again.output
+    with app.app_context():
+        assert db.session.query(CourseRound).filter_by(council_id=council.id).count() == 2
 
 
 @pytest.fixture
@@ -116,7 +119,10 @@ def test_an_administrator_starts_a_round_after_confirming(app, make, client, adm
     refused = client.post("/admin/rounds", data={})
     assert refused.status_code == 422
     assert "Tick the box to confirm" in refused.get_data(as_text=True)
-    response = client.post("/admin/rounds", data={"confirm": "y"})
+    with app.app_context():
+        term = rounds.next_term(_council(app, council))
+    assert f'value="{term.start.isoformat()}"' in page
+    response = client.post("/admin/rounds", data={"confirm": "y", "term": term.start.isoformat()})
     assert response.status_code == 303
     with app.app_context():
         fresh = db.session.get(Member, member.id)
@@ -130,9 +136,10 @@ def test_an_administrator_starts_a_round_after_confirming(app, make, client, adm
             select(AuditEvent).where(AuditEvent.action == "round.started")
         ).scalar_one()
         assert event.details["source"] == "administrator"
-    # The dashboard shows the new round, and the earlier one read-only.
+    # The dashboard shows the new round (started early, so no further one can start yet), and the earlier
+    # one read-only.
     dashboard = client.get("/admin/").get_data(as_text=True)
-    assert "Start a new round" in dashboard
+    assert f"The round for the next council term {term.label} has started already" in dashboard
     with app.app_context():
         earlier = rounds.list_rounds(council.id)[-1]
     old_view = client.get(f"/admin/?round={earlier.id}").get_data(as_text=True)
@@ -305,3 +312,68 @@ def test_a_new_country_is_refused_when_the_council_has_a_round_for_that_term(app
         each.country = "se"
         with pytest.raises(rounds.RoundError):
             rounds.move_to_country_term(each, actor=None, now=now)
+
+
+def test_a_round_can_be_started_at_most_one_term_ahead(app, make, client, admin_of):
+    council = make.council("aheadby")
+    admin_of(council)
+    with app.app_context():
+        next_term = _council(app, council).current_round.term.next()
+    assert (
+        client.post("/admin/rounds", data={"confirm": "y", "term": next_term.start.isoformat()}).status_code
+        == 303
+    )
+    with app.app_context():
+        assert _council(app, council).current_round.term == next_term
+        assert rounds.next_term(_council(app, council)) is None
+    # Neither the dashboard nor the page offers another, and posting one anyway starts nothing.
+    dashboard = client.get("/admin/?lang=en").get_data(as_text=True)
+    assert 'href="/admin/rounds/new"' not in dashboard
+    assert f"The round for the next council term {next_term.label} has started" in dashboard
+    page = client.get("/admin/rounds/new")
+    assert page.status_code == 200
+    assert f"The round for the next council term {next_term.label} has started already" in page.get_data(
+        as_text=True
+    )
+    assert 'action="/admin/rounds"' not in page.get_data(as_text=True)
+    refused = client.post("/admin/rounds", data={"confirm": "y", "term": next_term.next().start.isoformat()})
+    assert refused.status_code == 422
+    assert "has started already" in refused.get_data(as_text=True)
+    with app.app_context():
+        assert len(rounds.list_rounds(council.id)) == 2
+
+
+def test_a_form_for_a_term_whose_round_has_started_since_starts_nothing(app, make, client, admin_of):
+    """Two tabs (or two administrators) with the page open: the second confirmation does not start a round
+    for a term nobody saw."""
+    council = make.council("tabby")
+    admin_of(council)
+    with app.app_context():
+        council_row = _council(app, council)
+        # The current round is for an earlier term: a round started now is for the current one.
+        earlier = calendar.term_of("dk", council_row.current_round.term_start - timedelta(days=1))
+        council_row.current_round.term_start, council_row.current_round.term_end = earlier.start, earlier.end
+        db.session.commit()
+        this_term = calendar.term_of("dk", calendar.today("dk"))
+    form = client.get("/admin/rounds/new").get_data(as_text=True)
+    assert f'name="term" type="hidden" value="{this_term.start.isoformat()}"' in form
+    first = client.post("/admin/rounds", data={"confirm": "y", "term": this_term.start.isoformat()})
+    assert first.status_code == 303
+    second = client.post("/admin/rounds", data={"confirm": "y", "term": this_term.start.isoformat()})
+    assert second.status_code == 422
+    assert "A round has started since this page was opened" in second.get_data(as_text=True)
+    with app.app_context():
+        assert [each.term for each in rounds.list_rounds(council.id)] == [this_term, earlier]
+
+
+@pytest.mark.parametrize("value", ["false", ""])
+def test_a_confirmation_that_says_no_starts_no_round(app, make, client, admin_of, value):
+    council = make.council(f"nejby{len(value)}")
+    admin_of(council)
+    with app.app_context():
+        term = rounds.next_term(_council(app, council))
+    refused = client.post("/admin/rounds", data={"confirm": value, "term": term.start.isoformat()})
+    assert refused.status_code == 422
+    assert "Tick the box to confirm" in refused.get_data(as_text=True)
+    with app.app_context():
+        assert len(rounds.list_rounds(council.id)) == 1

@@ -31,8 +31,8 @@ from course.learning.progress import (
     get_council_progress,
     nothing_done,
 )
-from course.learning.rounds import list_rounds
-from course.people.calendar import DueState, get_due_state
+from course.learning.rounds import list_rounds, next_term
+from course.people.calendar import DueState, Term, get_due_state
 from course.people.models import Council, CourseRound, Member, Role
 from course.web.inputs import parse_id
 from course.web.paging import Page, clean_search, parse_page
@@ -294,6 +294,8 @@ class Dashboard:
     summary: Summary
     funnels: tuple[ModuleFunnel, ...]
     filters: Filters
+    #: The term a round started now would be for; None while the round for the next term has not begun.
+    next_term: Term | None = None
 
     @property
     def is_current(self) -> bool:
@@ -368,6 +370,7 @@ def get_dashboard(
         summary=summarize(takers),
         funnels=funnels(takers, course),
         filters=filters,
+        next_term=next_term(council, now),
     )
 
 

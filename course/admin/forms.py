@@ -1,8 +1,8 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, DateField, EmailField, SelectChoice, SelectField, StringField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms import BooleanField, DateField, EmailField, HiddenField, SelectChoice, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from course.admin.roster import ROLE_LABELS
 from course.people.calendar import Term
@@ -100,18 +100,32 @@ class RoundForm(FlaskForm):
         _l("Carry over the completions of re-elected members"),
         description=_l("Re-elected members who completed the course count as complete in the new round."),
     )
+    # DataRequired, not InputRequired: "false" is input too, and it does not confirm.
     confirm = BooleanField(
         _l("I understand that every member takes the course again"),
-        validators=[InputRequired(_l("Tick the box to confirm that a new round should start."))],
+        validators=[DataRequired(_l("Tick the box to confirm that a new round should start."))],
     )
+    #: The first day of the term the page offered: a round for a term the administrator did not see (another
+    #: tab or another administrator started one since) is not started.
+    term = HiddenField()
     #: Set by the view: the term of the new round; the due date must fall in it.
-    term: Term | None = None
+    new_term: Term | None = None
+
+    def validate_confirm(self, field: BooleanField) -> None:
+        # Said at the confirmation, where the administrator acts; the page shown with it offers the term
+        # a round would now start for.
+        if self.new_term is None or self.term.data != self.new_term.start.isoformat():
+            raise ValidationError(
+                _l(
+                    "A round has started since this page was opened, so nothing was changed. Read the page again before you start another."  # noqa: E501
+                )
+            )
 
     def validate_due_date(self, field: _DateField) -> None:
-        if self.term is not None and field.data is not None and field.data not in self.term:
+        if self.new_term is not None and field.data is not None and field.data not in self.new_term:
             raise ValidationError(
                 _l(
                     "Choose a date in the council term %(term)s, or leave the field empty.",
-                    term=self.term.label,
+                    term=self.new_term.label,
                 )
             )

@@ -24,7 +24,7 @@ from course.db import utcnow
 from course.extensions import db
 from course.learning import rounds
 from course.mail.services import MailError
-from course.people.calendar import get_due_state, today
+from course.people.calendar import Term, get_due_state, today
 from course.people.models import Council, CourseRound
 from course.web.addresses import id_address_pattern
 from course.web.course import get_course
@@ -169,15 +169,7 @@ def print_dashboard():
 @admin_required
 def new_round():
     council = _council()
-    form = RoundForm(formdata=None)
-    return render_template(
-        "admin/round_new.html",
-        form=form,
-        term=rounds.next_term(council),
-        today=today(council.country),
-        council=council,
-        active_page="admin",
-    )
+    return _render_new_round(RoundForm(formdata=None), rounds.next_term(council))
 
 
 @bp.post("/rounds")
@@ -186,15 +178,15 @@ def start_round():
     council = _council()
     term = rounds.next_term(council)
     form = RoundForm()
-    form.term = term
-    if form.validate():
+    form.new_term = term
+    if term is not None and form.validate():
         try:
             rounds.start_round(
                 council, actor=current_user, due_date=form.due_date.data, carry_over=form.carry_over.data
             )
         except rounds.RoundError:
             db.session.rollback()
-            form.form_errors.append(_("The council has a round for this term already."))
+            form.confirm.errors.append(_("The council has a round for this term already."))
         else:
             db.session.commit()
             flash(
@@ -202,6 +194,14 @@ def start_round():
                 "success",
             )
             return redirect(url_for("admin.show_dashboard"), code=303)
+    return _render_new_round(form, term), 422
+
+
+def _render_new_round(form: RoundForm, term: Term | None) -> str:
+    """The page that starts a round for ``term``; without a term (the round for the next term has started
+    already), the page says so and offers no form."""
+    council = _council()
+    form.term.data = term.start.isoformat() if term is not None else None
     return render_template(
         "admin/round_new.html",
         form=form,
@@ -209,7 +209,7 @@ def start_round():
         today=today(council.country),
         council=council,
         active_page="admin",
-    ), 422
+    )
 
 
 @bp.post("/due-date")

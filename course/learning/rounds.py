@@ -56,14 +56,27 @@ def first_day(course_round: CourseRound, country: str) -> date:
     return min(course_round.term_start, calendar.local_date(country, course_round.started_at))
 
 
-def next_term(council: Council, now: datetime | None = None) -> Term:
+def next_term(council: Council, now: datetime | None = None) -> Term | None:
     """The term a round started now would be for: the current term when the council's current round is for
-    an earlier one (started late), else the next term (started early, after an election)."""
+    an earlier one (started late), else the next term (started early, after an election). None when the
+    council's round for the next term has started already: a round starts at most one term ahead."""
     current_term = calendar.term_of(council.country, calendar.today(council.country, now))
     current_round = council.current_round
     if current_round is None or current_round.term_start < current_term.start:
         return current_term
-    return current_round.term.next()
+    if current_round.term_start > current_term.start:
+        return None
+    return current_term.next()
+
+
+def ahead_message(council: Council) -> str:
+    """Why no round can start while the council's round for the next term has not begun (for the command
+    line; the pages say it in the member's language)."""
+    term = council.current_round.term
+    return (
+        f"the round for the next council term {term.label} has started already; "
+        f"another can start once that term has begun, on {term.start.isoformat()}"
+    )
 
 
 def start_round(
@@ -80,11 +93,13 @@ def start_round(
     ``source`` says how, for the audit log: ``administrator`` (on /admin/), ``command`` (``council-course
     start-round``) or ``automatic`` (the first day of a new term).
 
-    Raises :class:`RoundError` when the council has a round for that term already or the due date is not
-    in it.
+    Raises :class:`RoundError` when the council has a round for that term already, its round for the next
+    term has started already, or the due date is not in the term.
     """
     now = now or utcnow()
     term = next_term(council, now)
+    if term is None:
+        raise RoundError(ahead_message(council))
     if due_date is not None and due_date not in term:
         raise RoundError(f"the due date must fall in the term {term.label}")
     taken = db.session.execute(

@@ -2,7 +2,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, EmailField, SelectChoice, SelectField, StringField
-from wtforms.validators import DataRequired, InputRequired, Length
+from wtforms.validators import DataRequired, Length
 
 
 class CouncilDetailsForm(FlaskForm):
@@ -84,9 +84,10 @@ class AdministratorForm(FlaskForm):
 
 
 class ArchiveForm(FlaskForm):
+    # DataRequired, not InputRequired: "false" is input too, and it does not confirm.
     confirm = BooleanField(
         _l("I understand that the council's members can no longer sign in"),
-        validators=[InputRequired(_l("Tick the box to confirm that the council should be archived."))],
+        validators=[DataRequired(_l("Tick the box to confirm that the council should be archived."))],
     )
 
 
