@@ -113,6 +113,13 @@ def test_the_dashboard_is_searched_filtered_and_paged(signed_in, roster):
     second = signed_in.get("/admin/?page=2").get_data(as_text=True)
     assert names_in(second)[-1] == "Member 60"
     assert names_in(signed_in.get("/admin/?q=m07%40").get_data(as_text=True)) == ["Member 07"]
+    # A tab pasted with a name (copied from a spreadsheet) is whitespace; a line break is still refused.
+    assert names_in(signed_in.get("/admin/?q=Member%0907%09").get_data(as_text=True)) == ["Member 07"]
+    assert signed_in.get("/admin/?q=Member%0A07").status_code == 400
+    # Nothing found: the way back to everyone, keeping the sort.
+    nothing = signed_in.get("/admin/?q=nobody&role=staff&sort=status").get_data(as_text=True)
+    assert "No members match the filters." in nothing
+    assert '<a href="/admin/?sort=status">Show everyone</a>' in nothing
     found = names_in(signed_in.get("/admin/?q=member+2&role=substitute").get_data(as_text=True))
     assert found == ["Member 21", "Member 24", "Member 27"]
     # Sorting starts again on the first page; the search and filters stay.

@@ -207,6 +207,11 @@ def test_the_term_filter_tells_the_countries_terms_apart(signed_in, councils):
     assert f'<option value="{swedish}" selected>' in chosen
     # A value that is no term lists every council.
     assert len(by("nonsense")) == 4
+    # A term no council's round is for says so, with the way back to every term (not "no councils yet").
+    empty = signed_in.get("/platform/?term=2002-01-01&sort=members").get_data(as_text=True)
+    assert "No council's current round is for that term." in empty
+    assert "There are no councils yet." not in empty
+    assert '<a href="/platform/?sort=members">Show all terms</a>' in empty
 
 
 @pytest.mark.parametrize(("country", "locale"), [("se", "sv"), ("dk", "da")])

@@ -64,6 +64,14 @@ def test_a_certificate_still_valid_reads_valid_until_and_a_revoked_one_revoked(
         f"; certificate {format_code(issued.code)}, "
         f"valid until December {valid_until.day}, {valid_until.year}" in line
     )
+    # The certificate page shows it, and says that the new round brings a new one (not "you get your
+    # certificate", as if there were none).
+    with app.app_context():
+        new_term = db.session.get(Council, council.id).current_round.term
+    page = client.get("/certificate").get_data(as_text=True)
+    assert format_code(issued.code) in page
+    assert f"You get a new certificate, for the council term {new_term.label}, when you have" in page
+    assert "You get your certificate when" not in page
     with app.app_context():
         operations.revoke_certificate(
             db.session.get(Certificate, issued.id), "Issued in error", actor=db.session.get(Member, member.id)

@@ -140,8 +140,10 @@ def _control_character_in_request() -> bool:
     if has_control_characters(request.path, allow_line_breaks=False):
         return True
     for key, value in request.args.items(multi=True):
+        # A tab in a value is whitespace, as when a name copied from a spreadsheet is pasted into a search
+        # field (the search collapses it); a line break in the query string is not let through.
         if has_control_characters(key, allow_line_breaks=False) or has_control_characters(
-            value, allow_line_breaks=False
+            value.replace("\t", " "), allow_line_breaks=False
         ):
             return True
     if request.method in ("GET", "HEAD", "OPTIONS"):

@@ -21,8 +21,9 @@ def clean_search(value: object) -> str:
     """The text to search for: trimmed, bounded, without control characters (else empty)."""
     if not isinstance(value, str):
         return ""
-    text = "".join(char for char in value if char.isprintable())
-    return " ".join(text.split())[:MAX_SEARCH]
+    # Whitespace (a tab pasted with a name) separates words; other unprintable characters go.
+    words = ("".join(char for char in word if char.isprintable()) for word in value.split())
+    return " ".join(word for word in words if word)[:MAX_SEARCH]
 
 
 @dataclass(frozen=True, slots=True)
