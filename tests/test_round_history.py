@@ -14,6 +14,7 @@ from course.certificates.models import Certificate
 from course.extensions import db
 from course.learning import rounds
 from course.people.models import Council, Member
+from tests.admin_helpers import record_module
 
 
 @pytest.fixture
@@ -104,3 +105,31 @@ def test_administrators_see_the_history_on_the_members_page(make, auth, client, 
     ) in _history(html)
     # A member with no earlier rounds has no such section.
     assert 'id="history-heading"' not in client.get(f"/admin/members/{admin.id}").get_data(as_text=True)
+
+
+def test_an_earlier_round_left_unfinished_is_history_too_and_the_new_round_is_announced(
+    app, make, auth, client, council, course
+):
+    member = make.member(council, "p@historyby.example", name="Pia Påbegyndt", locale="en")
+    record_module(app, course, member.id, 0, passed=(0, 1))
+    record_module(app, course, member.id, 1, video=None, passed=(0,))
+    with app.app_context():
+        first_term = db.session.get(Council, council.id).current_round.term
+    auth.login(member.email)
+    before = client.get("/").get_data(as_text=True)
+    assert "A new round has started" not in before
+    assert 'id="history-heading"' not in before
+    _start_round(app, council)
+    with app.app_context():
+        new_term = db.session.get(Council, council.id).current_round.term
+    after = client.get("/").get_data(as_text=True)
+    assert "0 of 3 modules completed" in after
+    assert "A new round has started" in after
+    assert f"a new round has started for the term {new_term.label}" in after
+    line = f"Started in the term {first_term.label}, not completed: 1 module completed"
+    assert line in _history(after)
+    # The administrators see it on the member's page.
+    admin = make.member(council, "admin@historyby.example", is_admin=True, locale="en")
+    auth.logout()
+    auth.login(admin.email)
+    assert line in _history(client.get(f"/admin/members/{member.id}").get_data(as_text=True))

@@ -320,8 +320,9 @@ def verify_certificate(raw_code: str, now: datetime | None = None) -> Verificati
 
 
 def list_member_history(member: Member, now: datetime | None = None) -> list[rounds.PastCompletion]:
-    """The member's completions in earlier rounds, each with its certificate (the current revision, if one
-    was issued), the latest term first. One query (registered as the learning feature's history reader)."""
+    """What the member did in earlier rounds, each completion with its certificate (the current revision,
+    if one was issued), the latest term first. One query (registered as the learning feature's history
+    reader)."""
     query, online, seminar = rounds.past_completions_select(member)
     query = query.add_columns(Certificate).outerjoin(
         Certificate,
@@ -334,7 +335,7 @@ def list_member_history(member: Member, now: datetime | None = None) -> list[rou
         ),
     )
     history: dict[int, rounds.PastCompletion] = {}
-    for course_round, completed_at, seminar_on, certificate in db.session.execute(query).all():
+    for course_round, completed_at, seminar_on, modules, certificate in db.session.execute(query).all():
         # A round completed both online and at a seminar has a row per certificate: the first one counts.
         if course_round.id in history and history[course_round.id].certificate is not None:
             continue
@@ -349,5 +350,6 @@ def list_member_history(member: Member, now: datetime | None = None) -> list[rou
             )
             if certificate is not None
             else None,
+            modules_completed=modules,
         )
     return list(history.values())

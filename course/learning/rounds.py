@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
 from course.audit.services import record_event
@@ -288,27 +288,42 @@ class PastCertificate:
 
 @dataclass(frozen=True, slots=True)
 class PastCompletion:
-    """What a member completed in an earlier round, and the certificate they got for it (if any)."""
+    """What a member did in an earlier round: when they completed the course (online or at a seminar) and
+    the certificate they got for it (if any), or, when they started without completing it, how many
+    modules they completed."""
 
     round: CourseRound
     completed_at: datetime | None
     seminar_completed_on: date | None
     certificate: PastCertificate | None = None
+    modules_completed: int = 0
+
+    @property
+    def is_complete(self) -> bool:
+        return self.completed_at is not None or self.seminar_completed_on is not None
 
 
 def past_completions_select(member: Member) -> tuple[Select, Any, Any]:
-    """The query of :func:`list_past_completions` (rows of round, completed at, completed on at a seminar),
+    """The query of :func:`list_past_completions` (rows of round, completed at, completed on at a seminar,
+    modules completed) over the earlier rounds in which the member completed the course or started it,
     with its two completion aliases (online, seminar), for a feature that adds to it."""
     online = aliased(CourseCompletion)
     seminar = aliased(SeminarCompletion)
+    in_round = (ModuleProgress.round_id == CourseRound.id, ModuleProgress.member_id == member.id)
+    modules_completed = (
+        select(func.count())
+        .select_from(ModuleProgress)
+        .where(*in_round, ModuleProgress.completed_at.is_not(None))
+        .scalar_subquery()
+    )
     query = (
-        select(CourseRound, online.completed_at, seminar.completed_on)
+        select(CourseRound, online.completed_at, seminar.completed_on, modules_completed)
         .outerjoin(online, and_(online.round_id == CourseRound.id, online.member_id == member.id))
         .outerjoin(seminar, and_(seminar.round_id == CourseRound.id, seminar.member_id == member.id))
         .where(
             CourseRound.council_id == member.council_id,
             CourseRound.id != member.council.current_round_id,
-            or_(online.id.is_not(None), seminar.id.is_not(None)),
+            or_(online.id.is_not(None), seminar.id.is_not(None), exists().where(*in_round)),
         )
         .order_by(CourseRound.term_start.desc())
     )
@@ -316,10 +331,11 @@ def past_completions_select(member: Member) -> tuple[Select, Any, Any]:
 
 
 def list_past_completions(member: Member) -> list[PastCompletion]:
-    """The member's completions in their council's earlier rounds, the latest term first. One query."""
+    """What the member did in their council's earlier rounds, the latest term first. One query."""
     rows = db.session.execute(past_completions_select(member)[0]).all()
     return [
-        PastCompletion(course_round, online_at, seminar_on) for course_round, online_at, seminar_on in rows
+        PastCompletion(course_round, online_at, seminar_on, modules_completed=modules)
+        for course_round, online_at, seminar_on, modules in rows
     ]
 
 
