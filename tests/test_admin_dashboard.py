@@ -145,12 +145,12 @@ def test_the_funnel_is_an_svg_with_a_text_alternative(signed_in, seeded, course)
     assert len(descriptions) == 3
     first, second = ([quiz.title.en for quiz in module.quizzes] for module in course.modules[:2])
     assert descriptions[0].split(". ")[:3] == [
-        "Watched the video: 3 of 5 (60%)",
+        "Watched the video or read the transcript: 3 of 5 (60%)",
         f"Passed “{first[0]}”: 2 of 5 (40%)",
         f"Passed “{first[1]}”: 2 of 5 (40%)",
     ]
     assert descriptions[1].split(". ")[:3] == [
-        "Watched the video: 2 of 5 (40%)",
+        "Watched the video or read the transcript: 2 of 5 (40%)",
         f"Passed “{second[0]}”: 2 of 5 (40%)",
         f"Passed “{second[1]}”: 1 of 5 (20%)",
     ]

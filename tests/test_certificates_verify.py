@@ -96,6 +96,11 @@ def test_the_lookup_form_asks_for_a_code(client):
     response = client.get("/verify", query_string={"code": ""}, headers={"Accept-Language": "da"})
     assert response.status_code == 422
     assert "Skriv beviskoden." in response.get_data(as_text=True)
+    # An address with a blank code ("/verify/%20") is the form, not "no certificate has the code ."
+    for blank in ("/verify/%20", "/verify/%20%20%20"):
+        response = client.get(blank)
+        assert response.status_code == 302
+        assert response.location == "/verify"
 
 
 def test_an_unknown_code_is_not_found(client, issued):

@@ -13,6 +13,7 @@ from course.learning import progress, watching
 from course.learning.models import ModuleProgress, VideoProgress
 from course.learning.watching import LearningRules, ProgressRejectedError, merge_intervals, parse_segments
 from course.people.models import Member
+from tests.helpers import open_quizzes_by_transcript
 
 RULES = LearningRules(video_threshold=0.9, max_playback_rate=2.0, transcript_counts=True, slack_seconds=5.0)
 
@@ -384,3 +385,16 @@ def test_switching_language_keeps_what_was_watched(app, course, learner):
         assert done.is_video_done
         state = progress.get_module_state(member, course, module)
         assert state.coverage == pytest.approx(done.coverage, abs=1e-4)
+
+
+def test_once_the_video_step_is_done_the_page_no_longer_says_when_the_quizzes_open(
+    client, auth, course, learner
+):
+    module = course.modules[0]
+    auth.login(learner.email)
+    before = client.get(f"/modules/{module.id}?lang=en").get_data(as_text=True)
+    assert "The quizzes open when you have watched 90% of the video." in before
+    open_quizzes_by_transcript(client, module.id)
+    after = client.get(f"/modules/{module.id}?lang=en").get_data(as_text=True)
+    assert "The video step is done. The quizzes are open." in after
+    assert "The quizzes open when you have watched" not in after

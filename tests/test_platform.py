@@ -87,9 +87,19 @@ def test_the_overview_sorts(signed_in, councils):
     assert by("?sort=nonsense") == by("")
 
 
-def test_the_overview_as_csv(signed_in, councils):
+def test_the_overview_as_csv(app, signed_in, councils, platform_admin):
+    day = utcnow().date().isoformat()
+    with app.app_context():
+        db.session.get(Member, platform_admin.id).locale = "da"
+        db.session.commit()
+    danish = signed_in.get("/platform/export.csv")
+    assert f"filename*=UTF-8''kommuner-{day}.csv" in danish.headers["Content-Disposition"]
+    with app.app_context():
+        db.session.get(Member, platform_admin.id).locale = "en"
+        db.session.commit()
     response = signed_in.get("/platform/export.csv")
-    assert response.headers["Content-Disposition"] == 'attachment; filename="councils.csv"'
+    assert response.headers["Content-Disposition"].startswith(f'attachment; filename="councils-{day}.csv"')
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     rows = list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"))))
     assert rows[0][:6] == ["Council", "Short name", "Country", "Council term", "Members", "Completed"]
     aarhus = next(row for row in rows if row[1] == "aarhus")

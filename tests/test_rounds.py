@@ -144,6 +144,9 @@ def test_an_administrator_starts_a_round_after_confirming(app, make, client, adm
         earlier = rounds.list_rounds(council.id)[-1]
     old_view = client.get(f"/admin/?round={earlier.id}").get_data(as_text=True)
     assert "It can be read but not changed" in old_view
+    # Nothing about what a due date would do: the round is over.
+    assert "No due date was set for this round." in old_view
+    assert "With a due date" not in old_view
     assert 'name="member"' not in old_view  # no reminders for an earlier round
     assert client.get("/admin/?round=99999").status_code == 404
 

@@ -333,7 +333,8 @@ def funnels(rows: list[MemberRow], course: Course) -> tuple[ModuleFunnel, ...]:
         cells = [row.modules[index] for row in rows if not row.is_seminar_completion]
         at_seminar = total - len(cells)
         watched = sum(cell.is_video_done for cell in cells)
-        steps = [FunnelStep(_l("Watched the video"), at_seminar + watched, total)]
+        # The video step is done by watching or by reading the transcript.
+        steps = [FunnelStep(_l("Watched the video or read the transcript"), at_seminar + watched, total)]
         for kind, label in QUIZ_STEPS:
             quiz = _quiz_of(module, kind)
             passed = sum(cell.quizzes[quiz.id].is_passed for cell in cells) if quiz is not None else 0

@@ -400,6 +400,9 @@ def verify_code():
 @public
 @limiter.shared_limit(VERIFY_LIMIT, scope="verify")
 def show_result(code: str):
+    if not code.strip():
+        # Nothing to look up ("/verify/%20"): the form that asks for a code.
+        return redirect(url_for("verification.verify_code"))
     result = queries.verify_certificate(code)
     html = render_template(
         "certificates/verify_result.html",

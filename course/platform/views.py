@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from course.admin.exports import to_csv
 from course.auth.access import platform_admin_required, public
+from course.db import utcnow
 from course.extensions import db
 from course.mail.services import MailError
 from course.people.calendar import Term
@@ -24,6 +25,7 @@ from course.platform.forms import (
     LogoForm,
 )
 from course.web.addresses import address_pattern
+from course.web.downloads import attachment
 from course.web.templating import current_locale
 
 bp = Blueprint("platform", __name__, url_prefix="/platform")
@@ -117,9 +119,10 @@ def export_csv():
         for summary in summaries
     ]
     data = to_csv(headers, rows, delimiter=";" if decimal_comma else ",")
-    response = Response(data, mimetype="text/csv; charset=utf-8")
-    response.headers["Content-Disposition"] = 'attachment; filename="councils.csv"'
-    return response
+    response = Response(data, content_type="text/csv; charset=utf-8")
+    # i18n: the start of the downloaded overview's file name, lower case, without spaces
+    stem = _("councils")
+    return attachment(response, f"{stem}-{utcnow().date().isoformat()}.csv")
 
 
 @bp.route("/councils/new", methods=["GET", "POST"])
