@@ -263,7 +263,7 @@ def test_archiving_asks_for_confirmation_first(app, signed_in, aarhus):
     assert page.status_code == 200
     assert "can no longer sign in" in page.get_data(as_text=True)
     # No box ticked, or a form that says no (a tampered one: the page's box sends "y").
-    for data in ({}, {"confirm": "false"}):
+    for data in ({}, {"confirm": "false"}, {"confirm": "0"}, {"confirm": "False"}):
         refused = signed_in.post("/platform/councils/aarhus/archive", data=data)
         assert refused.status_code == 422
         assert "Tick the box to confirm" in refused.get_data(as_text=True)

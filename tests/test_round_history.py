@@ -60,7 +60,9 @@ def test_a_certificate_still_valid_reads_valid_until_and_a_revoked_one_revoked(
     auth.login(member.email)
     with app.app_context():
         valid_until = db.session.get(Certificate, issued.id).valid_until
-    line = _history(client.get("/").get_data(as_text=True))
+    overview = client.get("/").get_data(as_text=True)
+    assert "Your certificates, including earlier ones" in overview
+    line = _history(overview)
     assert (
         f"; certificate {format_code(issued.code)}, "
         f"valid until December {valid_until.day}, {valid_until.year}" in line
@@ -128,6 +130,7 @@ def test_an_earlier_round_left_unfinished_is_history_too_and_the_new_round_is_an
     assert f"a new round has started for the term {new_term.label}" in after
     line = f"Started in the term {first_term.label}, not completed: 1 module completed"
     assert line in _history(after)
+    assert "Your certificates, including earlier ones" not in after  # there are none
     # The administrators see it on the member's page.
     admin = make.member(council, "admin@historyby.example", is_admin=True, locale="en")
     auth.logout()

@@ -342,6 +342,7 @@ def test_a_round_can_be_started_at_most_one_term_ahead(app, make, client, admin_
     refused = client.post("/admin/rounds", data={"confirm": "y", "term": next_term.next().start.isoformat()})
     assert refused.status_code == 422
     assert "has started already" in refused.get_data(as_text=True)
+    assert "No new round was started." in refused.get_data(as_text=True)
     with app.app_context():
         assert len(rounds.list_rounds(council.id)) == 2
 
@@ -369,9 +370,9 @@ def test_a_form_for_a_term_whose_round_has_started_since_starts_nothing(app, mak
         assert [each.term for each in rounds.list_rounds(council.id)] == [this_term, earlier]
 
 
-@pytest.mark.parametrize("value", ["false", ""])
+@pytest.mark.parametrize("value", ["false", "", "0", "False", "off", "no", "yes", "true"])
 def test_a_confirmation_that_says_no_starts_no_round(app, make, client, admin_of, value):
-    council = make.council(f"nejby{len(value)}")
+    council = make.council(f"nejby-{value.lower() or 'empty'}")
     admin_of(council)
     with app.app_context():
         term = rounds.next_term(_council(app, council))

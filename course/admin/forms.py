@@ -8,6 +8,7 @@ from course.admin.roster import ROLE_LABELS
 from course.people.calendar import Term
 from course.people.models import Role
 from course.people.services import default_takes_course
+from course.web.fields import ConfirmField
 
 ROLE_CHOICES = [SelectChoice(role.value, ROLE_LABELS[role.value]) for role in Role]
 LANGUAGE_CHOICES = [
@@ -100,8 +101,7 @@ class RoundForm(FlaskForm):
         _l("Carry over the completions of re-elected members"),
         description=_l("Re-elected members who completed the course count as complete in the new round."),
     )
-    # DataRequired, not InputRequired: "false" is input too, and it does not confirm.
-    confirm = BooleanField(
+    confirm = ConfirmField(
         _l("I understand that every member takes the course again"),
         validators=[DataRequired(_l("Tick the box to confirm that a new round should start."))],
     )

@@ -4,6 +4,8 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, EmailField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
+from course.web.fields import ConfirmField
+
 
 class CouncilDetailsForm(FlaskForm):
     """The council's name, country and language: set when it is created, changed on its page."""
@@ -84,8 +86,7 @@ class AdministratorForm(FlaskForm):
 
 
 class ArchiveForm(FlaskForm):
-    # DataRequired, not InputRequired: "false" is input too, and it does not confirm.
-    confirm = BooleanField(
+    confirm = ConfirmField(
         _l("I understand that the council's members can no longer sign in"),
         validators=[DataRequired(_l("Tick the box to confirm that the council should be archived."))],
     )
