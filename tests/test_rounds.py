@@ -148,7 +148,10 @@ def test_an_administrator_starts_a_round_after_confirming(app, make, client, adm
     assert "No due date was set for this round." in old_view
     assert "With a due date" not in old_view
     assert 'name="member"' not in old_view  # no reminders for an earlier round
-    assert client.get("/admin/?round=99999").status_code == 404
+    for unknown in ("99999", "abc", "-1", "0", "1.5", "9" * 30):
+        assert client.get(f"/admin/?round={unknown}").status_code == 404, unknown
+        assert client.get(f"/admin/export.csv?round={unknown}").status_code == 404, unknown
+    assert client.get("/admin/?round=").status_code == 200  # the form's "current round"
 
 
 def test_another_councils_round_is_not_found(app, make, client, admin_of):

@@ -123,6 +123,8 @@ def _labels() -> dict[str, object]:
 def _round(filters: dashboard.Filters) -> CourseRound:
     """The round the page shows: the current one, or an earlier one of the council's (else 404)."""
     council = _council()
+    if filters.round_id is None and request.args.get("round"):
+        abort(404)  # a value that is no round's id, as an id of no round of the council's
     if filters.round_id is None or filters.round_id == council.current_round_id:
         return council.current_round
     course_round = rounds.get_round(council.id, filters.round_id)
