@@ -69,7 +69,7 @@ def next_term(council: Council, now: datetime | None = None) -> Term | None:
     return current_term.next()
 
 
-def ahead_message(council: Council) -> str:
+def _ahead_message(council: Council) -> str:
     """Why no round can start while the council's round for the next term has not begun (for the command
     line; the pages say it in the member's language)."""
     term = council.current_round.term
@@ -99,7 +99,7 @@ def start_round(
     now = now or utcnow()
     term = next_term(council, now)
     if term is None:
-        raise RoundError(ahead_message(council))
+        raise RoundError(_ahead_message(council))
     if due_date is not None and due_date not in term:
         raise RoundError(f"the due date must fall in the term {term.label}")
     taken = db.session.execute(
